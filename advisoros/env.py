@@ -1,0 +1,79 @@
+"""Reading configuration from the environment, with clear failures.
+
+Settings are the only caller. Each helper names the variable it reads so that an error
+tells the operator exactly what to set.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/yes/no, got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def require_env(names: list[str], mode: str) -> None:
+    """Fail start-up when any of `names` is unset, naming every missing one."""
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(
+            f"ADVISOROS_ENV={mode} refuses to start without "
+            + ", ".join(missing)
+            + ": set "
+            + ("it" if len(missing) == 1 else "them")
+            + " in the environment (see docs/configuration.md)."
+        )
+
+
+def redis_url_for_db(base_url: str, db: int) -> str:
+    """The same Redis server as `base_url`, database number `db` (redis-py URL form)."""
+    if base_url.startswith("unix://"):
+        path = base_url.split("?", 1)[0]
+        return f"{path}?db={db}"
+    scheme, rest = base_url.split("://", 1)
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{db}"
+
+
+def celery_broker_url_for(base_url: str, db: int) -> str:
+    """Kombu spells a Unix-socket Redis differently from redis-py."""
+    if base_url.startswith("unix://"):
+        path = base_url.split("?", 1)[0][len("unix://"):]
+        return f"redis+socket://{path}?virtual_host={db}"
+    return redis_url_for_db(base_url, db)

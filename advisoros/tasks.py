@@ -1,0 +1,40 @@
+"""Platform-wide tasks, and the per-firm dispatcher that periodic work fans out through."""
+
+from __future__ import annotations
+
+import random
+
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from advisoros.celery import app
+from apps.firms.selectors import firm_schema_names_ready
+
+
+def for_each_firm(task_name: str, *, spread_seconds: int = 0, kwargs: dict | None = None
+                  ) -> int:
+    """Queue `task_name` once in every ready firm's schema; returns how many were queued.
+
+    The task runs in each firm's schema (the message carries it). `spread_seconds`
+    staggers the start times so a fleet of firms does not hit the database at one instant.
+    """
+    task = app.tasks[task_name]
+    queued = 0
+    for schema_name in firm_schema_names_ready():
+        countdown = random.uniform(0, spread_seconds) if spread_seconds else 0
+        with schema_context(schema_name):
+            task.apply_async(kwargs=kwargs or {}, countdown=countdown)
+        queued += 1
+    return queued
+
+
+@app.task(name="advisoros.tasks.dispatch_to_firms")
+def dispatch_to_firms(task_name: str, spread_seconds: int = 0) -> int:
+    """Beat calls this with the name of a per-firm task."""
+    return for_each_firm(task_name, spread_seconds=spread_seconds)
+
+
+@app.task(name="advisoros.tasks.sessions_clear_expired")
+def sessions_clear_expired() -> None:
+    with schema_context("public"):
+        call_command("clearsessions")

@@ -1,0 +1,16 @@
+"""URLs of the bare domain: the public site, platform admin, cross-firm API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from advisoros.admin_sites import platform_admin
+from advisoros.health import health
+from apps.firms.views import public_home
+
+urlpatterns = [
+    path("", public_home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("admin/", platform_admin.urls),
+    path("health/", health, name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]

@@ -1,0 +1,18 @@
+"""URLs of a firm's host (<slug>.<BASE_DOMAIN>): staff area, client portal, firm API.
+
+Every route here is firm data: tests/isolation enumerates this URLconf and proves that
+no route answers another firm's users.
+"""
+
+from django.urls import include, path
+
+from advisoros.admin_sites import firm_admin
+from advisoros.health import health
+from apps.portal.views import firm_home
+
+urlpatterns = [
+    path("", firm_home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("admin/", firm_admin.urls),
+    path("health/", health, name="health"),
+]

@@ -1,0 +1,83 @@
+"""The one function that decides access, and the cached role lookup under it.
+
+`has_permission(user, firm, perm)` answers from the user's role in the firm. The role is
+read from Redis (the "public" cache alias), so a warm check runs no query; the cache entry
+is dropped whenever the membership changes (apps.accounts.signals). A request also
+memoises the role, so several checks in one request cost one Redis read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import caches
+
+from apps.accounts.roles import Perm, is_client_role, permissions_for_role
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from apps.firms.models import Firm
+
+# Cached for a user without an active membership, so denials are cheap too.
+_NO_ROLE = ""
+
+
+def role_cache_key(user_id: int, firm_id: int) -> str:
+    return f"acl:v1:firm:{firm_id}:user:{user_id}"
+
+
+def firm_role_get(*, user_id: int, firm_id: int) -> str | None:
+    """The user's active role in the firm, or None."""
+    cache = caches["public"]
+    key = role_cache_key(user_id, firm_id)
+    cached = cache.get(key)
+    if cached is None:
+        from apps.accounts.models import Membership
+
+        cached = (
+            Membership.objects.filter(user_id=user_id, firm_id=firm_id, is_active=True,
+                                      user__is_active=True)
+            .values_list("role", flat=True)
+            .first()
+        ) or _NO_ROLE
+        cache.set(key, cached, settings.PERMISSION_CACHE_SECONDS)
+    return cached or None
+
+
+def role_cache_forget(*, user_id: int, firm_id: int) -> None:
+    caches["public"].delete(role_cache_key(user_id, firm_id))
+
+
+def _role_for(user, firm: Firm | None, request: HttpRequest | None) -> str | None:
+    if firm is None or user is None or not user.is_authenticated or not user.is_active:
+        return None
+    memo = getattr(request, "_firm_role_memo", None) if request is not None else None
+    if memo is not None and memo[0] == (user.pk, firm.pk):
+        return memo[1]
+    role = firm_role_get(user_id=user.pk, firm_id=firm.pk)
+    if request is not None:
+        request._firm_role_memo = ((user.pk, firm.pk), role)
+    return role
+
+
+def has_permission(user, firm: Firm | None, perm: Perm | str,
+                   request: HttpRequest | None = None) -> bool:
+    """True when `user` holds `perm` in `firm`. Deny by default: no firm, an anonymous or
+    inactive user, no active membership, or an unknown permission all answer False."""
+    return perm in permissions_for_role(_role_for(user, firm, request))
+
+
+def request_role(request: HttpRequest) -> str | None:
+    """The signed-in user's role in the firm this request is for."""
+    return _role_for(getattr(request, "user", None), getattr(request, "firm", None), request)
+
+
+def request_has_permission(request: HttpRequest, perm: Perm | str) -> bool:
+    return has_permission(getattr(request, "user", None), getattr(request, "firm", None),
+                          perm, request=request)
+
+
+def request_is_client_user(request: HttpRequest) -> bool:
+    return is_client_role(request_role(request))

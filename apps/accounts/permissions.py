@@ -1,0 +1,66 @@
+"""Adapters that let views and API endpoints name the permission they need.
+
+Both ask `apps.accounts.access.has_permission`; neither decides anything itself.
+Server-rendered views use `FirmPermissionRequiredMixin` (or `firm_permission_required`),
+DRF views use `HasFirmPermission` with a `required_permission` attribute.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from rest_framework.permissions import BasePermission
+
+from apps.accounts.access import request_has_permission
+
+
+def _required_permission(view) -> str:
+    perm = getattr(view, "required_permission", None)
+    if not perm:
+        # Deny by default: a view that forgot to name a permission is a bug, not public.
+        raise ImproperlyConfigured(f"{type(view).__name__} must set required_permission.")
+    return perm
+
+
+class HasFirmPermission(BasePermission):
+    """DRF: the user holds `view.required_permission` in the request's firm."""
+
+    message = "You do not have permission to do this in this firm."
+
+    def has_permission(self, request, view) -> bool:
+        perm = _required_permission(view)
+        return bool(request.user and request.user.is_authenticated) and \
+            request_has_permission(request, perm)
+
+
+class FirmPermissionRequiredMixin:
+    """Class-based views: sign-in first, then the named permission in this firm (403)."""
+
+    required_permission: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request_has_permission(request, _required_permission(self)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def firm_permission_required(perm: str):
+    """Function views: the decorator form of FirmPermissionRequiredMixin."""
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request_has_permission(request, perm):
+                raise PermissionDenied
+            return view_func(request, *args, **kwargs)
+
+        wrapped.required_permission = perm
+        return wrapped
+
+    return decorator

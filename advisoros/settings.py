@@ -142,7 +142,11 @@ _REDIS_CACHE_OPTIONS = {
     "CLIENT_CLASS": "django_redis.client.DefaultClient",
     "SOCKET_CONNECT_TIMEOUT": 2,
     "SOCKET_TIMEOUT": 2,
+    # A Redis outage degrades to database reads (slower, still correct) instead of 500s;
+    # /health/ still reports it, and the ignored errors are logged.
+    "IGNORE_EXCEPTIONS": True,
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     # Firm data: every key carries the schema name of the current firm.
     "default": {
@@ -171,7 +175,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or celery_broker_url_for(
     REDIS_URL, REDIS_DB_BROKER
 )
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or redis_url_for_db(
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or celery_broker_url_for(
     REDIS_URL, REDIS_DB_RESULTS
 )
 CELERY_TASK_ACKS_LATE = True

@@ -10,8 +10,8 @@ os.environ.setdefault("ADVISOROS_ENV", "test")
 os.environ.setdefault("REDIS_DB_BASE", "16")
 os.environ.setdefault("ADVISOROS_DB_NAME", "advisoros_test_source")
 
-from advisoros.settings import *  # noqa: E402, F403
-from advisoros.settings import DATABASES  # noqa: E402
+from advisoros.settings import *  # noqa: F403
+from advisoros.settings import DATABASES
 
 DEBUG = False
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ADVISOROS_TEST_DB", "test_advisoros")}

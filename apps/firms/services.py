@@ -86,7 +86,7 @@ def firm_create(
     return FirmCreated(firm=firm, domain=domain, owner_membership=owner_membership)
 
 
-def firm_delete(*, firm: Firm) -> None:
+def firm_delete(*, firm: Firm) -> str:
     """Drop a firm and its schema. Irreversible; used by tests and platform staff."""
     with transaction.atomic():
         schema = firm.schema_name

@@ -8,6 +8,8 @@ clone, so a deploy that adds a migration never hands new firms a stale schema.
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -19,10 +21,12 @@ def template_schema_name() -> str:
     return settings.TENANT_BASE_SCHEMA
 
 
-def _tenant_migrations_on_disk() -> set[tuple[str, str]]:
+@functools.cache
+def _tenant_migrations_on_disk() -> frozenset[tuple[str, str]]:
+    # Migration files do not change while a process runs; load the graph once.
     loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
     tenant_labels = set(app_labels(settings.TENANT_APPS))
-    return {key for key in loader.disk_migrations if key[0] in tenant_labels}
+    return frozenset(key for key in loader.disk_migrations if key[0] in tenant_labels)
 
 
 def _migrations_applied_in(schema: str) -> set[tuple[str, str]]:
@@ -59,3 +63,12 @@ def template_schema_ensure(verbosity: int = 0) -> bool:
     )
     connection.set_schema_to_public()
     return True
+
+
+def schema_clone_from_template(schema_name: str) -> None:
+    """Copy the (current) template into a new schema: tables, indexes, sequences, views,
+    functions, and the rows of django_migrations and django_content_type, so the new
+    schema needs no migration run at all."""
+    from django_tenants.clone import CloneSchema
+
+    CloneSchema().clone_schema(template_schema_name(), schema_name, "DATA")

@@ -1,0 +1,129 @@
+"""`make run`: the whole product on one machine, one command, one Ctrl-C.
+
+Starts (when no DATABASE_URL / REDIS_URL are set) the embedded PostgreSQL and Redis,
+migrates every schema, seeds the demo, then runs the web server, a Celery worker and
+Celery beat as child processes. Ctrl-C (or any child dying) stops every child, and the
+embedded servers this run started, leaving nothing behind.
+
+Run as `python -m advisoros.devstack [--port 8000] [--host 127.0.0.1]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _embedded_servers_running(data_dir: Path) -> tuple[bool, bool]:
+    from pgserver.utils import PostmasterInfo
+
+    from advisoros import embedded
+
+    info = PostmasterInfo.read_from_pgdata(data_dir / "pg")
+    pg_up = info is not None and info.is_running()
+    redis_up = embedded._redis_answers(embedded.redis_socket(data_dir))
+    return pg_up, redis_up
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def _spawn(name: str, argv: list[str]) -> subprocess.Popen:
+    print(f"  starting {name}: {' '.join(argv)}", flush=True)
+    # Own process group: Ctrl-C reaches us once, and we stop each child's whole tree.
+    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for proc in children.values():
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for name, proc in children.items():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(f"  {name} did not stop in time; killing it", flush=True)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
+    data_dir = Path(os.environ.get("ADVISOROS_DATA_DIR", ROOT / ".data")).resolve()
+    embedded_db = not os.environ.get("DATABASE_URL")
+    embedded_redis = not os.environ.get("REDIS_URL")
+    pg_was_up, redis_was_up = _embedded_servers_running(data_dir)
+
+    print("AdvisorOS: preparing the database", flush=True)
+    _manage("migrate_schemas", "-v", "0")  # public schema, then every firm's
+    _manage("seed_demo", "--port", str(args.port))
+
+    python_bin = sys.executable
+    celery_bin = str(Path(python_bin).with_name("celery"))
+    children: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def request_stop(signum, frame) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        children["web"] = _spawn("web", [python_bin, "manage.py", "runserver",
+                                         f"{args.host}:{args.port}"])
+        children["worker"] = _spawn("worker", [celery_bin, "-A", "advisoros", "worker",
+                                               "--loglevel", "INFO", "--concurrency", "2"])
+        children["beat"] = _spawn("beat", [celery_bin, "-A", "advisoros", "beat",
+                                           "--loglevel", "INFO", "--schedule",
+                                           str(data_dir / "celerybeat-schedule")])
+        print(
+            f"\nAdvisorOS is running.\n"
+            f"  Public site:  http://localhost:{args.port}/\n"
+            f"  Firms:        http://johnson-associates.localhost:{args.port}/ "
+            f"(and sarah-chen, regional-cpa-network)\n"
+            f"  Platform admin: http://localhost:{args.port}/admin/\n"
+            f"  Health:       http://localhost:{args.port}/health/\n"
+            "Sign-ins are listed above. Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        while not stopping:
+            dead = [name for name, proc in children.items() if proc.poll() is not None]
+            if dead:
+                print(f"\n{', '.join(dead)} exited; stopping the rest.", flush=True)
+                break
+            time.sleep(0.5)
+    finally:
+        print("\nStopping web, worker and beat...", flush=True)
+        _stop(children)
+        from advisoros import embedded
+
+        if embedded_redis and not redis_was_up:
+            embedded.stop_redis(data_dir)
+            print("  stopped the embedded Redis", flush=True)
+        if embedded_db and not pg_was_up:
+            embedded.stop_postgres(data_dir)
+            print("  stopped the embedded PostgreSQL", flush=True)
+        print("Everything stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from apps.firms.demo import DEMO_PASSWORD, seed_demo
+from apps.firms.selectors import firm_host
+
+
+class Command(BaseCommand):
+    help = "Create the three demo firms with a user for every role (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000", help="Port printed in the sign-in URLs.")
+
+    def handle(self, *args, port: str, **options):
+        sign_ins = seed_demo(progress=lambda line: self.stdout.write(line))
+        suffix = f":{port}" if port not in ("80", "443", "") else ""
+        self.stdout.write(self.style.SUCCESS("\nDemo ready. Every account's password: "
+                                             f"{DEMO_PASSWORD}\n"))
+        current = None
+        for row in sign_ins:
+            host = firm_host(row["slug"]) if row["slug"] else settings.BASE_DOMAIN
+            if row["firm"] != current:
+                current = row["firm"]
+                self.stdout.write(f"{current}: http://{host}{suffix}/accounts/sign-in/")
+            self.stdout.write(f"    {row['role']:<22} {row['email']}")

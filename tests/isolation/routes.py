@@ -1,0 +1,65 @@
+"""Enumerate a URLconf into concrete, requestable paths.
+
+Parameterised routes get sample values: `SAMPLES` (url name -> function of the firm world
+returning kwargs naming real objects of that firm) wins; otherwise each converter gets a
+plain value of its type. New apps add their detail routes to SAMPLES so the isolation test
+requests real objects, not just missing ones.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+CONVERTER_SAMPLES = {"int": "1", "str": "sample", "slug": "sample", "path": "1",
+                     "uuid": str(uuid.UUID(int=1))}
+_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+# url name -> callable(world) -> {kwarg: value}; filled by later apps' fixtures.
+SAMPLES: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name", or the route text when unnamed
+    template: str  # e.g. "admin/portal/client/<path:object_id>/change/"
+
+    def path_for(self, world) -> str:
+        given = SAMPLES[self.name](world) if self.name in SAMPLES else {}
+
+        def fill(match: re.Match) -> str:
+            name = match.group("name")
+            if name in given:
+                return str(given[name])
+            return CONVERTER_SAMPLES.get(match.group("converter") or "str", "1")
+
+        return "/" + _PARAM.sub(fill, self.template)
+
+
+def _pattern_text(pattern) -> str:
+    text = str(pattern.pattern)
+    # Regex routes (admin's app_list) become plain text with a sample value.
+    text = text.lstrip("^").rstrip("$")
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: f"<{m.group(1)}>", text)
+
+
+def iter_routes(urlconf: str) -> Iterator[Route]:
+    def walk(patterns, prefix: str, namespace: str | None):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = entry.namespace or namespace
+                if ns and namespace and entry.namespace:
+                    ns = f"{namespace}:{entry.namespace}"
+                yield from walk(entry.url_patterns, prefix + _pattern_text(entry), ns)
+            elif isinstance(entry, URLPattern):
+                template = prefix + _pattern_text(entry)
+                name = entry.name or template
+                if namespace and entry.name:
+                    name = f"{namespace}:{entry.name}"
+                yield Route(name=name, template=template)
+
+    yield from walk(get_resolver(urlconf).url_patterns, "", None)

@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _embedded_servers_running(data_dir: Path) -> tuple[bool, bool]:
-    from pgserver.utils import PostmasterInfo
-
     from advisoros import embedded
+
+    embedded._quiet_runtime_dir(data_dir)
+    from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir / "pg")
     pg_up = info is not None and info.is_running()
@@ -33,8 +34,23 @@ def _embedded_servers_running(data_dir: Path) -> tuple[bool, bool]:
     return pg_up, redis_up
 
 
-def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+def _manage(*args: str, capture: bool = False) -> str:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True,
+                            text=True, stdout=subprocess.PIPE if capture else None)
+    return result.stdout or ""
+
+
+def _wait_for_web(url: str, timeout: float = 60) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local server
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 def _spawn(name: str, argv: list[str]) -> subprocess.Popen:
@@ -73,7 +89,8 @@ def main() -> int:
 
     print("AdvisorOS: preparing the database", flush=True)
     _manage("migrate_schemas", "-v", "0")  # public schema, then every firm's
-    _manage("seed_demo", "--port", str(args.port))
+    sign_ins = _manage("seed_demo", "--port", str(args.port), capture=True)
+    print(sign_ins, flush=True)
 
     python_bin = sys.executable
     celery_bin = str(Path(python_bin).with_name("celery"))
@@ -94,6 +111,10 @@ def main() -> int:
         children["beat"] = _spawn("beat", [celery_bin, "-A", "advisoros", "beat",
                                            "--loglevel", "INFO", "--schedule",
                                            str(data_dir / "celerybeat-schedule")])
+        # Print the summary after the servers' start-up logs, so it is the last thing seen.
+        _wait_for_web(f"http://{args.host}:{args.port}/health/")
+        time.sleep(1.5)
+        print(sign_ins, flush=True)
         print(
             f"\nAdvisorOS is running.\n"
             f"  Public site:  http://localhost:{args.port}/\n"
@@ -101,7 +122,7 @@ def main() -> int:
             f"(and sarah-chen, regional-cpa-network)\n"
             f"  Platform admin: http://localhost:{args.port}/admin/\n"
             f"  Health:       http://localhost:{args.port}/health/\n"
-            "Sign-ins are listed above. Press Ctrl-C to stop everything.\n",
+            "Press Ctrl-C to stop everything.\n",
             flush=True,
         )
         while not stopping:

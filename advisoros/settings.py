@@ -192,6 +192,8 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
+CELERY_IMPORTS = ["advisoros.tasks"]
 
 # --- Auth -------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -25,3 +25,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 BASE_DOMAIN = "localhost"
 ALLOWED_HOSTS = ["localhost", ".localhost", "testserver"]
+# Serve static files from the finders, as in development: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

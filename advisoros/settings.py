@@ -61,12 +61,14 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "apps.marketplace",
+    "apps.audit",  # the platform's audit trail (each firm has its own, below)
 ]
 # One schema per firm: the firm's clients and everything about them.
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
     "apps.portal",
+    "apps.audit",  # the firm's audit trail
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -15,6 +15,9 @@ from advisoros.settings import DATABASES
 
 DEBUG = False
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ADVISOROS_TEST_DB", "test_advisoros")}
+# Transactional tests are emptied with TRUNCATE; the append-only audit table refuses it
+# unless the connection says it is a test connection (apps/audit/migrations/0002).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c advisoros.audit_truncate_allowed=on"
 # Argon2 is the production hasher; tests hash hundreds of demo users, so use a fast one
 # except where a test asks for Argon2 explicitly.
 PASSWORD_HASHERS = [

@@ -15,4 +15,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=17, hour=3),
         "options": {"expires": 60 * 60},
     },
+    # Client dashboards read the client_dashboard_metrics view; refresh it in every firm
+    # every 5 minutes, spread over a minute so firms do not refresh at one instant. A
+    # firm's refresh skips itself while another one of that firm runs (advisory lock).
+    "portal-dashboard-refresh": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 5 * 60,
+        "args": ["portal.dashboard_refresh"],
+        "kwargs": {"spread_seconds": 60},
+        "options": {"expires": 4 * 60},
+    },
 }

@@ -68,6 +68,8 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.admin",
     "apps.portal",
+    "apps.documents",  # client documents (first shape; the documents issue grows it)
+    "apps.billing",  # invoices (first shape; the billing issue grows it)
     "apps.audit",  # the firm's audit trail
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -9,10 +9,14 @@ from django.urls import include, path
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
 from apps.portal.views import firm_home
+from apps.portal.urls import portal_patterns, staff_patterns
 
 urlpatterns = [
     path("", firm_home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", firm_admin.urls),
     path("health/", health, name="health"),
+    path("staff/", include(staff_patterns)),
+    path("portal/", include(portal_patterns)),
+    path("api/v1/", include("apps.portal.api.urls")),
 ]

@@ -1,0 +1,127 @@
+"""Forms of the staff pages and the portal. They shape and check input; services write."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from apps.documents.models import Document
+from apps.portal.models import Client, Engagement, Task
+from apps.portal.selectors import ClientListQuery
+
+_NOBODY = [("", "Nobody yet")]
+
+
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's field errors next to the form's fields (others on top)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _staff_field(staff_choices: list[tuple[int, str]], label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, required=False, coerce=int, empty_value=None,
+                                  choices=_NOBODY + list(staff_choices))
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["business_name", "status", "industry", "annual_revenue", "contact_name",
+                  "contact_email", "contact_phone"]
+        labels = {"annual_revenue": "Annual revenue (USD)"}
+
+    def __init__(self, *args, staff_choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_staff"] = _staff_field(staff_choices, "Assigned to")
+        if self.instance.pk:
+            self.initial.setdefault("assigned_staff", self.instance.assigned_staff_id)
+        self.fields["annual_revenue"].min_value = 0
+        self.fields["annual_revenue"].widget.attrs["min"] = 0
+
+    def service_kwargs(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["assigned_staff_id"] = self.cleaned_data["assigned_staff"]
+        return data
+
+
+class EngagementForm(forms.ModelForm):
+    class Meta:
+        model = Engagement
+        fields = ["type", "status", "start_date", "end_date", "fee"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
+                   "end_date": forms.DateInput(attrs={"type": "date"})}
+        labels = {"fee": "Fee (USD)"}
+
+    def __init__(self, *args, staff_choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"] = _staff_field(staff_choices, "Responsible")
+        if self.instance.pk:
+            self.initial.setdefault("responsible", self.instance.responsible_id)
+        self.fields["fee"].widget.attrs["min"] = 0
+
+    def service_kwargs(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["responsible_id"] = self.cleaned_data["responsible"]
+        return data
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["title", "engagement", "status", "priority", "due_date", "estimated_hours"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, staff_choices: list[tuple[int, str]], client: Client,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["engagement"].queryset = Engagement.objects.filter(client=client)
+        self.fields["engagement"].required = False
+        self.fields["assignee"] = _staff_field(staff_choices, "Assignee")
+        if self.instance.pk:
+            self.initial.setdefault("assignee", self.instance.assignee_id)
+        self.fields["estimated_hours"].widget.attrs["min"] = 0
+
+    def service_kwargs(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["assignee_id"] = self.cleaned_data["assignee"]
+        return data
+
+
+class ClientListFilterForm(forms.Form):
+    """The client list's query string. Bad values are shown, never half-applied."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status"), *Client.Status.choices])
+    industry = forms.ChoiceField(required=False,
+                                 choices=[("", "Any industry"), *Client.Industry.choices])
+    assigned_staff = forms.TypedChoiceField(label="Assigned to", required=False, coerce=int,
+                                            empty_value=None)
+    needs_attention = forms.BooleanField(label="Needs attention", required=False)
+    sort = forms.ChoiceField(required=False, choices=[
+        ("name", "Name A-Z"), ("-name", "Name Z-A"), ("-outstanding", "Most outstanding"),
+        ("outstanding", "Least outstanding"), ("-activity", "Latest activity"),
+        ("activity", "Oldest activity"), ("-revenue", "Highest revenue"),
+        ("revenue", "Lowest revenue")])
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def __init__(self, *args, staff_choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_staff"].choices = [("", "Anyone"), *staff_choices]
+
+    def to_query(self) -> ClientListQuery:
+        data = self.cleaned_data
+        return ClientListQuery(q=data["q"].strip(), status=data["status"],
+                               industry=data["industry"],
+                               assigned_staff=data["assigned_staff"],
+                               needs_attention=data["needs_attention"],
+                               sort=data["sort"] or "name", page=data["page"] or 1)
+
+
+class DocumentUploadForm(forms.Form):
+    file = forms.FileField(label="File")
+    category = forms.ChoiceField(choices=Document.Category.choices,
+                                 initial=Document.Category.OTHER)

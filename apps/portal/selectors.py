@@ -1,0 +1,197 @@
+"""Reads shaped for the staff pages and the portal: the firm, its people, client lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, When
+from django.http import Http404
+
+from apps.accounts.models import Membership
+from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES
+from apps.billing.models import Invoice
+from apps.documents.models import Document
+from apps.firms.models import Firm
+from apps.portal.models import Client, ClientAccess, Engagement, Task
+
+CLIENT_LIST_PAGE_SIZE = 50
+
+# Sort keys offered to people -> ORDER BY; "id" last keeps pages stable.
+CLIENT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("business_name", "id"),
+    "-name": ("-business_name", "-id"),
+    "revenue": ("annual_revenue", "id"),
+    "-revenue": ("-annual_revenue", "-id"),
+    "outstanding": ("metrics__outstanding_balance", "id"),
+    "-outstanding": ("-metrics__outstanding_balance", "-id"),
+    "activity": ("metrics__last_activity_at", "id"),
+    "-activity": ("-metrics__last_activity_at", "-id"),
+}
+
+
+def current_firm() -> Firm:
+    """The firm whose schema this connection is on (request, task or schema_context)."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Firm) and tenant.pk:
+        return tenant
+    return Firm.objects.get(schema_name=connection.schema_name)
+
+
+def _firm_user_ids(firm_id: int, roles) -> set[int]:
+    return set(Membership.objects.filter(firm_id=firm_id, role__in=list(roles),
+                                         is_active=True, user__is_active=True)
+               .values_list("user_id", flat=True))
+
+
+def firm_staff_user_ids(firm_id: int) -> set[int]:
+    return _firm_user_ids(firm_id, STAFF_ROLES)
+
+
+def firm_client_user_ids(firm_id: int) -> set[int]:
+    return _firm_user_ids(firm_id, CLIENT_ROLES)
+
+
+def firm_staff_choices(firm_id: int) -> list[tuple[int, str]]:
+    """(user id, name) of the firm's active staff, for "assigned to" pickers."""
+    rows = (Membership.objects.filter(firm_id=firm_id, role__in=list(STAFF_ROLES),
+                                      is_active=True, user__is_active=True)
+            .order_by("user__full_name", "user__email")
+            .values_list("user_id", "user__full_name", "user__email"))
+    return [(user_id, name or email) for user_id, name, email in rows]
+
+
+@dataclass(frozen=True)
+class ClientListQuery:
+    q: str = ""
+    status: str = ""
+    industry: str = ""
+    assigned_staff: int | None = None
+    needs_attention: bool = False
+    sort: str = "name"
+    page: int = 1
+
+
+def client_list_queryset(query: ClientListQuery) -> QuerySet:
+    """Rows for the staff client list: the client, its metrics (from the view) and the
+    assigned person, in one query per page."""
+    qs = Client.objects.alive()
+    if query.q:
+        qs = qs.filter(Q(business_name__icontains=query.q)
+                       | Q(contact_name__icontains=query.q)
+                       | Q(contact_email__icontains=query.q))
+    if query.status:
+        qs = qs.filter(status=query.status)
+    if query.industry:
+        qs = qs.filter(industry=query.industry)
+    if query.assigned_staff is not None:
+        qs = qs.filter(assigned_staff_id=query.assigned_staff)
+    if query.needs_attention:
+        qs = qs.filter(Q(metrics__invoices_overdue__gt=0)
+                       | Q(metrics__documents_needing_review__gt=0))
+    return qs.order_by(*CLIENT_SORTS.get(query.sort, CLIENT_SORTS["name"])).values(
+        "id", "business_name", "status", "industry", "annual_revenue", "contact_name",
+        "assigned_staff__full_name", "assigned_staff__email",
+        "metrics__outstanding_balance", "metrics__tasks_active",
+        "metrics__documents_needing_review", "metrics__invoices_overdue",
+        "metrics__last_activity_at",
+    )
+
+
+def client_list_page(query: ClientListQuery) -> Page:
+    paginator = Paginator(client_list_queryset(query), CLIENT_LIST_PAGE_SIZE)
+    return paginator.get_page(query.page)
+
+
+def client_get(client_id: int) -> Client:
+    """A live client of this firm, or 404."""
+    client = (Client.objects.alive().select_related("assigned_staff")
+              .filter(pk=client_id).first())
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+# --- Portal: what a client-side user may see -------------------------------------------
+
+def portal_client_ids(user_id: int) -> list[int]:
+    return list(ClientAccess.objects.filter(user_id=user_id, client__deleted_at__isnull=True)
+                .order_by("client__business_name", "client_id")
+                .values_list("client_id", flat=True))
+
+
+def portal_clients(user_id: int) -> list[dict]:
+    return list(Client.objects.alive().filter(accesses__user_id=user_id)
+                .order_by("business_name", "id").values("id", "business_name"))
+
+
+def portal_client_get(*, user_id: int, client_id: int) -> Client:
+    """The client if this user was given access to it; 404 otherwise (even when it exists:
+    other clients of the firm are not acknowledged)."""
+    client = Client.objects.alive().filter(pk=client_id, accesses__user_id=user_id).first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+# --- One client's work: staff detail page and portal pages ------------------------------
+
+DETAIL_ROWS = 20
+
+
+def client_engagements(client_id: int, limit: int = DETAIL_ROWS) -> list[dict]:
+    return list(Engagement.objects.filter(client_id=client_id)
+                .order_by("-start_date", "-id")
+                .values("id", "type", "status", "start_date", "end_date", "fee",
+                        "responsible__full_name", "responsible__email")[:limit])
+
+
+def client_tasks(client_id: int, *, open_only: bool = False, limit: int = DETAIL_ROWS
+                 ) -> list[dict]:
+    """Open tasks first, soonest due first (no due date last)."""
+    qs = Task.objects.filter(client_id=client_id)
+    if open_only:
+        qs = qs.exclude(status=Task.Status.COMPLETED)
+    completed_last = Case(When(status=Task.Status.COMPLETED, then=1), default=0)
+    return list(qs.order_by(completed_last, F("due_date").asc(nulls_last=True), "id")
+                .values("id", "title", "status", "priority", "due_date", "estimated_hours",
+                        "engagement__type", "assignee__full_name", "assignee__email")[:limit])
+
+
+def client_documents(client_id: int, limit: int = DETAIL_ROWS) -> list[dict]:
+    return list(Document.objects.alive().filter(client_id=client_id)
+                .order_by("-created_at", "-id")
+                .values("id", "file_name", "category", "status", "size_bytes",
+                        "created_at")[:limit])
+
+
+def client_invoices(client_id: int, *, open_only: bool = False, limit: int = DETAIL_ROWS
+                    ) -> list[dict]:
+    qs = Invoice.objects.filter(client_id=client_id)
+    if open_only:
+        qs = qs.filter(status__in=Invoice.OPEN_STATUSES)
+    return list(qs.order_by("-issue_date", "-id")
+                .values("id", "number", "status", "issue_date", "due_date", "total",
+                        "balance")[:limit])
+
+
+def client_documents_page(client_id: int, page: int | str | None) -> Page:
+    qs = (Document.objects.alive().filter(client_id=client_id).order_by("-created_at", "-id")
+          .values("id", "file_name", "category", "status", "size_bytes", "created_at"))
+    return Paginator(qs, CLIENT_LIST_PAGE_SIZE).get_page(page)
+
+
+def client_invoices_page(client_id: int, page: int | str | None) -> Page:
+    qs = (Invoice.objects.filter(client_id=client_id).exclude(status=Invoice.Status.DRAFT)
+          .order_by("-issue_date", "-id")
+          .values("id", "number", "status", "issue_date", "due_date", "total", "balance"))
+    return Paginator(qs, CLIENT_LIST_PAGE_SIZE).get_page(page)
+
+
+def client_tasks_page(client_id: int, page: int | str | None) -> Page:
+    completed_last = Case(When(status=Task.Status.COMPLETED, then=1), default=0)
+    qs = (Task.objects.filter(client_id=client_id)
+          .order_by(completed_last, F("due_date").asc(nulls_last=True), "id")
+          .values("id", "title", "status", "priority", "due_date", "engagement__type"))
+    return Paginator(qs, CLIENT_LIST_PAGE_SIZE).get_page(page)

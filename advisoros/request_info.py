@@ -45,3 +45,8 @@ def request_id(request: HttpRequest | None) -> str:
     if request is None:
         return ""
     return str(getattr(request, "request_id", "") or "")[:64]
+
+
+def axes_client_ip(request: HttpRequest) -> str:
+    """django-axes resolves addresses the same way as the rest of the product."""
+    return client_ip(request) or ""

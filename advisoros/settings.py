@@ -62,6 +62,11 @@ SHARED_APPS = [
     "drf_spectacular",
     "apps.marketplace",
     "apps.audit",  # the platform's audit trail (each firm has its own, below)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "apps.security",
 ]
 # One schema per firm: the firm's clients and everything about them.
 TENANT_APPS = [
@@ -96,8 +101,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.security.middleware.SessionPolicyMiddleware",
+    "apps.security.middleware.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a lock-out raised during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -213,11 +223,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses to even check a password for a locked-out account or address.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
+LOGIN_URL_PATH = "/accounts/sign-in/"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PERMISSION_CACHE_SECONDS = env_int("PERMISSION_CACHE_SECONDS", 60 * 60)
+
+# Sessions: staff idle timeout is per firm (Firm.staff_idle_timeout_minutes, default 15).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+# Changing email or MFA needs the password again when the last check is older than this.
+REAUTH_SECONDS = env_int("REAUTH_SECONDS", 5 * 60)
+
+# Brute-force lockout (django-axes): per account and per address, expiring.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_CLIENT_IP_CALLABLE = "advisoros.request_info.axes_client_ip"
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "AdvisorOS"
 FIRM_HOST_CACHE_SECONDS = env_int("FIRM_HOST_CACHE_SECONDS", 60 * 60)
 
 EMAIL_BACKEND = env_str(
@@ -233,8 +266,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"AdvisorOS <no-reply@{BASE_D
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.security.api_keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.security.throttles.ApiKeyRateThrottle",
+        "apps.security.throttles.SignedInUserRateThrottle",
+        "apps.security.throttles.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env_str("THROTTLE_API_KEY", "600/minute"),
+        "user": env_str("THROTTLE_USER", "600/minute"),
+        "anon": env_str("THROTTLE_ANON", "120/minute"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -284,6 +328,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # pgserver logs every handle it opens and closes at INFO.
         "pgserver": {"level": "WARNING"},
+        # django-axes logs every successful sign-in at INFO; the audit trail has them.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -10,6 +10,7 @@ from apps.firms.views import public_home
 urlpatterns = [
     path("", public_home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.security.urls")),
     path("admin/", platform_admin.urls),
     path("health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

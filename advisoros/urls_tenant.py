@@ -14,9 +14,12 @@ from apps.portal.urls import portal_patterns, staff_patterns
 urlpatterns = [
     path("", firm_home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
+    path("accounts/", include("apps.security.urls")),
+    path("security/", include("apps.security.urls_firm")),
     path("admin/", firm_admin.urls),
     path("health/", health, name="health"),
     path("staff/", include(staff_patterns)),
     path("portal/", include(portal_patterns)),
     path("api/v1/", include("apps.portal.api.urls")),
+    path("api/v1/", include("apps.audit.api.urls")),
 ]

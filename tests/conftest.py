@@ -37,14 +37,33 @@ class FirmWorld:
         return firm_host(self.firm.slug)
 
     def user(self, role: str) -> User:
-        return self.users[role]
+        """A fresh copy from the database: tests may change it without leaking the change
+        (in memory) into later tests, whose database changes are rolled back."""
+        return User.objects.get(pk=self.users[role].pk)
 
     def client(self, role: str | None = None) -> Client:
-        """A test client on this firm's host, signed in as the user with `role`."""
+        """A test client on this firm's host, signed in as the user with `role` (and past
+        two-step sign-in, with the user's real authenticator device)."""
         client = Client(HTTP_HOST=self.host)
         if role is not None:
-            client.force_login(self.users[role])
+            sign_in(client, self.user(role))
         return client
+
+
+def sign_in(client: Client, user: User, *, mfa: bool = True) -> Client:
+    """Sign `client` in as `user`; with `mfa`, as having passed two-step sign-in on the
+    user's authenticator (created on first use), as a real sign-in would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    if mfa:
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+            TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 def make_firm_world(slug: str, name: str) -> FirmWorld:

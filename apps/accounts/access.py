@@ -75,8 +75,30 @@ def request_role(request: HttpRequest) -> str | None:
 
 
 def request_has_permission(request: HttpRequest, perm: Perm | str) -> bool:
-    return has_permission(getattr(request, "user", None), getattr(request, "firm", None),
-                          perm, request=request)
+    """The request's principal holds `perm` in the request's firm: a signed-in user by
+    their role, or an API key by its scopes (keys work only at their own firm)."""
+    firm = getattr(request, "firm", None)
+    key = _request_api_key(request)
+    if key is not None:
+        return firm is not None and key.firm_id == firm.pk and perm in key.scopes
+    return has_permission(getattr(request, "user", None), firm, perm, request=request)
+
+
+def _request_api_key(request: HttpRequest):
+    from apps.security.models import ApiKey
+
+    auth = getattr(request, "auth", None)  # set by DRF authentication
+    return auth if isinstance(auth, ApiKey) else None
+
+
+def access_denied_record(request: HttpRequest, perm: Perm | str) -> None:
+    """Every refusal is audited in the trail of the firm (or platform) it happened in."""
+    from apps.audit.models import AuditAction
+    from apps.audit.services import audit_record
+
+    audit_record(action=AuditAction.PERMISSION_DENIED, request=request,
+                 details={"permission": str(perm), "path": request.path[:200],
+                          "method": request.method})
 
 
 def request_is_client_user(request: HttpRequest) -> bool:

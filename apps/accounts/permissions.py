@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from rest_framework.permissions import BasePermission
 
-from apps.accounts.access import request_has_permission
+from apps.accounts.access import access_denied_record, request_has_permission
 
 
 def _required_permission(view) -> str:
@@ -31,8 +31,12 @@ class HasFirmPermission(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         perm = _required_permission(view)
-        return bool(request.user and request.user.is_authenticated) and \
-            request_has_permission(request, perm)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request_has_permission(request, perm):
+            return True
+        access_denied_record(request, perm)
+        return False
 
 
 class FirmPermissionRequiredMixin:
@@ -43,7 +47,9 @@ class FirmPermissionRequiredMixin:
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request_has_permission(request, _required_permission(self)):
+        perm = _required_permission(self)
+        if not request_has_permission(request, perm):
+            access_denied_record(request, perm)
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -57,6 +63,7 @@ def firm_permission_required(perm: str):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request_has_permission(request, perm):
+                access_denied_record(request, perm)
                 raise PermissionDenied
             return view_func(request, *args, **kwargs)
 

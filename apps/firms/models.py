@@ -31,6 +31,12 @@ class Firm(TenantMixin):
         help_text="Platform share of marketplace engagement revenue (0.15 = 15 %).",
     )
     marketplace_enabled = models.BooleanField(default=True)
+    # Staff always need MFA; a firm can require it of its client users too.
+    mfa_required_for_clients = models.BooleanField(default=False)
+    staff_idle_timeout_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text="Staff are signed out after this many idle minutes.",
+    )
     # False until the schema exists and is migrated: periodic per-firm work skips it.
     schema_ready = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

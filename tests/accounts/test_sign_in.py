@@ -5,6 +5,7 @@ from django.core import mail
 
 from apps.accounts.roles import Role
 from tests.conftest import PASSWORD
+from tests.security.helpers import complete_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,9 @@ def test_member_signs_in_at_own_firm(firm_a):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+    # Staff must pass two-step sign-in before anything else.
+    assert client.get("/").headers["Location"].startswith("/accounts/mfa/")
+    complete_mfa(client, firm_a.user(Role.MANAGER))
     home = client.get("/")
     assert home.status_code == 200
     assert home.context["user"] == firm_a.user(Role.MANAGER)
@@ -71,7 +75,7 @@ def test_anyone_with_an_account_signs_in_on_the_public_site(public_client, firm_
     response = _sign_in(public_client, firm_b.user(Role.ADVISOR).email)
 
     assert response.status_code == 302
-    home = public_client.get("/")
+    home = public_client.get("/")  # no MFA demanded on the public site for firm advisors
     assert firm_b.firm.name in home.content.decode()
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from apps.accounts.roles import Role
+from tests.conftest import sign_in
 from tests.isolation.routes import iter_routes
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,7 @@ def test_anonymous_visitors_are_denied(firm_a, route):
 
 @pytest.mark.parametrize("route", GUARDED_ROUTES, ids=lambda r: r.name)
 def test_another_firms_owner_is_denied(firm_a, firm_b, route):
-    client = firm_a.client()
-    client.force_login(firm_b.user(Role.OWNER))
+    client = sign_in(firm_a.client(), firm_b.user(Role.OWNER))
     path = route.path_for(firm_a)
 
     _assert_denied(client.get(path), route, "the owner of another firm (GET)")
@@ -64,8 +64,7 @@ def test_another_firms_owner_is_denied(firm_a, firm_b, route):
 @pytest.mark.parametrize("route", [r for r in TENANT_ROUTES if r.name in OPEN_BY_DESIGN],
                          ids=lambda r: r.name)
 def test_open_pages_show_no_firm_data(firm_a, firm_b, route):
-    client = firm_a.client()
-    client.force_login(firm_b.user(Role.OWNER))
+    client = sign_in(firm_a.client(), firm_b.user(Role.OWNER))
 
     response = client.get(route.path_for(firm_a))
 

@@ -1,0 +1,44 @@
+"""`GET /api/v1/audit-events/`: the firm's audit trail for integrators (SIEM export)."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+
+from advisoros.api import StrictCursorPagination
+from apps.accounts.permissions import HasFirmPermission
+from apps.accounts.roles import Perm
+from apps.audit.models import AuditAction, AuditEvent
+
+
+class AuditEventOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "created_at", "action", "actor_id", "actor_email", "target_type",
+                  "target_id", "ip_address", "request_id", "details", "prev_hash", "hash"]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices)
+    actor_email = django_filters.CharFilter(lookup_expr="iexact", max_length=254)
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "actor_email", "since", "until"]
+
+
+class AuditEventCursor(StrictCursorPagination):
+    ordering = "-id"
+    max_page_size = 500
+
+
+class AuditEventList(ListAPIView):
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.AUDIT_VIEW
+    serializer_class = AuditEventOutput
+    filterset_class = AuditEventFilter
+    pagination_class = AuditEventCursor
+    queryset = AuditEvent.objects.all()

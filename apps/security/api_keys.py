@@ -1,0 +1,131 @@
+"""Per-firm API keys for integrators: creation (secret shown once), revocation, and the
+DRF authentication that accepts them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from apps.accounts.access import firm_role_get
+from apps.accounts.roles import Perm, permissions_for_role
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.security.models import ApiKey
+
+KEY_PREFIX = "aos"
+MAX_LIFETIME_DAYS = 366
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+_PREFIX_SHAPE = re.compile(r"[0-9a-f]{12}")
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
+def _secret_hash(secret: str) -> str:
+    # The secret is 256 random bits: a plain SHA-256 is enough (no password stretching).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKeyCreated:
+    key: ApiKey
+    plaintext: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, firm, created_by, name: str, scopes: list[str], expires_in_days: int,
+                   request=None) -> ApiKeyCreated:
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        errors["name"] = ["Give the key a name of 1-100 characters."]
+    unknown = sorted(set(scopes) - set(Perm.values))
+    creator_perms = permissions_for_role(firm_role_get(user_id=created_by.pk, firm_id=firm.pk))
+    if unknown:
+        errors["scopes"] = [f"Unknown permissions: {', '.join(unknown)}."]
+    elif not scopes:
+        errors["scopes"] = ["Choose at least one permission."]
+    elif not set(scopes) <= creator_perms:
+        errors["scopes"] = ["A key cannot have permissions you do not have: "
+                            + ", ".join(sorted(set(scopes) - creator_perms)) + "."]
+    if not isinstance(expires_in_days, int) or not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
+        errors["expires_in_days"] = [f"Between 1 and {MAX_LIFETIME_DAYS} days."]
+    if errors:
+        raise ValidationError(errors)
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        firm=firm, name=name, prefix=prefix, secret_hash=_secret_hash(secret),
+        scopes=sorted(set(scopes)), created_by=created_by,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+    )
+    audit_record(action=AuditAction.API_KEY_CREATED, request=request, actor=created_by,
+                 target=key, details={"name": name, "scopes": key.scopes})
+    return ApiKeyCreated(key=key, plaintext=f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(action=AuditAction.API_KEY_REVOKED, request=request, actor=by, target=key)
+    return key
+
+
+class ApiKeyPrincipal:
+    """Stands in for request.user when a request authenticates with an API key."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    pk = None
+    id = None
+
+    def __init__(self, key: ApiKey):
+        self.key = key
+        self.email = f"api-key:{key.prefix}"
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key aos_<prefix>_<secret>`; valid only at the key's firm host."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        if not header.startswith(f"{self.keyword} "):
+            return None
+        parts = header[len(self.keyword) + 1:].strip().split("_", 2)
+        if len(parts) != 3 or parts[0] != KEY_PREFIX or not _PREFIX_SHAPE.fullmatch(parts[1]) \
+                or not _SECRET_SHAPE.fullmatch(parts[2]):
+            raise exceptions.AuthenticationFailed("Malformed API key.")
+        _, prefix, secret = parts
+        key = ApiKey.objects.select_related("firm").filter(prefix=prefix).first()
+        firm = getattr(request, "firm", None)
+        if key is None or not hmac.compare_digest(key.secret_hash, _secret_hash(secret)):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        if firm is None or key.firm_id != firm.pk:
+            raise exceptions.AuthenticationFailed("This key belongs to another firm.")
+        now = timezone.now()
+        if key.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This API key was revoked.")
+        if key.expires_at <= now:
+            raise exceptions.AuthenticationFailed("This API key has expired.")
+        if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return ApiKeyPrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword

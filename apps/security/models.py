@@ -1,0 +1,64 @@
+"""Security records in the public schema: sign-in history (for risk scoring) and
+per-firm API keys."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class SignInRecord(models.Model):
+    class Level(models.TextChoices):
+        LOW = "low", "Low"
+        RISKY = "risky", "Risky: MFA step-up"
+        CRITICAL = "critical", "Critical: account locked"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="sign_in_records")
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.CASCADE)
+    attempted_email = models.CharField(max_length=254, blank=True)
+    succeeded = models.BooleanField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    network = models.CharField(max_length=50, blank=True)
+    device_hash = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    hour_utc = models.PositiveSmallIntegerField()
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    risk_level = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
+    reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "succeeded", "created_at"], name="signin_user_ok_time"),
+            models.Index(fields=["attempted_email", "created_at"], name="signin_email_time"),
+            models.Index(fields=["firm", "created_at"], name="signin_firm_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempted_email} {self.created_at:%Y-%m-%d %H:%M} {self.risk_level}"
+
+
+class ApiKey(models.Model):
+    """A firm's key for integrators. Only a SHA-256 of the secret is stored: the secret is
+    shown once, at creation. Keys carry a subset of the firm's permissions."""
+
+    firm = models.ForeignKey("firms.Firm", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=40), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

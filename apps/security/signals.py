@@ -1,0 +1,34 @@
+"""Failed sign-ins feed risk scoring; lockouts reach the audit trail."""
+
+from __future__ import annotations
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+from apps.audit.models import AuditAction
+from apps.audit.services import audit_record
+from apps.security.services import sign_in_failure_record
+
+
+@receiver(user_login_failed, dispatch_uid="security_failure_record")
+def _failed(sender, credentials, request=None, **kwargs) -> None:
+    email = str(credentials.get("username") or "").replace("\x00", "")
+    sign_in_failure_record(request=request, email=email)
+
+
+@receiver(user_locked_out, dispatch_uid="security_lockout_audit")
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    audit_record(action=AuditAction.LOCKED_OUT, request=request,
+                 details={"attempted_email": str(username or "")[:254]})
+
+
+@receiver(user_logged_in, dispatch_uid="security_session_start")
+def _session_start(sender, request, user, **kwargs) -> None:
+    import time
+
+    from apps.security.middleware import AUTH_AT, LAST_SEEN
+
+    now = time.time()
+    request.session[AUTH_AT] = now
+    request.session[LAST_SEEN] = now

@@ -1,0 +1,168 @@
+"""Firm admins' security pages: sign-in risk rules and history, locked members, the audit
+trail (browse, filter, CSV export) and API keys."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.accounts.models import Membership, User
+from apps.accounts.permissions import firm_permission_required
+from apps.accounts.roles import Perm, permissions_for_role
+from apps.audit.models import AuditAction
+from apps.audit.selectors import audit_events_filtered
+from apps.audit.services import audit_record
+from apps.security.api_keys import api_key_create, api_key_revoke
+from apps.security.models import ApiKey, SignInRecord
+from apps.security.risk import CRITICAL_AT, RISKY_AT, RULES
+from apps.security.services import account_unlock
+
+AUDIT_PAGE_SIZE = 50
+
+
+@firm_permission_required(Perm.FIRM_MANAGE)
+def security_overview(request: HttpRequest) -> HttpResponse:
+    member_ids = Membership.objects.filter(firm=request.firm).values("user_id")
+    return render(request, "security/firm_overview.html", {
+        "rules": RULES.values(), "risky_at": RISKY_AT, "critical_at": CRITICAL_AT,
+        "sign_ins": SignInRecord.objects.filter(firm=request.firm)
+        .select_related("user").order_by("-created_at")[:50],
+        "locked": User.objects.filter(pk__in=member_ids, locked_at__isnull=False)
+        .order_by("email"),
+    })
+
+
+@require_POST
+@firm_permission_required(Perm.FIRM_MANAGE)
+def member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("user"),
+                                   firm=request.firm, user_id=user_id)
+    account_unlock(user=membership.user, by=request.user, request=request)
+    messages.success(request, f"{membership.user.email} is unlocked.")
+    return redirect("firm_security:overview")
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"),
+                                                        *AuditAction.choices])
+    actor = forms.EmailField(required=False, label="Person (email)")
+    since = forms.DateField(required=False, label="From",
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To",
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError("The start date is after the end date.")
+        return data
+
+    def events(self):
+        data = self.cleaned_data
+
+        def day_start(day):
+            return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+        return audit_events_filtered(
+            action=data.get("action") or None, actor_email=data.get("actor") or None,
+            since=day_start(data.get("since")),
+            until=day_start(data["until"] + timedelta(days=1)) if data.get("until") else None,
+        )
+
+
+@firm_permission_required(Perm.AUDIT_VIEW)
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = form.events() if form.is_valid() else audit_events_filtered()
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "security/audit_trail.html",
+                  {"form": form, "page": page, "query": query.urlencode()}, status=status)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@firm_permission_required(Perm.AUDIT_VIEW)
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms),
+                            status=400, content_type="text/plain")
+    events = form.events() if form.is_bound else audit_events_filtered()
+    # The export covers what existed when it was asked for, not its own record.
+    last = events.values_list("id", flat=True).first()
+    events = events.filter(id__lte=last or 0)
+    audit_record(action=AuditAction.EXPORTED, request=request,
+                 details={"what": "audit trail", "filters": request.GET.dict()})
+    writer = csv.writer(_Echo())
+    header = ["id", "created_at", "action", "actor_email", "target_type", "target_id",
+              "ip_address", "request_id", "details", "hash"]
+
+    def rows():
+        yield writer.writerow(header)
+        for event in events.iterator(chunk_size=2000):
+            yield writer.writerow([event.id, event.created_at.isoformat(), event.action,
+                                   event.actor_email, event.target_type, event.target_id,
+                                   event.ip_address or "", event.request_id, event.details,
+                                   event.hash])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return response
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    scopes = forms.MultipleChoiceField(choices=Perm.choices,
+                                       widget=forms.CheckboxSelectMultiple)
+    expires_in_days = forms.IntegerField(min_value=1, max_value=366, initial=90,
+                                         label="Expires after (days)")
+
+    def __init__(self, *args, allowed: frozenset[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(p.value, p.label) for p in Perm if p in allowed]
+
+
+@firm_permission_required(Perm.API_KEYS_MANAGE)
+def api_keys(request: HttpRequest) -> HttpResponse:
+    from apps.accounts.access import request_role
+
+    form = ApiKeyForm(request.POST or None, allowed=permissions_for_role(request_role(request)))
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = api_key_create(firm=request.firm, created_by=request.user,
+                                     name=form.cleaned_data["name"],
+                                     scopes=form.cleaned_data["scopes"],
+                                     expires_in_days=form.cleaned_data["expires_in_days"],
+                                     request=request)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    keys = ApiKey.objects.filter(firm=request.firm).select_related("created_by")
+    return render(request, "security/api_keys.html",
+                  {"form": form, "keys": keys, "created": created, "now": timezone.now()},
+                  status=400 if request.method == "POST" and created is None else 200)
+
+
+@require_POST
+@firm_permission_required(Perm.API_KEYS_MANAGE)
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=key_id, firm=request.firm)
+    api_key_revoke(key=key, by=request.user, request=request)
+    messages.success(request, f"The key “{key.name}” is revoked.")
+    return redirect("firm_security:api_keys")

@@ -1,0 +1,94 @@
+import csv
+import io
+
+import pytest
+from django_tenants.utils import schema_context
+
+from apps.accounts.roles import Role
+from apps.audit.models import AuditAction, AuditEvent
+from apps.audit.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events(firm_a):
+    with schema_context(firm_a.firm.schema_name):
+        owner = firm_a.user(Role.OWNER)
+        audit_record(action=AuditAction.SENSITIVE_REVEALED, actor=owner,
+                     target_type="portal.client", target_id="7", details={"field": "ssn"})
+        audit_record(action=AuditAction.EXPORTED, actor=firm_a.user(Role.PARTNER),
+                     details={"what": "clients.csv"})
+
+
+def test_auditors_browse_and_filter_the_trail(firm_a, events):
+    client = firm_a.client(Role.AUDITOR)
+
+    page = client.get("/security/audit/", {"action": AuditAction.SENSITIVE_REVEALED})
+
+    assert page.status_code == 200
+    rows = list(page.context["page"].object_list)
+    assert [e.action for e in rows] == [AuditAction.SENSITIVE_REVEALED]
+
+
+@pytest.mark.parametrize("query", [{"action": "nope"}, {"actor": "not-an-email"},
+                                   {"since": "2026-13-45"},
+                                   {"since": "2026-05-02", "until": "2026-05-01"},
+                                   {"actor": "a\x00b@x.test"}])
+def test_bad_filters_are_400_with_messages(firm_a, query):
+    response = firm_a.client(Role.AUDITOR).get("/security/audit/", query)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors
+
+
+def test_csv_export_is_complete_and_audited(firm_a, events):
+    response = firm_a.client(Role.OWNER).get("/security/audit/export.csv",
+                                             {"action": AuditAction.EXPORTED})
+
+    assert response["Content-Disposition"] == 'attachment; filename="audit-trail.csv"'
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["action"] for row in rows] == [AuditAction.EXPORTED]
+    assert rows[0]["actor_email"] == firm_a.user(Role.PARTNER).email
+    with schema_context(firm_a.firm.schema_name):
+        assert AuditEvent.objects.filter(action=AuditAction.EXPORTED,
+                                         actor_email=firm_a.user(Role.OWNER).email).exists()
+
+
+@pytest.mark.parametrize("role", [Role.STAFF_ACCOUNTANT, Role.CLIENT_OWNER, Role.MANAGER])
+def test_roles_without_audit_access_are_refused_and_the_refusal_is_audited(firm_a, role):
+    client = firm_a.client(role)
+
+    assert client.get("/security/audit/").status_code == 403
+    assert client.get("/security/audit/export.csv").status_code == 403
+    with schema_context(firm_a.firm.schema_name):
+        denial = AuditEvent.objects.filter(action=AuditAction.PERMISSION_DENIED).first()
+    assert denial.details["permission"] == "audit.view"
+    assert denial.actor_email == firm_a.user(role).email
+
+
+def test_audit_api_filters_and_rejects_bad_values(firm_a, events):
+    client = firm_a.client(Role.OWNER)
+
+    ok = client.get("/api/v1/audit-events/", {"action": AuditAction.EXPORTED})
+    bad = client.get("/api/v1/audit-events/", {"action": "nope"})
+    bad_cursor = client.get("/api/v1/audit-events/", {"cursor": "bz1hYmM="})  # "o=abc"
+
+    assert [e["action"] for e in ok.json()["results"]] == [AuditAction.EXPORTED]
+    assert bad.status_code == 400 and "action" in bad.json()
+    assert bad_cursor.status_code == 400
+    assert bad_cursor.json() == {"cursor": ["This cursor is not valid."]}
+
+
+def test_audit_api_list_runs_a_fixed_number_of_queries(firm_a, events,
+                                                       django_assert_max_num_queries):
+    client = firm_a.client(Role.OWNER)
+    client.get("/api/v1/audit-events/")
+    with schema_context(firm_a.firm.schema_name):
+        for n in range(30):
+            audit_record(action=AuditAction.EXPORTED, details={"n": n})
+
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/audit-events/")
+
+    assert len(response.json()["results"]) == 32

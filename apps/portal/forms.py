@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 
 from apps.documents.models import Document
 from apps.portal.models import Client, Engagement, Task
@@ -19,6 +20,12 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _not_negative(field: forms.Field) -> None:
+    # The database refuses negatives too; checking here puts the message on the field.
+    field.validators.append(MinValueValidator(0))
+    field.widget.attrs["min"] = 0
 
 
 def _staff_field(staff_choices: list[tuple[int, str]], label: str) -> forms.TypedChoiceField:
@@ -38,8 +45,7 @@ class ClientForm(forms.ModelForm):
         self.fields["assigned_staff"] = _staff_field(staff_choices, "Assigned to")
         if self.instance.pk:
             self.initial.setdefault("assigned_staff", self.instance.assigned_staff_id)
-        self.fields["annual_revenue"].min_value = 0
-        self.fields["annual_revenue"].widget.attrs["min"] = 0
+        _not_negative(self.fields["annual_revenue"])
 
     def service_kwargs(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -60,7 +66,7 @@ class EngagementForm(forms.ModelForm):
         self.fields["responsible"] = _staff_field(staff_choices, "Responsible")
         if self.instance.pk:
             self.initial.setdefault("responsible", self.instance.responsible_id)
-        self.fields["fee"].widget.attrs["min"] = 0
+        _not_negative(self.fields["fee"])
 
     def service_kwargs(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -82,7 +88,7 @@ class TaskForm(forms.ModelForm):
         self.fields["assignee"] = _staff_field(staff_choices, "Assignee")
         if self.instance.pk:
             self.initial.setdefault("assignee", self.instance.assignee_id)
-        self.fields["estimated_hours"].widget.attrs["min"] = 0
+        _not_negative(self.fields["estimated_hours"])
 
     def service_kwargs(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -63,3 +63,8 @@ def iter_routes(urlconf: str) -> Iterator[Route]:
                 yield Route(name=name, template=template)
 
     yield from walk(get_resolver(urlconf).url_patterns, "", None)
+
+# Staff pages, client portal and firm API (apps/portal): real objects of firm A.
+from tests.portal.samples import PORTAL_SAMPLES  # noqa: E402
+
+SAMPLES.update(PORTAL_SAMPLES)

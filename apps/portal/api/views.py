@@ -6,6 +6,8 @@ paginated by cursor (stable under inserts, no COUNT(*) over 50,000 clients).
 
 from __future__ import annotations
 
+import re
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
@@ -20,12 +22,18 @@ from apps.portal.dashboard import client_dashboard_get
 from apps.portal.models import Client, Engagement, Task
 from apps.portal.selectors import client_get
 
+_CURSOR_CHARS = re.compile(r"[A-Za-z0-9_\-=]{1,200}")
+
 
 class IdCursorPagination(CursorPagination):
     page_size = 50
     ordering = "id"
 
     def decode_cursor(self, request: Request):
+        raw = request.query_params.get(self.cursor_query_param)
+        # DRF's base64 decoding skips stray characters, so "%00" would read as page one.
+        if raw is not None and not _CURSOR_CHARS.fullmatch(raw):
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]})
         try:
             return super().decode_cursor(request)
         except Exception as exc:  # DRF raises NotFound; a bad cursor is bad input

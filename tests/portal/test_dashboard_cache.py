@@ -1,0 +1,130 @@
+"""Stale-while-revalidate reads of client dashboards, and a client's own change showing
+on their next page load."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from advisoros.celery import app
+from apps.billing.services import invoice_payment_record
+from apps.documents.services import document_upload
+from apps.portal.dashboard import (
+    FRESH_SECONDS,
+    STALE_SECONDS,
+    client_cache_key,
+    client_dashboard_get,
+)
+from apps.portal.refresh import dashboard_refresh
+from tests.portal.factories import make_client, make_document, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def age_entry(client_id: int, seconds: float) -> None:
+    entry = cache.get(client_cache_key(client_id))
+    cache.set(client_cache_key(client_id),
+              dataclasses.replace(entry, cached_at=entry.cached_at - seconds), STALE_SECONDS)
+
+
+@pytest.fixture
+def eager_celery():
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_a_fresh_entry_is_served_from_redis_without_a_query(in_firm_a,
+                                                            django_assert_num_queries):
+    client = make_client()
+    make_document(client)
+    dashboard_refresh()
+    first = client_dashboard_get(client.pk)
+
+    with django_assert_num_queries(0):
+        again = client_dashboard_get(client.pk)
+
+    assert again == first
+    assert first.source == "view" and first.figures["documents_total"] == 1
+
+
+def test_a_stale_entry_is_served_at_once_and_refilled_in_the_background(in_firm_a,
+                                                                        eager_celery):
+    client = make_client()
+    dashboard_refresh()
+    stale = client_dashboard_get(client.pk)
+    make_document(client)
+    dashboard_refresh()
+    age_entry(client.pk, FRESH_SECONDS + 10)
+
+    served = client_dashboard_get(client.pk)
+
+    # The reader got the old figures immediately; the background task stored new ones.
+    assert served.figures["documents_total"] == stale.figures["documents_total"] == 0
+    assert cache.get(client_cache_key(client.pk)).figures["documents_total"] == 1
+
+
+def test_an_entry_past_five_minutes_is_recomputed_in_the_request(in_firm_a):
+    client = make_client()
+    dashboard_refresh()
+    client_dashboard_get(client.pk)
+    make_document(client)
+    dashboard_refresh()
+    age_entry(client.pk, STALE_SECONDS + 1)
+
+    assert client_dashboard_get(client.pk).figures["documents_total"] == 1
+
+
+def test_a_clients_upload_shows_on_their_next_load_before_any_refresh(
+        in_firm_a, django_capture_on_commit_callbacks):
+    client = make_client()
+    dashboard_refresh()
+    assert client_dashboard_get(client.pk).figures["documents_total"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_upload(client=client, file=SimpleUploadedFile("w2.pdf", b"%PDF-1.4 data"),
+                        category="tax_return", uploaded_by_id=None)
+    after = client_dashboard_get(client.pk)
+
+    assert after.source == "live"
+    assert after.figures["documents_total"] == 1
+    assert after.figures["documents_last_30_days"] == 1
+
+    # Once the view has caught up, reads go back to it with the same figures.
+    time.sleep(0.01)
+    with django_capture_on_commit_callbacks(execute=True):
+        dashboard_refresh()
+    cache.delete(client_cache_key(client.pk))
+    caught_up = client_dashboard_get(client.pk)
+    assert caught_up.source == "view"
+    assert caught_up.figures == after.figures
+
+
+def test_a_payment_shows_on_the_next_load(in_firm_a, django_capture_on_commit_callbacks):
+    client = make_client()
+    invoice = make_invoice(client, total="300.00")
+    dashboard_refresh()
+    assert client_dashboard_get(client.pk).figures["outstanding_balance"] == Decimal("300.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_payment_record(invoice=invoice, amount=Decimal("300.00"))
+    figures = client_dashboard_get(client.pk).figures
+
+    assert figures["outstanding_balance"] == Decimal("0.00")
+    assert figures["revenue_paid"] == Decimal("300.00")
+    assert figures["invoices_open"] == 0
+
+
+def test_a_client_new_since_the_last_refresh_is_aggregated_live(in_firm_a):
+    dashboard_refresh()
+    client = make_client()
+    make_document(client)
+
+    entry = client_dashboard_get(client.pk)
+
+    assert entry.source == "live" and entry.figures["documents_total"] == 1

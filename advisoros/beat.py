@@ -25,4 +25,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 60},
         "options": {"expires": 4 * 60},
     },
+    # Alert rules (p95, error rate, cache hit ratio, queue depth) look at the last five
+    # complete minutes; sampling queue depths here also feeds the dashboard's chart.
+    "observability-alerts-evaluate": {
+        "task": "apps.observability.tasks.alerts_evaluate",
+        "schedule": 60,
+        "options": {"expires": 50},
+    },
 }

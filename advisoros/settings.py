@@ -61,6 +61,7 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "apps.marketplace",
+    "apps.observability",  # request metrics, slow queries, alerts, performance dashboard
     "apps.audit",  # the platform's audit trail (each firm has its own, below)
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -94,9 +95,14 @@ AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    # First: times the whole request, gives it its id, counts queries and cache lookups.
+    "apps.observability.middleware.RequestMetricsMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (which serves its own pre-compressed files): compresses pages and
+    # API responses; Django pads them against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,7 +170,8 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     # Firm data: every key carries the schema name of the current firm.
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis, counting hits and misses per key namespace for request metrics.
+        "BACKEND": "apps.observability.cache.InstrumentedRedisCache",
         "LOCATION": redis_url_for_db(REDIS_URL, REDIS_DB_TENANT_CACHE),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -172,7 +179,7 @@ CACHES = {
     },
     # Cross-firm data (host->firm, permissions, marketplace): one copy, not one per firm.
     "public": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": "apps.observability.cache.InstrumentedRedisCache",
         "LOCATION": redis_url_for_db(REDIS_URL, REDIS_DB_PUBLIC_CACHE),
         "KEY_PREFIX": "public",
         "OPTIONS": _REDIS_CACHE_OPTIONS,
@@ -319,10 +326,31 @@ if IS_PROD:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
+# --- Observability (apps/observability, docs/operations.md) -----------------------------
+# Bearer token Prometheus sends to /metrics; empty: only signed-in platform staff may read it.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 100)
+# Request metrics are buffered per process and added to Redis this often (seconds); 0
+# writes at the end of every request (tests: deterministic, a Redis round trip each).
+OBSERVABILITY_FLUSH_SECONDS = float(env_str("OBSERVABILITY_FLUSH_SECONDS",
+                                            "0" if ENV == "test" else "1"))
+# Celery queues whose depth is sampled for the dashboard and the queue-depth alert.
+OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", ["celery"])
+# One JSON line per request (method, route, status, duration, queries); off by default
+# because gunicorn's access log already has one.
+OBSERVABILITY_ACCESS_LOG = env_bool("OBSERVABILITY_ACCESS_LOG", False)
+# json (one object per line, with request id, firm and user id) or text (for a terminal).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "apps.observability.jsonlog.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "text" if LOG_FORMAT == "text" else "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 from advisoros.admin_sites import platform_admin
 from advisoros.health import health
 from apps.firms.views import public_home
+from apps.observability import views as observability_views
 
 urlpatterns = [
     path("", public_home, name="home"),
@@ -13,5 +14,7 @@ urlpatterns = [
     path("accounts/", include("apps.security.urls")),
     path("admin/", platform_admin.urls),
     path("health/", health, name="health"),
+    path("metrics", observability_views.metrics, name="metrics"),
+    path("ops/", include("apps.observability.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -78,3 +78,21 @@ def celery_broker_url_for(base_url: str, db: int) -> str:
         path = base_url.split("?", 1)[0][len("unix://"):]
         return f"redis+socket://{path}?virtual_host={db}"
     return redis_url_for_db(base_url, db)
+
+
+def dev_secret(data_dir, name: str, make) -> str:
+    """A development/test secret generated once into the data folder (outside the
+    database), so encrypted data survives restarts without any configuration."""
+    import json
+    from pathlib import Path
+
+    path = Path(data_dir) / "dev-secrets.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secrets_ = json.loads(path.read_text()) if path.exists() else {}
+    if name not in secrets_:
+        secrets_[name] = make()
+        staging = path.with_suffix(f".{os.getpid()}.tmp")
+        staging.write_text(json.dumps(secrets_, indent=2))
+        staging.chmod(0o600)
+        staging.replace(path)  # atomic: parallel processes never read half a file
+    return secrets_[name]

@@ -8,6 +8,8 @@ used. docs/configuration.md lists every variable.
 
 from __future__ import annotations
 
+import base64
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -15,6 +17,7 @@ import dj_database_url
 from advisoros import embedded
 from advisoros.env import (
     celery_broker_url_for,
+    dev_secret,
     env_bool,
     env_int,
     env_list,
@@ -32,11 +35,21 @@ if ENV not in {"dev", "test", "prod"}:
     raise ImproperlyConfigured(f"ADVISOROS_ENV must be dev, test or prod, got {ENV!r}")
 IS_PROD = ENV == "prod"
 if IS_PROD:
-    require_env(["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"], ENV)
+    require_env(["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS",
+                 "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"], ENV)
 
 DATA_DIR = Path(env_str("ADVISOROS_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-never-used-in-prod")
+
+# Field encryption (apps/security/crypto.py): `id:base64key,...`, the first encrypts, all
+# decrypt; the blind-index key makes exact lookups possible. Outside the database always:
+# from the environment, or in dev/test generated once into the data folder.
+FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS") or dev_secret(
+    DATA_DIR, "FIELD_ENCRYPTION_KEYS",
+    lambda: "dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or dev_secret(
+    DATA_DIR, "BLIND_INDEX_KEY", lambda: secrets.token_urlsafe(32))
 DEBUG = env_bool("DEBUG", ENV == "dev")
 
 # Firms live at <slug>.<BASE_DOMAIN>; the bare BASE_DOMAIN is the public site.
@@ -99,6 +112,7 @@ MIDDLEWARE = [
     "apps.observability.middleware.RequestMetricsMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (which serves its own pre-compressed files): compresses pages and
     # API responses; Django pads them against BREACH.
@@ -320,11 +334,32 @@ USE_TZ = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Scripts and styles only from our own static files (inline style attributes allowed for
+# small layout touches; no inline script anywhere); no framing; forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if IS_PROD:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # --- Observability (apps/observability, docs/operations.md) -----------------------------
 # Bearer token Prometheus sends to /metrics; empty: only signed-in platform staff may read it.

@@ -18,3 +18,6 @@ urlpatterns = [
     path("ops/", include("apps.observability.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
+
+# Generic error page with a request id, never a traceback.
+handler500 = "advisoros.errors.server_error"

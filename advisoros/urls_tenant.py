@@ -23,3 +23,6 @@ urlpatterns = [
     path("api/v1/", include("apps.portal.api.urls")),
     path("api/v1/", include("apps.audit.api.urls")),
 ]
+
+# Generic error page with a request id, never a traceback.
+handler500 = "advisoros.errors.server_error"

@@ -7,4 +7,7 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security"
 
     def ready(self) -> None:
-        from apps.security import signals  # noqa: F401 - sign-in records and lockout audit
+        from apps.security import (  # noqa: F401
+            schema,  # the API-key scheme in the OpenAPI schema
+            signals,  # sign-in records and lockout audit
+        )

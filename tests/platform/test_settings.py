@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROD_VARS = ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"]
+PROD_VARS = ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS",
+             "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"]
+PROD_VALUES = {"SECRET_KEY": "s" * 50, "DATABASE_URL": "postgres://u:p@db.invalid/x",
+               "REDIS_URL": "redis://cache.invalid:6379/0", "ALLOWED_HOSTS": "example.com",
+               "FIELD_ENCRYPTION_KEYS": "k1:" + "A" * 43 + "=", "BLIND_INDEX_KEY": "b" * 40}
 
 
 def _start_django(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
@@ -26,13 +30,12 @@ def test_prod_without_anything_names_every_missing_variable():
     assert result.returncode != 0
     assert "started" not in result.stdout
     assert ("ADVISOROS_ENV=prod refuses to start without SECRET_KEY, DATABASE_URL, "
-            "REDIS_URL, ALLOWED_HOSTS") in result.stderr
+            "REDIS_URL, ALLOWED_HOSTS, FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY") in result.stderr
 
 
 @pytest.mark.parametrize("missing", PROD_VARS)
 def test_prod_names_the_one_missing_variable(missing):
-    values = {"SECRET_KEY": "s" * 50, "DATABASE_URL": "postgres://u:p@db.invalid/x",
-              "REDIS_URL": "redis://cache.invalid:6379/0", "ALLOWED_HOSTS": "example.com"}
+    values = dict(PROD_VALUES)
     del values[missing]
 
     result = _start_django({"ADVISOROS_ENV": "prod", **values})
@@ -42,11 +45,7 @@ def test_prod_names_the_one_missing_variable(missing):
 
 
 def test_prod_with_everything_set_starts():
-    result = _start_django({
-        "ADVISOROS_ENV": "prod", "SECRET_KEY": "s" * 50,
-        "DATABASE_URL": "postgres://u:p@db.invalid/x",
-        "REDIS_URL": "redis://cache.invalid:6379/0", "ALLOWED_HOSTS": "example.com",
-    })
+    result = _start_django({"ADVISOROS_ENV": "prod", **PROD_VALUES})
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"

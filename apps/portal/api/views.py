@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
@@ -67,6 +68,7 @@ class ClientDashboardAPI(APIView):
     permission_classes = [HasFirmPermission]
     required_permission = Perm.CLIENTS_VIEW
 
+    @extend_schema(responses=serializers.DashboardOutput)
     def get(self, request: Request, pk: int, **kwargs) -> Response:
         client = client_get(pk)
         entry = client_dashboard_get(client.pk)

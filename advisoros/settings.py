@@ -313,6 +313,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# --- Marketplace -------------------------------------------------------------------------
+# hashed (local n-gram embedding, no download), sentence-transformers (a model already
+# installed locally; never fetched), or auto (the model when it loads, else hashed).
+MARKETPLACE_EMBEDDER = env_str("MARKETPLACE_EMBEDDER", "auto")
+MARKETPLACE_EMBEDDER_MODEL = env_str("MARKETPLACE_EMBEDDER_MODEL", "all-MiniLM-L6-v2")
+MARKETPLACE_SEARCH_CACHE_SECONDS = env_int("MARKETPLACE_SEARCH_CACHE_SECONDS", 5 * 60)
+MARKETPLACE_MATCH_CACHE_SECONDS = env_int("MARKETPLACE_MATCH_CACHE_SECONDS", 10 * 60)
+
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

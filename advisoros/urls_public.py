@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView
 from advisoros.admin_sites import platform_admin
 from advisoros.health import health
 from apps.firms.views import public_home
+from apps.marketplace.api.urls import public_patterns as marketplace_api
+from apps.marketplace.urls import public_patterns as marketplace_pages
 from apps.observability import views as observability_views
 
 urlpatterns = [
@@ -17,6 +19,8 @@ urlpatterns = [
     path("metrics", observability_views.metrics, name="metrics"),
     path("ops/", include("apps.observability.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("marketplace/", include(marketplace_pages)),
+    path("api/v1/marketplace/", include(marketplace_api)),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -8,6 +8,8 @@ from django.urls import include, path
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
+from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
+from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
 from apps.portal.views import firm_home
 from apps.portal.urls import portal_patterns, staff_patterns
 
@@ -20,6 +22,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("staff/", include(staff_patterns)),
     path("portal/", include(portal_patterns)),
+    path("marketplace/", include(firm_marketplace_pages)),
+    path("api/v1/marketplace/", include(firm_marketplace_api)),
     path("api/v1/", include("apps.portal.api.urls")),
     path("api/v1/", include("apps.audit.api.urls")),
 ]

@@ -68,3 +68,9 @@ def iter_routes(urlconf: str) -> Iterator[Route]:
 from tests.portal.samples import PORTAL_SAMPLES  # noqa: E402
 
 SAMPLES.update(PORTAL_SAMPLES)
+
+# Marketplace pages and API on firm hosts (apps/marketplace): a real advisor and a real
+# completed engagement of firm A.
+from tests.marketplace.samples import MARKETPLACE_SAMPLES  # noqa: E402
+
+SAMPLES.update(MARKETPLACE_SAMPLES)

@@ -1,0 +1,227 @@
+"""Marketplace API. Public (bare domain): advisor search, detail and matching, open to
+anyone. Advisor side (bare domain, signed in): the advisor's own engagements. Firm side
+(firm host): request an advisor for a client, list the firm's engagements, review.
+
+Views are thin: input goes through the same parsers as the pages, reads through
+selectors, writes through services; a ValidationError becomes a 400 with field messages.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import HasFirmPermission
+from apps.accounts.roles import Perm
+from apps.marketplace import selectors, services
+from apps.marketplace.matching import advisor_match, match_weights
+from apps.marketplace.models import MarketplaceEngagement
+from apps.marketplace.params import match_criteria_parse, search_params_parse
+from apps.marketplace.reviews import review_create
+
+
+def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {("non_field_errors" if k == "__all__" else k): [str(m) for e in v
+                                                               for m in e.messages]
+                for k, v in exc.error_dict.items()}
+    return {"non_field_errors": exc.messages}
+
+
+def _decimals_as_text(value: Any) -> Any:
+    """Money and ratings leave as exact decimal strings ("200.00"), never floats."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _decimals_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals_as_text(v) for v in value]
+    return value
+
+
+def _parse(parser, data) -> Any:
+    try:
+        return parser(data)
+    except DjangoValidationError as exc:
+        raise ValidationError(_field_errors(exc)) from exc
+
+
+def _page_link(request: Request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    query = request.query_params.copy()
+    query["cursor"] = cursor
+    return request.build_absolute_uri(request.path + "?" + query.urlencode())
+
+
+_SEARCH_PARAMS = [
+    OpenApiParameter("industries", str, many=True, description="Any of these codes."),
+    OpenApiParameter("services", str, many=True, description="Any of these codes."),
+    OpenApiParameter("min_rating", float), OpenApiParameter("max_rate", float),
+    OpenApiParameter("available", bool, description="Has a free client slot."),
+    OpenApiParameter("verified", bool), OpenApiParameter("q", str),
+    OpenApiParameter("sort", str, enum=["rating", "experience", "price", "reviews"]),
+    OpenApiParameter("page_size", int, description="1-100, default 20."),
+    OpenApiParameter("cursor", str),
+]
+
+
+class AdvisorListAPI(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=_SEARCH_PARAMS, responses={200: dict})
+    def get(self, request: Request, **kwargs) -> Response:
+        params = _parse(search_params_parse, request.query_params)
+        page, _ = selectors.advisor_search(params)
+        return Response({"results": _decimals_as_text(page.results), "next_cursor": page.next_cursor,
+                         "next": _page_link(request, page.next_cursor)})
+
+
+class AdvisorDetailAPI(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int, **kwargs) -> Response:
+        advisor = selectors.advisor_detail(pk)
+        if advisor is None:
+            raise Http404
+        return Response(_decimals_as_text(advisor))
+
+
+class MatchAPI(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=dict, responses={200: dict})
+    def post(self, request: Request, **kwargs) -> Response:
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+        criteria = _parse(match_criteria_parse, request.data)
+        results, _ = advisor_match(criteria)
+        return Response({"results": _decimals_as_text(results), "weights": match_weights()})
+
+
+# --- Advisor side ------------------------------------------------------------------------
+
+_ENGAGEMENT_FIELDS = ("id", "status", "client_name", "agreed_rate", "requested_at",
+                      "responded_at", "started_at", "completed_at")
+
+
+class AdvisorEngagementActionAPI(APIView):
+    """The advisor accepts, declines, starts or completes one of their engagements."""
+
+    permission_classes = [IsAuthenticated]
+    ACTIONS = {"accept", "decline", "start", "complete"}
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request: Request, pk: int, action: str, **kwargs) -> Response:
+        profile = selectors.advisor_profile_for_user(request.user)
+        if profile is None or action not in self.ACTIONS:
+            raise Http404
+        engagement = selectors.engagements_for_advisor(profile).filter(pk=pk).first()
+        if engagement is None:
+            raise Http404
+        try:
+            engagement = advisor_engagement_act(engagement, request.user, action)
+        except DjangoValidationError as exc:
+            raise ValidationError(_field_errors(exc)) from exc
+        return Response(_decimals_as_text({f: getattr(engagement, f)
+                                           for f in _ENGAGEMENT_FIELDS}))
+
+
+def advisor_engagement_act(engagement: MarketplaceEngagement, user, action: str
+                           ) -> MarketplaceEngagement:
+    if action in ("accept", "decline"):
+        return services.engagement_respond(engagement=engagement, advisor_user=user,
+                                           accept=action == "accept")
+    if action == "start":
+        return services.engagement_start(engagement=engagement, advisor_user=user)
+    return services.engagement_complete(engagement=engagement, advisor_user=user)
+
+
+# --- Firm side ------------------------------------------------------------------------------
+
+
+class EngagementRequestInput(serializers.Serializer):
+    advisor = serializers.IntegerField()
+    client_id = serializers.IntegerField()
+    client_name = serializers.CharField(max_length=200, trim_whitespace=True)
+    agreed_rate = serializers.DecimalField(max_digits=10, decimal_places=2)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True,
+                                    default="")
+
+
+def engagement_row(engagement: MarketplaceEngagement) -> dict[str, Any]:
+    row = {f: getattr(engagement, f) for f in _ENGAGEMENT_FIELDS}
+    row.update(client_id=engagement.client_id, advisor=engagement.advisor_id,
+               advisor_name=engagement.advisor.user.full_name,
+               reviewed=hasattr(engagement, "review"))
+    return row
+
+
+class FirmEngagementsAPI(APIView):
+    """The firm's marketplace engagements (GET) and new requests (POST)."""
+
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.MARKETPLACE_REQUEST
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, **kwargs) -> Response:
+        rows = selectors.engagements_for_firm(request.firm)[:100]
+        return Response({"results": _decimals_as_text([engagement_row(e) for e in rows])})
+
+    @extend_schema(request=EngagementRequestInput, responses={201: dict})
+    def post(self, request: Request, **kwargs) -> Response:
+        data = EngagementRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            engagement = services.engagement_request(
+                firm=request.firm, requested_by=request.user,
+                advisor_id=data.validated_data["advisor"],
+                client_id=data.validated_data["client_id"],
+                client_name=data.validated_data["client_name"],
+                agreed_rate=data.validated_data["agreed_rate"],
+                message=data.validated_data["message"])
+        except DjangoValidationError as exc:
+            raise ValidationError(_field_errors(exc)) from exc
+        return Response(_decimals_as_text({f: getattr(engagement, f)
+                                           for f in _ENGAGEMENT_FIELDS}), status=201)
+
+
+class ReviewInput(serializers.Serializer):
+    nps = serializers.IntegerField(min_value=0, max_value=10)
+    overall_rating = serializers.IntegerField(min_value=1, max_value=5)
+    engagement_rating = serializers.IntegerField(min_value=1, max_value=5)
+    responsiveness_rating = serializers.IntegerField(min_value=1, max_value=5)
+    text = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class EngagementReviewAPI(APIView):
+    """A client-side member of the firm reviews a completed engagement."""
+
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.PORTAL_ACCESS
+
+    @extend_schema(request=ReviewInput, responses={201: dict})
+    def post(self, request: Request, pk: int, **kwargs) -> Response:
+        engagement = selectors.engagement_for_firm(request.firm, pk)
+        if engagement is None:
+            raise Http404
+        data = ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            review = review_create(engagement=engagement, author=request.user,
+                                   **data.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(_field_errors(exc)) from exc
+        return Response({"id": review.id, "overall_rating": review.overall_rating,
+                         "status": review.status}, status=201)

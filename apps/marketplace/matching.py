@@ -1,0 +1,146 @@
+"""Advisor matching: hard criteria in SQL, then an exact ranking by a blended score.
+
+score = 0.6 * similarity + 0.3 * business fit + 0.1 * rating / 5
+
+- similarity: cosine similarity (pgvector `<=>`) between the client's needs and the
+  advisor's precomputed profile embedding, clamped to [0, 1].
+- business fit: 0.45 industry overlap (share of the client's industries the advisor
+  serves) + 0.25 company size fit + 0.15 budget headroom + 0.15 free capacity.
+- rating: the advisor's overall rating on a 0-1 scale.
+
+Why an exact scan and no HNSW index: pgvector 0.6 (what pgserver ships) has no iterative
+index scans, so an HNSW scan with a WHERE clause returns at most ef_search candidates
+*before* filtering and can silently return fewer than 20 matches. The hard filters leave
+at most the 15,000 listed advisors; scoring them all in SQL is exact and takes a few
+milliseconds (docs/benchmarks.md), and the test suite checks it against a brute-force
+ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import connection
+
+from apps.marketplace.cache import cached
+from apps.marketplace.embedding import embedder_get
+from apps.marketplace.models import AdvisorProfile
+from apps.marketplace.params import MatchCriteria
+from apps.marketplace.vocabulary import Industry, Service, labels
+
+MATCH_LIMIT = 20
+WEIGHT_SIMILARITY = 0.6
+WEIGHT_FIT = 0.3
+WEIGHT_RATING = 0.1
+FIT_INDUSTRY, FIT_SIZE, FIT_BUDGET, FIT_CAPACITY = 0.45, 0.25, 0.15, 0.15
+
+_TABLE = AdvisorProfile._meta.db_table
+
+
+def needs_text(criteria: MatchCriteria) -> str:
+    """What the client's side is embedded from: their words plus the chosen labels."""
+    return " ".join([criteria.needs, " ".join(labels(Industry, list(criteria.industries))),
+                     " ".join(labels(Service, list(criteria.required_services)))]).strip()
+
+
+def vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+
+
+def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int
+               ) -> tuple[str, list[Any]]:
+    where = ["p.status = 'active'", "p.is_verified", "p.deleted_at IS NULL",
+             "p.current_clients < p.max_clients"]
+    where_params: list[Any] = []
+    if criteria.industries:
+        where.append("p.industries && %s::varchar[]")
+        where_params.append(list(criteria.industries))
+    if criteria.required_services:
+        where.append("p.services @> %s::varchar[]")
+        where_params.append(list(criteria.required_services))
+    if criteria.budget is not None:
+        where.append("p.monthly_retainer_min <= %s")
+        where_params.append(criteria.budget)
+
+    fit_params: list[Any] = []
+    if criteria.industries:
+        # One containment test per requested industry: cheaper than an array intersection.
+        terms = " + ".join(["(p.industries @> ARRAY[%s]::varchar[])::int"] *
+                           len(criteria.industries))
+        industry_fit = f"({terms})::float8 / {len(criteria.industries)}"
+        fit_params.extend(criteria.industries)
+    else:
+        industry_fit = "1.0"
+    if criteria.company_size:
+        size_fit = "(%s = ANY(p.company_sizes))::int::float8"
+        fit_params.append(criteria.company_size)
+    else:
+        size_fit = "1.0"
+    if criteria.budget:
+        budget_fit = "1 - 0.5 * LEAST(1, p.monthly_retainer_min / %s)::float8"
+        fit_params.append(criteria.budget)
+    else:
+        budget_fit = "1.0"
+    capacity_fit = "(p.max_clients - p.current_clients)::float8 / p.max_clients"
+
+    # Only constants and %s placeholders are interpolated; every value is a parameter.
+    sql = f"""
+        WITH scored AS (
+            SELECT p.id, p.user_id,
+                   COALESCE(GREATEST(0, 1 - (p.embedding <=> %s::vector)), 0) AS similarity,
+                   {FIT_INDUSTRY} * ({industry_fit}) + {FIT_SIZE} * ({size_fit})
+                     + {FIT_BUDGET} * ({budget_fit}) + {FIT_CAPACITY} * ({capacity_fit})
+                     AS business_fit,
+                   p.overall_rating::float8 / 5 AS rating
+            FROM {_TABLE} p
+            WHERE {" AND ".join(where)}
+        ), ranked AS (
+            SELECT *, {WEIGHT_SIMILARITY} * similarity + {WEIGHT_FIT} * business_fit
+                      + {WEIGHT_RATING} * rating AS score
+            FROM scored ORDER BY score DESC, id LIMIT %s
+        )
+        SELECT r.id, u.full_name, p.professional_title, p.headline, p.industries, p.services,
+               p.years_experience, p.hourly_rate, p.monthly_retainer_min, p.overall_rating,
+               p.total_reviews, p.availability, r.score, r.similarity, r.business_fit, r.rating
+        FROM ranked r JOIN {_TABLE} p ON p.id = r.id
+        JOIN accounts_user u ON u.id = r.user_id
+        ORDER BY r.score DESC, r.id
+    """  # noqa: S608
+    return sql, [query_vector, *fit_params, *where_params, limit]
+
+
+_COLUMNS = ("id", "name", "professional_title", "headline", "industries", "services",
+            "years_experience", "hourly_rate", "monthly_retainer_min", "overall_rating",
+            "total_reviews", "availability")
+
+
+def advisor_match_uncached(criteria: MatchCriteria, *, limit: int = MATCH_LIMIT
+                           ) -> list[dict[str, Any]]:
+    vector = embedder_get().embed([needs_text(criteria)])[0]
+    sql, params = _match_sql(criteria, vector_literal(vector), limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    results = []
+    for row in rows:
+        item = dict(zip(_COLUMNS, row[:12], strict=True))
+        score, similarity, fit, rating = row[12:]
+        item["score"] = round(score, 4)
+        item["breakdown"] = {"similarity": round(similarity, 4),
+                             "business_fit": round(fit, 4), "rating": round(rating, 4)}
+        results.append(item)
+    return results
+
+
+def advisor_match(criteria: MatchCriteria) -> tuple[list[dict[str, Any]], bool]:
+    """(top matches, served_from_cache)."""
+    return cached("match", criteria.cache_dict(), settings.MARKETPLACE_MATCH_CACHE_SECONDS,
+                  lambda: advisor_match_uncached(criteria))
+
+
+def match_weights() -> dict[str, float]:
+    return {"similarity": WEIGHT_SIMILARITY, "business_fit": WEIGHT_FIT,
+            "rating": WEIGHT_RATING}
+

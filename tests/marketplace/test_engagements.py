@@ -1,0 +1,158 @@
+"""Requesting an advisor (firm host) and the advisor's accept / decline / deliver flow."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.accounts.roles import Role
+from apps.marketplace.models import AdvisorProfile, MarketplaceEngagement
+from tests.marketplace.factories import make_advisor, make_engagement
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/marketplace/engagements/"
+
+
+def _payload(profile, **overrides) -> dict:
+    data = {"advisor": profile.id, "client_id": 42, "client_name": "Acme Widgets",
+            "agreed_rate": "4500.00", "message": "Monthly close and board pack."}
+    data.update(overrides)
+    return data
+
+
+def test_a_manager_requests_an_advisor_for_a_client(firm_a):
+    advisor = make_advisor()
+
+    response = firm_a.client(Role.MANAGER).post(API, _payload(advisor),
+                                                content_type="application/json")
+
+    assert response.status_code == 201, response.content
+    engagement = MarketplaceEngagement.objects.get(pk=response.json()["id"])
+    assert (engagement.firm, engagement.advisor, engagement.client_id, engagement.client_name,
+            engagement.agreed_rate, engagement.status, engagement.requested_by) == (
+        firm_a.firm, advisor, 42, "Acme Widgets", Decimal("4500.00"), "requested",
+        firm_a.user(Role.MANAGER))
+
+
+@pytest.mark.parametrize("role", [Role.STAFF_ACCOUNTANT, Role.CLIENT_OWNER, Role.AUDITOR])
+def test_roles_without_the_permission_cannot_request(firm_a, role):
+    advisor = make_advisor()
+
+    response = firm_a.client(role).post(API, _payload(advisor), content_type="application/json")
+
+    assert response.status_code == 403
+    assert not MarketplaceEngagement.objects.exists()
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"agreed_rate": "-1"}, "agreed_rate"),
+    ({"client_name": ""}, "client_name"),
+    ({"client_name": "x" * 10_240}, "client_name"),
+    ({"client_name": "Acme\x00"}, "client_name"),
+    ({"client_id": -3}, "client_id"),
+    ({"advisor": 10**9}, "advisor"),
+    ({"message": "m" * 10_240}, "message"),
+])
+def test_bad_requests_are_400_and_store_nothing(firm_a, overrides, field):
+    advisor = make_advisor()
+
+    response = firm_a.client(Role.OWNER).post(API, _payload(advisor, **overrides),
+                                              content_type="application/json")
+
+    assert response.status_code == 400 and field in response.json()
+    assert not MarketplaceEngagement.objects.exists()
+
+
+def test_a_fully_booked_advisor_cannot_be_requested(firm_a):
+    advisor = make_advisor(current_clients=3, max_clients=3)
+
+    response = firm_a.client(Role.OWNER).post(API, _payload(advisor),
+                                              content_type="application/json")
+
+    assert response.status_code == 400 and "advisor" in response.json()
+
+
+def test_the_firm_list_runs_a_fixed_number_of_queries(firm_a, firm_b, assert_data_queries):
+    client = firm_a.client(Role.OWNER)
+    client.get(API)  # warm the permission cache and the session
+    make_engagement(firm=firm_a.firm, advisor=make_advisor(), requested_by=firm_a.user("owner"))
+    make_engagement(firm=firm_b.firm, advisor=make_advisor(), requested_by=firm_b.user("owner"))
+    with assert_data_queries(3):  # session, user, engagements with advisor and review
+        assert len(client.get(API).json()["results"]) == 1
+    for _ in range(5):
+        make_engagement(firm=firm_a.firm, advisor=make_advisor(embed=False),
+                        requested_by=firm_a.user("owner"))
+    with assert_data_queries(3):
+        assert len(client.get(API).json()["results"]) == 6
+
+
+def test_the_request_page_creates_an_engagement_and_shows_form_errors(firm_a):
+    advisor = make_advisor(name="Robin Ledger")
+    client = firm_a.client(Role.PARTNER)
+
+    page = client.get(f"/marketplace/request/{advisor.id}/")
+    bad = client.post(f"/marketplace/request/{advisor.id}/",
+                      {"client_id": "1", "client_name": "", "agreed_rate": "-5"})
+    good = client.post(f"/marketplace/request/{advisor.id}/",
+                       {"client_id": "7", "client_name": "Blue Bakery", "agreed_rate": "3000"})
+
+    assert page.status_code == 200 and "Robin Ledger" in page.content.decode()
+    assert bad.status_code == 400 and "errorlist" in bad.content.decode()
+    assert good.status_code == 302
+    assert "Blue Bakery" in client.get("/marketplace/").content.decode()
+
+
+def test_advisor_accepts_starts_and_completes_and_capacity_follows(firm_a):
+    advisor = make_advisor(current_clients=0, max_clients=1)
+    advisor_client = firm_a.client()
+    advisor_client.force_login(advisor.user)
+    from django.test import Client
+
+    public = Client(HTTP_HOST="localhost")
+    public.force_login(advisor.user)
+    first = make_engagement(firm=firm_a.firm, advisor=advisor, requested_by=firm_a.user("owner"))
+    second = make_engagement(firm=firm_a.firm, advisor=advisor,
+                             requested_by=firm_a.user("owner"))
+    act = "/api/v1/marketplace/my/engagements/{}/{}/"
+
+    assert public.post(act.format(first.id, "accept")).json()["status"] == "accepted"
+    full = public.post(act.format(second.id, "accept"))
+    assert full.status_code == 400 and "status" in full.json()
+    assert public.post(act.format(second.id, "decline")).json()["status"] == "declined"
+    assert public.post(act.format(first.id, "start")).json()["status"] == "active"
+    assert public.post(act.format(first.id, "complete")).json()["status"] == "completed"
+    assert AdvisorProfile.objects.get(pk=advisor.pk).current_clients == 0
+    assert public.post(act.format(first.id, "start")).status_code == 400
+
+
+def test_another_advisor_cannot_act_on_the_engagement(firm_a):
+    from django.test import Client
+
+    advisor = make_advisor()
+    intruder = make_advisor()
+    engagement = make_engagement(firm=firm_a.firm, advisor=advisor,
+                                 requested_by=firm_a.user("owner"))
+    public = Client(HTTP_HOST="localhost")
+    public.force_login(intruder.user)
+
+    response = public.post(f"/api/v1/marketplace/my/engagements/{engagement.id}/accept/")
+
+    assert response.status_code == 404
+    assert MarketplaceEngagement.objects.get(pk=engagement.pk).status == "requested"
+
+
+def test_inbox_page_lists_requests_with_actions(firm_a):
+    from django.test import Client
+
+    advisor = make_advisor()
+    make_engagement(firm=firm_a.firm, advisor=advisor, requested_by=firm_a.user("owner"),
+                    client_name="Green Grocers")
+    public = Client(HTTP_HOST="localhost")
+    public.force_login(advisor.user)
+
+    body = public.get("/marketplace/inbox/").content.decode()
+    empty = Client(HTTP_HOST="localhost")
+    empty.force_login(firm_a.user("bookkeeper"))
+
+    assert "Green Grocers" in body and "Accept" in body
+    assert "Create your advisor profile" in empty.get("/marketplace/inbox/").content.decode()

@@ -1,0 +1,182 @@
+"""Benchmark of the client dashboard, client list and firm dashboard at seed scale.
+
+Run `manage.py seed_scale` first. Prints p50/p95/p99 for each path and, in the same run,
+the naive way (live aggregation over the base tables) with the ratio.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, reset_queries
+from django.test import Client as HttpClient
+from django_tenants.utils import schema_context
+
+from advisoros.bench import Timing, measure, ratio_line
+from apps.accounts.models import Membership, User
+from apps.accounts.roles import Role
+from apps.firms.models import Firm
+from apps.firms.selectors import firm_host
+from apps.portal.dashboard import client_cache_key, client_dashboard_get
+from apps.portal.firm_dashboard import (
+    FIRM_DASHBOARD_KEY,
+    firm_dashboard_from_view,
+    firm_dashboard_live,
+)
+from apps.portal.metrics import client_metrics_live
+from apps.portal.models import Client
+from apps.portal.refresh import dashboard_refresh
+from apps.portal.selectors import ClientListQuery, client_list_page, client_list_queryset
+
+LIST_QUERIES = [
+    ClientListQuery(),
+    ClientListQuery(sort="-outstanding"),
+    ClientListQuery(sort="-activity", status="active"),
+    ClientListQuery(industry="retail", sort="-revenue"),
+    ClientListQuery(q="Client 12"),
+    ClientListQuery(needs_attention=True, sort="-outstanding"),
+]
+
+
+class Command(BaseCommand):
+    help = "Benchmark client dashboard (cached/uncached), client list, firm dashboard, MV refresh."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--firm", default="scale-big", help="Slug of the firm to measure.")
+        parser.add_argument("--runs", type=int, default=300)
+        parser.add_argument("--naive-runs", type=int, default=100)
+        parser.add_argument("--refresh-runs", type=int, default=3)
+
+    def handle(self, *args, firm: str, runs: int, naive_runs: int, refresh_runs: int,
+               **options):
+        found = Firm.objects.filter(slug=firm).first()
+        if found is None:
+            raise CommandError(f"No firm '{firm}'. Run manage.py seed_scale first.")
+        # DEBUG would keep every query in memory and slow each one down.
+        settings.DEBUG = False
+        self.out = lambda line: self.stdout.write(line)
+        rng = random.Random(42)
+        with schema_context(found.schema_name):
+            ids = list(Client.objects.alive().values_list("id", flat=True))
+            self.out(f"Firm {found.slug}: {len(ids):,} clients; load {_load()}")
+            self._refresh(refresh_runs)
+            self._client_dashboard(rng.sample(ids, min(runs, len(ids))), naive_runs)
+            self._client_list(runs, naive_runs)
+            self._firm_dashboard(runs, naive_runs)
+        self._pages(found, ids, rng, runs)
+        self.out(f"load after: {_load()}")
+
+    def _report(self, *timings: Timing) -> None:
+        for timing in timings:
+            self.out(timing.row())
+
+    def _refresh(self, refresh_runs: int) -> None:
+        self.out("\n== materialized view refresh ==")
+        for concurrently in (False, True):
+            label = "refresh concurrently" if concurrently else "refresh (plain)"
+            timing = measure(label, lambda i, c=concurrently: dashboard_refresh(concurrently=c),
+                             refresh_runs)
+            self._report(timing)
+
+    def _client_dashboard(self, ids: list[int], naive_runs: int) -> None:
+        self.out("\n== client dashboard (one client's figures) ==")
+        for client_id in ids:
+            cache.delete(client_cache_key(client_id))
+        uncached = measure("dashboard uncached (view row)",
+                           lambda i: client_dashboard_get(ids[i]), len(ids), self.out)
+        cached = measure("dashboard cached (Redis)",
+                         lambda i: client_dashboard_get(ids[i]), len(ids), self.out)
+        naive = measure("dashboard naive (live aggregation)",
+                        lambda i: client_metrics_live([ids[i]]), min(naive_runs, len(ids)),
+                        self.out)
+        self._report(uncached, cached, naive)
+        self.out("uncached vs naive: " + ratio_line(naive, uncached))
+
+    def _client_list(self, runs: int, naive_runs: int) -> None:
+        self.out("\n== firm client list, 50 rows (mixed filters and sorts) ==")
+        pages = [1, 2, 5, 20]
+
+        def fast(i: int) -> None:
+            query = LIST_QUERIES[i % len(LIST_QUERIES)]
+            page = client_list_page(ClientListQuery(**{**query.__dict__,
+                                                       "page": pages[i % len(pages)]}))
+            list(page.object_list)
+
+        listing = measure("client list (view join)", fast, runs, self.out)
+        by_outstanding = measure(
+            "client list by outstanding (view)",
+            lambda i: list(client_list_queryset(ClientListQuery(sort="-outstanding"))[:50]),
+            naive_runs, self.out)
+        naive = measure("client list by outstanding (live agg.)",
+                        lambda i: _naive_outstanding_page(), min(naive_runs, 20), self.out)
+        self._report(listing, by_outstanding, naive)
+        self.out("by outstanding, view vs live: " + ratio_line(naive, by_outstanding))
+
+    def _firm_dashboard(self, runs: int, naive_runs: int) -> None:
+        self.out("\n== firm dashboard (totals and clients needing attention) ==")
+        uncached = measure("firm dashboard uncached (view)",
+                           lambda i: firm_dashboard_from_view(), min(runs, 100), self.out)
+        naive = measure("firm dashboard naive (live agg.)", lambda i: firm_dashboard_live(),
+                        min(naive_runs, 20), self.out)
+        self._report(uncached, naive)
+        self.out("uncached vs naive: " + ratio_line(naive, uncached))
+
+    def _pages(self, firm: Firm, ids: list[int], rng: random.Random, runs: int) -> None:
+        """Whole requests through middleware, permission check, view and template."""
+        self.out("\n== full requests (Django test client, no network) ==")
+        owner_id = Membership.objects.filter(firm=firm, role=Role.OWNER).values_list(
+            "user_id", flat=True).first()
+        if owner_id is None:
+            raise CommandError(f"{firm.slug} has no owner to sign in as.")
+        http = HttpClient(HTTP_HOST=firm_host(firm.slug))
+        http.force_login(User.objects.get(pk=owner_id))
+        sample = rng.sample(ids, min(runs, len(ids)))
+
+        def get(path: str) -> None:
+            response = http.get(path)
+            if response.status_code != 200:
+                raise CommandError(f"{path} answered {response.status_code}")
+            reset_queries()
+
+        get("/")
+        with schema_context(firm.schema_name):
+            cache.delete(FIRM_DASHBOARD_KEY)
+            for client_id in sample:
+                cache.delete(client_cache_key(client_id))
+        timings = [
+            measure("GET /staff/clients/ (page 1-20)",
+                    lambda i: get(f"/staff/clients/?page={1 + i % 20}"), runs, self.out),
+            measure("GET /staff/clients/?sort=-outstanding",
+                    lambda i: get("/staff/clients/?sort=-outstanding&status=active"), runs),
+            measure("GET / (firm dashboard)", lambda i: get("/"), runs),
+            measure("GET dashboard API, first read",
+                    lambda i: get(f"/api/v1/clients/{sample[i]}/dashboard/"), len(sample)),
+            measure("GET dashboard API, cached",
+                    lambda i: get(f"/api/v1/clients/{sample[i]}/dashboard/"), len(sample)),
+        ]
+        connection.set_schema_to_public()
+        self._report(*timings)
+
+
+def _naive_outstanding_page() -> list[dict]:
+    """The client list sorted by outstanding balance without the view: aggregate the
+    invoices of every client, then sort (what the view saves)."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from apps.billing.models import Invoice
+
+    owed = (Invoice.objects.filter(client_id=OuterRef("pk"), status__in=Invoice.OPEN_STATUSES)
+            .values("client_id").annotate(total=Sum("balance")).values("total"))
+    return list(Client.objects.alive()
+                .annotate(owed=Coalesce(Subquery(owed), Value(0),
+                                        output_field=DecimalField()))
+                .order_by("-owed", "-id").values("id", "business_name", "owed")[:50])
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])

@@ -78,6 +78,10 @@ def test_audit_api_filters_and_rejects_bad_values(firm_a, events):
     assert bad.status_code == 400 and "action" in bad.json()
     assert bad_cursor.status_code == 400
     assert bad_cursor.json() == {"cursor": ["This cursor is not valid."]}
+    for size in ("0", "501", "-5", "ten"):
+        too_big = client.get("/api/v1/audit-events/", {"page_size": size})
+        assert too_big.status_code == 400
+        assert too_big.json() == {"page_size": ["A whole number from 1 to 500."]}
 
 
 def test_audit_api_list_runs_a_fixed_number_of_queries(firm_a, events,
@@ -92,3 +96,17 @@ def test_audit_api_list_runs_a_fixed_number_of_queries(firm_a, events,
         response = client.get("/api/v1/audit-events/")
 
     assert len(response.json()["results"]) == 32
+
+
+def test_audit_api_cursors_it_issues_work(firm_a):
+    with schema_context(firm_a.firm.schema_name):
+        for n in range(7):
+            audit_record(action=AuditAction.EXPORTED, details={"n": n})
+    client = firm_a.client(Role.OWNER)
+
+    first = client.get("/api/v1/audit-events/", {"page_size": 5}).json()
+    second = client.get(first["next"]).json()
+
+    assert len(first["results"]) == 5
+    assert {e["id"] for e in first["results"]}.isdisjoint({e["id"] for e in second["results"]})
+    assert second["previous"] is not None

@@ -10,12 +10,12 @@ Benchmark: `manage.py bench_metrics_middleware`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 
 from apps.observability import context
@@ -36,7 +36,7 @@ def request_id_for(request: HttpRequest) -> str:
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
     if incoming and _SANE_ID.match(incoming):
         return incoming
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as unique as uuid4().hex, a few microseconds cheaper
 
 
 def route_of(request: HttpRequest) -> str:
@@ -64,9 +64,16 @@ class RequestMetricsMiddleware:
         stats = WorkStats(request_id=request_id_for(request), request=request)
         request.request_id = stats.request_id
         token = context.begin(stats)
+        # The wrapper list is pushed and popped by hand: connection.execute_wrapper() is a
+        # generator-based context manager, measurably slower on this hot path.
+        wrappers = connections[DEFAULT_DB_ALIAS].execute_wrappers
+        observer = QueryObserver(stats)
+        wrappers.append(observer)
         try:
-            with connection.execute_wrapper(QueryObserver(stats)):
+            try:
                 response = self.get_response(request)
+            finally:
+                wrappers.remove(observer)
             elapsed_ms = (time.perf_counter() - started) * 1000
             route = stats.route or route_of(request)
             firm = firm_of(request)

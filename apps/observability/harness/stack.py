@@ -1,0 +1,113 @@
+"""The local serving stack for load tests: gunicorn on 127.0.0.1 plus a Celery worker,
+on the same (embedded or configured) PostgreSQL and Redis as the calling process."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    worker_class: str = "gthread"
+    workers: int = 3
+    threads: int = 4
+    conn_max_age: int = 600
+
+    @property
+    def label(self) -> str:
+        threads = f"x{self.threads} threads" if self.worker_class == "gthread" else ""
+        persistent = "persistent" if self.conn_max_age else "per-request"
+        return (f"{self.worker_class} {self.workers} workers{(' ' + threads) if threads else ''}"
+                f", {persistent} DB connections")
+
+
+def stack_env(config: ServingConfig) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "advisoros.settings",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "DB_CONN_MAX_AGE": str(config.conn_max_age),
+        # Throttles protect production from one noisy client; the load generator is one
+        # client on purpose.
+        "THROTTLE_ANON": "10000000/minute",
+        "THROTTLE_USER": "10000000/minute",
+        "THROTTLE_API_KEY": "10000000/minute",
+        "GUNICORN_ACCESS_LOG": "",
+    })
+    return env
+
+
+class Stack:
+    def __init__(self, config: ServingConfig, port: int, log_dir: Path) -> None:
+        self.config = config
+        self.port = port
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> None:
+        env = stack_env(self.config)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        cfg = self.config
+        self._spawn("web", [str(BIN / "gunicorn"), "advisoros.wsgi:application",
+                            "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                            "--bind", f"127.0.0.1:{self.port}", "--workers", str(cfg.workers),
+                            "--worker-class", cfg.worker_class, "--threads", str(cfg.threads)],
+                    env)
+        self._spawn("worker", [str(BIN / "celery"), "-A", "advisoros", "worker",
+                               "--concurrency", "1", "--loglevel", "WARNING"], env)
+        if not self._wait_healthy(60):
+            self.stop()
+            raise RuntimeError(f"gunicorn did not answer /health/; see {self.log_dir}")
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.procs[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log,
+                                            start_new_session=True)
+
+    def _wait_healthy(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/health/",
+                                         headers={"Host": "localhost"})
+        while time.monotonic() < deadline:
+            if self.procs["web"].poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return True
+            except OSError:
+                time.sleep(0.3)
+        return False
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,182 @@
+"""AdvisorOS load scenarios. Run through `manage.py bench_all` (or `make bench`), which
+prepares the data and sessions, starts gunicorn + a Celery worker on 127.0.0.1, and
+passes:
+
+    LOADTEST_FIXTURES      JSON file: hosts, session keys, client ids, advisor ids
+    LOADTEST_MAX_REQUESTS  stop after this many requests (the run is also time-bounded)
+
+Every user talks to the loopback address and names the site in the Host header, so firm
+hosts (<slug>.localhost) need no DNS. One user class per scenario; see
+apps/observability/harness/scenarios.py for their thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+from locust import FastHttpUser, between, events, task
+
+FIXTURES = json.loads(Path(os.environ["LOADTEST_FIXTURES"]).read_text()) \
+    if os.environ.get("LOADTEST_FIXTURES") else {}
+MAX_REQUESTS = int(os.environ.get("LOADTEST_MAX_REQUESTS", "0"))
+_count = {"n": 0}
+# Django's CSRF check compares the cookie with the header; any 32-character token works
+# when both carry it, so form posts need no extra GET first.
+CSRF_TOKEN = "loadtestcsrf" + "0" * 20
+
+
+@events.request.add_listener
+def _stop_after_max_requests(**kwargs) -> None:
+    _count["n"] += 1
+    if MAX_REQUESTS and _count["n"] >= MAX_REQUESTS:
+        runner = _count.get("runner")
+        if runner is not None:
+            runner.quit()
+
+
+@events.init.add_listener
+def _remember_runner(environment, **kwargs) -> None:
+    _count["runner"] = environment.runner
+
+
+def _pick(values: list, low: int = 1, high: int = 2) -> list:
+    return random.sample(values, k=min(len(values), random.randint(low, high)))
+
+
+class _Site(FastHttpUser):
+    abstract = True
+    wait_time = between(0, 0.05)
+    site = "public_host"
+    session_key: str | None = None
+
+    def _headers(self) -> dict:
+        headers = {"Host": FIXTURES[self.site], "Accept-Encoding": "gzip"}
+        if self.session_key:
+            headers["Cookie"] = f"sessionid={self.session_key}; csrftoken={CSRF_TOKEN}"
+            headers["X-CSRFToken"] = CSRF_TOKEN
+        return headers
+
+    def get(self, path: str, name: str):
+        return self.client.get(path, headers=self._headers(), name=name)
+
+
+class _ClientSide(_Site):
+    abstract = True
+    site = "firm_host"
+
+    def on_start(self) -> None:
+        choice = random.choice(FIXTURES["client_sessions"])
+        self.session_key = choice["session"]
+        self.client_id = choice["client_id"]
+
+
+class MarketplaceBrowseUser(_Site):
+    @task(4)
+    def advisor_list(self) -> None:
+        self.get("/api/v1/marketplace/advisors/", "advisors: list")
+
+    @task(4)
+    def advisor_filter(self) -> None:
+        params = [f"industries={','.join(_pick(FIXTURES['industries']))}",
+                  f"sort={random.choice(['rating', 'experience', 'price', 'reviews'])}"]
+        if random.random() < 0.5:
+            params.append(f"services={random.choice(FIXTURES['services'])}")
+        if random.random() < 0.5:
+            params.append(f"min_rating={random.choice(['3.5', '4.0', '4.5'])}")
+        self.get("/api/v1/marketplace/advisors/?" + "&".join(params), "advisors: filter")
+
+    @task(2)
+    def advisor_detail(self) -> None:
+        pk = random.choice(FIXTURES["advisor_ids"])
+        self.get(f"/api/v1/marketplace/advisors/{pk}/", "advisors: detail")
+
+
+class ClientDashboardUser(_ClientSide):
+    @task(5)
+    def dashboard(self) -> None:
+        self.get(f"/portal/{self.client_id}/", "portal: dashboard")
+
+    @task(3)
+    def documents(self) -> None:
+        self.get(f"/portal/{self.client_id}/documents/", "portal: recent documents")
+
+    @task(2)
+    def portal_tasks(self) -> None:
+        self.get(f"/portal/{self.client_id}/tasks/", "portal: tasks")
+
+
+class AdvisorMatchingUser(_Site):
+    wait_time = between(0, 0.01)
+
+    @task
+    def match(self) -> None:
+        body = {"industries": _pick(FIXTURES["industries"]),
+                "required_services": _pick(FIXTURES["services"], 0, 2),
+                "budget": str(random.choice([150, 250, 400])),
+                "needs": "Cash-flow forecasting and board reporting for a growing company"}
+        self.client.post("/api/v1/marketplace/match/", json=body, headers=self._headers(),
+                         name="match: top 20")
+
+
+def _upload(user: _ClientSide) -> None:
+    path = FIXTURES["upload_path"].replace("{client_id}", str(user.client_id))
+    text = f"Receipt {random.randint(1, 10**9)}\nTotal: {random.randint(1, 9999)}.00 USD\n"
+    user.client.post(path, headers=user._headers(), name="portal: upload",
+                     files={"file": ("receipt.txt", text.encode(), "text/plain")},
+                     data={"category": "receipt"})
+
+
+class DocumentUploadUser(_ClientSide):
+    @task
+    def upload(self) -> None:
+        _upload(self)
+
+
+class Seed004MixUser(_ClientSide):
+    @task(40)
+    def dashboard(self) -> None:
+        self.get(f"/portal/{self.client_id}/", "portal: dashboard")
+
+    @task(30)
+    def invoices(self) -> None:
+        self.get(f"/portal/{self.client_id}/invoices/", "portal: invoices")
+
+    @task(20)
+    def upload(self) -> None:
+        _upload(self)
+
+    @task(10)
+    def audit_trail(self) -> None:
+        headers = {"Host": FIXTURES["firm_host"],
+                   "Cookie": f"sessionid={FIXTURES['staff_session']}"}
+        self.client.get("/api/v1/audit-events/", headers=headers, name="staff: audit trail")
+
+
+class MixedReadUser(_ClientSide):
+    """Reads across the product, public and firm hosts."""
+
+    @task(3)
+    def advisor_list(self) -> None:
+        self.client.get("/api/v1/marketplace/advisors/", name="advisors: list",
+                        headers={"Host": FIXTURES["public_host"], "Accept-Encoding": "gzip"})
+
+    @task(2)
+    def advisor_detail(self) -> None:
+        pk = random.choice(FIXTURES["advisor_ids"])
+        self.client.get(f"/api/v1/marketplace/advisors/{pk}/", name="advisors: detail",
+                        headers={"Host": FIXTURES["public_host"], "Accept-Encoding": "gzip"})
+
+    @task(3)
+    def dashboard(self) -> None:
+        self.get(f"/portal/{self.client_id}/", "portal: dashboard")
+
+    @task(1)
+    def portal_tasks(self) -> None:
+        self.get(f"/portal/{self.client_id}/tasks/", "portal: tasks")
+
+    @task(1)
+    def invoices(self) -> None:
+        self.get(f"/portal/{self.client_id}/invoices/", "portal: invoices")

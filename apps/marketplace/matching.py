@@ -49,8 +49,8 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
 
 
-def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int
-               ) -> tuple[str, list[Any]]:
+def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
+               weights: tuple[float, float, float]) -> tuple[str, list[Any]]:
     where = ["p.status = 'active'", "p.is_verified", "p.deleted_at IS NULL",
              "p.current_clients < p.max_clients"]
     where_params: list[Any] = []
@@ -97,8 +97,8 @@ def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int
             FROM {_TABLE} p
             WHERE {" AND ".join(where)}
         ), ranked AS (
-            SELECT *, {WEIGHT_SIMILARITY} * similarity + {WEIGHT_FIT} * business_fit
-                      + {WEIGHT_RATING} * rating AS score
+            SELECT *, {float(weights[0])} * similarity + {float(weights[1])} * business_fit
+                      + {float(weights[2])} * rating AS score
             FROM scored ORDER BY score DESC, id LIMIT %s
         )
         SELECT r.id, u.full_name, p.professional_title, p.headline, p.industries, p.services,
@@ -116,10 +116,13 @@ _COLUMNS = ("id", "name", "professional_title", "headline", "industries", "servi
             "total_reviews", "availability")
 
 
-def advisor_match_uncached(criteria: MatchCriteria, *, limit: int = MATCH_LIMIT
+def advisor_match_uncached(criteria: MatchCriteria, *, limit: int = MATCH_LIMIT,
+                           weights: tuple[float, float, float] | None = None
                            ) -> list[dict[str, Any]]:
+    """`weights` (similarity, fit, rating) exists for the evaluation's comparisons."""
     vector = embedder_get().embed([needs_text(criteria)])[0]
-    sql, params = _match_sql(criteria, vector_literal(vector), limit)
+    sql, params = _match_sql(criteria, vector_literal(vector), limit,
+                             weights or (WEIGHT_SIMILARITY, WEIGHT_FIT, WEIGHT_RATING))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

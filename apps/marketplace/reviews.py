@@ -20,23 +20,9 @@ from apps.accounts.access import firm_role_get
 from apps.accounts.models import User
 from apps.accounts.roles import is_client_role
 from apps.marketplace.models import AdvisorProfile, AdvisorReview, MarketplaceEngagement
-from apps.marketplace.services import invalidate_after_commit
+from apps.marketplace.services import clean_int, invalidate_after_commit
 
 TEXT_MAX = 5000
-
-
-def _rating(value: Any, name: str, errors: dict, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        errors[name] = "Must be a whole number."
-        return low
-    try:
-        number = int(str(value))
-    except (TypeError, ValueError):
-        errors[name] = "Must be a whole number."
-        return low
-    if not low <= number <= high:
-        errors[name] = f"Must be between {low} and {high}."
-    return number
 
 
 def _aggregate_change(advisor_id: int, rating_delta: int, count_delta: int) -> None:
@@ -68,10 +54,10 @@ def review_create(*, engagement: MarketplaceEngagement, author: User, nps: Any,
         raise ValidationError({"__all__": "This engagement has already been reviewed."})
     errors: dict[str, str] = {}
     values = {
-        "nps": _rating(nps, "nps", errors, 0, 10),
-        "overall_rating": _rating(overall_rating, "overall_rating", errors, 1, 5),
-        "engagement_rating": _rating(engagement_rating, "engagement_rating", errors, 1, 5),
-        "responsiveness_rating": _rating(responsiveness_rating, "responsiveness_rating",
+        "nps": clean_int(nps, "nps", errors, 0, 10),
+        "overall_rating": clean_int(overall_rating, "overall_rating", errors, 1, 5),
+        "engagement_rating": clean_int(engagement_rating, "engagement_rating", errors, 1, 5),
+        "responsiveness_rating": clean_int(responsiveness_rating, "responsiveness_rating",
                                          errors, 1, 5),
     }
     if not isinstance(text, str) or "\x00" in text:

@@ -75,9 +75,12 @@ def _clean_money(value: Any, name: str, errors: dict) -> Decimal:
     return number.quantize(Decimal("0.01")) if number.is_finite() else Decimal("0")
 
 
-def _clean_int(value: Any, name: str, errors: dict, low: int, high: int) -> int:
+def clean_int(value: Any, name: str, errors: dict, low: int, high: int) -> int:
+    """A whole number in [low, high]; booleans and text like "five" are errors."""
     try:
-        number = int(value)
+        if isinstance(value, bool):
+            raise TypeError
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         errors[name] = "Must be a whole number."
         return low
@@ -100,7 +103,7 @@ def advisor_profile_save(*, user: User, professional_title: str, headline: str, 
                                           required=True),
         "headline": _clean_text(headline, "headline", errors, required=True),
         "bio": _clean_text(bio, "bio", errors, required=False),
-        "years_experience": _clean_int(years_experience, "years_experience", errors, 0, 60),
+        "years_experience": clean_int(years_experience, "years_experience", errors, 0, 60),
         "industries": _clean_codes(industries, "industries", Industry, errors),
         "services": _clean_codes(services, "services", Service, errors),
         "company_sizes": _clean_codes(company_sizes, "company_sizes", CompanySize, errors),
@@ -109,7 +112,7 @@ def advisor_profile_save(*, user: User, professional_title: str, headline: str, 
         "hourly_rate": _clean_money(hourly_rate, "hourly_rate", errors),
         "monthly_retainer_min": _clean_money(monthly_retainer_min, "monthly_retainer_min",
                                              errors),
-        "max_clients": _clean_int(max_clients, "max_clients", errors, 1, 100),
+        "max_clients": clean_int(max_clients, "max_clients", errors, 1, 100),
         "availability": availability,
     }
     if availability not in AdvisorProfile.Availability.values:
@@ -208,7 +211,7 @@ def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: 
         errors["advisor"] = "This advisor is not available on the marketplace."
     elif not advisor.has_capacity:
         errors["advisor"] = "This advisor is not taking new clients right now."
-    client_id = _clean_int(client_id, "client_id", errors, 1, 2**62)
+    client_id = clean_int(client_id, "client_id", errors, 1, 2**62)
     client_name = _clean_text(client_name, "client_name", errors, required=True)
     rate = _clean_money(agreed_rate, "agreed_rate", errors)
     if not isinstance(message, str) or "\x00" in message or len(message) > 2000:

@@ -50,8 +50,9 @@ def brute_force_top(criteria, limit: int = 20) -> list[tuple[int, float]]:
 def _random_advisors(count: int, rng: random.Random) -> None:
     industries = ["saas", "fintech", "retail", "healthcare"]
     services = ["fpa", "fundraising", "cash_flow", "tax_strategy"]
-    words = ("cash runway forecasting fundraising investors board saas retail pricing "
-             "inventory audit revenue recognition churn margins lenders covenants").split()
+    words = ["cash", "runway", "forecasting", "fundraising", "investors", "board", "saas",
+             "retail", "pricing", "inventory", "audit", "revenue", "recognition", "churn",
+             "margins", "lenders", "covenants"]
     for _ in range(count):
         make_advisor(
             headline=" ".join(rng.sample(words, 5)), bio=" ".join(rng.sample(words, 8)),

@@ -83,7 +83,8 @@ class AdvisorListAPI(APIView):
     def get(self, request: Request, **kwargs) -> Response:
         params = _parse(search_params_parse, request.query_params)
         page, _ = selectors.advisor_search(params)
-        return Response({"results": _decimals_as_text(page.results), "next_cursor": page.next_cursor,
+        return Response({"results": _decimals_as_text(page.results),
+                         "next_cursor": page.next_cursor,
                          "next": _page_link(request, page.next_cursor)})
 
 

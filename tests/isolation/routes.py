@@ -74,3 +74,8 @@ SAMPLES.update(PORTAL_SAMPLES)
 from tests.marketplace.samples import MARKETPLACE_SAMPLES  # noqa: E402
 
 SAMPLES.update(MARKETPLACE_SAMPLES)
+
+# Firm security pages (apps/security): a member and an API key of the firm.
+from tests.security.samples import SECURITY_SAMPLES  # noqa: E402
+
+SAMPLES.update(SECURITY_SAMPLES)

@@ -42,30 +42,63 @@ def _role_validate(role: str) -> None:
         raise ValidationError({"role": f"'{role}' is not a role."})
 
 
+def _audit_in_firm(firm_id: int, *, action: str, by: User | None, membership: Membership,
+                   details: dict) -> None:
+    """Membership changes belong to the firm's own trail, whichever schema we are in."""
+    from django_tenants.utils import schema_context
+
+    from apps.audit.services import audit_record
+    from apps.firms.models import Firm
+
+    schema = Firm.objects.filter(pk=firm_id, schema_ready=True).values_list(
+        "schema_name", flat=True).first()
+    if schema is None:
+        return
+    with schema_context(schema):
+        audit_record(action=action, actor=by, target=membership.user,
+                     details={"email": membership.user.email, **details})
+
+
 @transaction.atomic
-def membership_create(*, user: User, firm: Firm, role: str) -> Membership:
+def membership_create(*, user: User, firm: Firm, role: str, by: User | None = None
+                      ) -> Membership:
+    from apps.audit.models import AuditAction
+
     _role_validate(role)
     if Membership.objects.filter(user=user, firm=firm).exists():
         raise ValidationError({"user": f"{user.email} is already a member of {firm.name}."})
-    return Membership.objects.create(user=user, firm=firm, role=role)
-
-
-@transaction.atomic
-def membership_role_set(*, membership: Membership, role: str) -> Membership:
-    _role_validate(role)
-    if membership.role == Role.OWNER and role != Role.OWNER:
-        _ensure_another_owner(membership)
-    membership.role = role
-    membership.save(update_fields=["role", "updated_at"])
+    membership = Membership.objects.create(user=user, firm=firm, role=role)
+    _audit_in_firm(firm.pk, action=AuditAction.MEMBER_ADDED, by=by, membership=membership,
+                   details={"role": role})
     return membership
 
 
 @transaction.atomic
-def membership_deactivate(*, membership: Membership) -> Membership:
+def membership_role_set(*, membership: Membership, role: str, by: User | None = None
+                        ) -> Membership:
+    from apps.audit.models import AuditAction
+
+    _role_validate(role)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _ensure_another_owner(membership)
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    _audit_in_firm(membership.firm_id, action=AuditAction.ROLE_CHANGED, by=by,
+                   membership=membership, details={"before": before, "after": role})
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, by: User | None = None) -> Membership:
+    from apps.audit.models import AuditAction
+
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active", "updated_at"])
+    _audit_in_firm(membership.firm_id, action=AuditAction.MEMBER_DEACTIVATED, by=by,
+                   membership=membership, details={"role": membership.role})
     return membership
 
 

@@ -93,3 +93,26 @@ def firm_delete(*, firm: Firm) -> str:
         firm.delete(force_drop=True)
     connection.set_schema_to_public()
     return schema
+
+
+FIRM_SECURITY_FIELDS = ("mfa_required_for_clients", "staff_idle_timeout_minutes")
+
+
+@transaction.atomic
+def firm_security_settings_update(*, firm: Firm, by: User, request=None, **changes) -> Firm:
+    """Change the firm's sign-in rules; the change is audited with before and after."""
+    from apps.audit.models import AuditAction
+    from apps.audit.services import audit_record
+
+    unknown = set(changes) - set(FIRM_SECURITY_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a security setting." for name in unknown})
+    firm = Firm.objects.select_for_update().get(pk=firm.pk)
+    before = {name: getattr(firm, name) for name in changes}
+    for name, value in changes.items():
+        setattr(firm, name, value)
+    firm.full_clean(exclude=["schema_name", "slug", "name"])
+    firm.save(update_fields=list(changes))
+    audit_record(action=AuditAction.RECORD_CHANGED, request=request, actor=by, target=firm,
+                 details={"before": before, "after": changes})
+    return firm

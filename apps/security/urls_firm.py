@@ -8,6 +8,7 @@ app_name = "firm_security"
 
 urlpatterns = [
     path("", views.security_overview, name="overview"),
+    path("settings/", views.security_settings, name="settings"),
     path("members/<int:user_id>/unlock/", views.member_unlock, name="member_unlock"),
     path("audit/", views.audit_trail, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),

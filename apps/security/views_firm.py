@@ -51,6 +51,33 @@ def member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("firm_security:overview")
 
 
+class FirmSecuritySettingsForm(forms.Form):
+    mfa_required_for_clients = forms.BooleanField(
+        required=False, label="Require two-step sign-in of client users too")
+    staff_idle_timeout_minutes = forms.IntegerField(
+        min_value=5, max_value=240, label="Sign staff out after this many idle minutes")
+
+
+@firm_permission_required(Perm.FIRM_MANAGE)
+def security_settings(request: HttpRequest) -> HttpResponse:
+    from apps.firms.services import FIRM_SECURITY_FIELDS, firm_security_settings_update
+
+    current = {name: getattr(request.firm, name) for name in FIRM_SECURITY_FIELDS}
+    form = FirmSecuritySettingsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            firm_security_settings_update(firm=request.firm, by=request.user, request=request,
+                                          **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Security settings saved.")
+            return redirect("firm_security:overview")
+    return render(request, "security/firm_settings.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, choices=[("", "Any action"),
                                                         *AuditAction.choices])

@@ -79,3 +79,18 @@ def test_last_owner_cannot_be_demoted(firm_a):
 
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
+
+
+def test_role_changes_are_audited_in_the_firms_trail(firm_a):
+    from django_tenants.utils import schema_context
+
+    from apps.audit.models import AuditAction, AuditEvent
+
+    membership = Membership.objects.get(user=firm_a.user(Role.ADVISOR), firm=firm_a.firm)
+    membership_role_set(membership=membership, role=Role.MANAGER, by=firm_a.user(Role.OWNER))
+
+    with schema_context(firm_a.firm.schema_name):
+        event = AuditEvent.objects.filter(action=AuditAction.ROLE_CHANGED).first()
+    assert event.details == {"email": firm_a.user(Role.ADVISOR).email,
+                             "before": Role.ADVISOR, "after": Role.MANAGER}
+    assert event.actor_email == firm_a.user(Role.OWNER).email

@@ -152,3 +152,38 @@ def test_full_sign_in_journey_with_mfa_then_session_works(firm_b):
 
     assert client.get("/security/audit/").status_code == 200
     sign_in(client, firm_b.user(Role.AUDITOR))
+
+
+def test_firm_admins_set_the_sign_in_rules_and_the_change_is_audited(firm_a):
+    from django_tenants.utils import schema_context
+
+    from apps.audit.models import AuditAction, AuditEvent
+
+    client = firm_a.client(Role.ADMIN)
+    response = client.post("/security/settings/", {"mfa_required_for_clients": "on",
+                                                   "staff_idle_timeout_minutes": "30"})
+
+    assert response.status_code == 302
+    firm = Firm.objects.get(pk=firm_a.firm.pk)
+    assert (firm.mfa_required_for_clients, firm.staff_idle_timeout_minutes) == (True, 30)
+    with schema_context(firm.schema_name):
+        event = AuditEvent.objects.filter(action=AuditAction.RECORD_CHANGED).first()
+    assert event.details == {"before": {"mfa_required_for_clients": False,
+                                        "staff_idle_timeout_minutes": 15},
+                             "after": {"mfa_required_for_clients": True,
+                                       "staff_idle_timeout_minutes": 30}}
+
+
+@pytest.mark.parametrize("minutes", ["0", "1000", "-5", "ten", "\x00"])
+def test_bad_sign_in_rules_are_inline_errors(firm_a, minutes):
+    response = firm_a.client(Role.ADMIN).post("/security/settings/",
+                                              {"staff_idle_timeout_minutes": minutes})
+
+    assert response.status_code == 400
+    assert "staff_idle_timeout_minutes" in response.context["form"].errors
+    assert Firm.objects.get(pk=firm_a.firm.pk).staff_idle_timeout_minutes == 15
+
+
+def test_only_firm_admins_change_the_sign_in_rules(firm_a):
+    assert firm_a.client(Role.PARTNER).post("/security/settings/", {
+        "staff_idle_timeout_minutes": "200"}).status_code == 403

@@ -36,9 +36,15 @@ def _raw_key(name: str) -> str:
     return _cache().make_key(name, version=1)
 
 
-def cache_version() -> int:
+def cache_version(count_lookup: str | None = None) -> int:
+    """The current version; with `count_lookup` (a kind), also counts one lookup of that
+    kind in the same round trip."""
     try:
-        value = get_redis_connection("public").get(_raw_key(_VERSION_KEY))
+        pipe = get_redis_connection("public").pipeline(transaction=False)
+        pipe.get(_raw_key(_VERSION_KEY))
+        if count_lookup:
+            pipe.hincrby(_raw_key(_STATS_KEY), f"{count_lookup}:lookups", 1)
+        value = pipe.execute()[0]
     except RedisError:
         logger.warning("marketplace cache version unreadable; treating as a miss")
         return -1
@@ -60,13 +66,11 @@ def params_key(kind: str, version: int, normalised: dict[str, Any]) -> str:
     return f"mkt:{kind}:v{version}:{digest}"
 
 
-def _count(kind: str, hit: bool) -> None:
+def _count_miss(kind: str) -> None:
+    # Only misses cost a write of their own: a hit is a lookup that was not a miss, so the
+    # fast path stays at two Redis round trips (version + value).
     try:
-        pipe = get_redis_connection("public").pipeline(transaction=False)
-        pipe.hincrby(_raw_key(_STATS_KEY), f"{kind}:lookups", 1)
-        if hit:
-            pipe.hincrby(_raw_key(_STATS_KEY), f"{kind}:hits", 1)
-        pipe.execute()
+        get_redis_connection("public").hincrby(_raw_key(_STATS_KEY), f"{kind}:misses", 1)
     except RedisError:
         logger.warning("marketplace cache stats not recorded")
 
@@ -74,17 +78,16 @@ def _count(kind: str, hit: bool) -> None:
 def cached(kind: str, normalised: dict[str, Any], timeout: int,
            compute: Callable[[], T]) -> tuple[T, bool]:
     """(value, was_hit). `compute` runs on a miss and its result is stored."""
-    version = cache_version()
+    version = cache_version(count_lookup=kind)
     if version < 0:  # Redis is down: serve from the database.
         return compute(), False
     key = params_key(kind, version, normalised)
     value = _cache().get(key)
     if value is not None:
-        _count(kind, True)
         return value, True
+    _count_miss(kind)
     value = compute()
     _cache().set(key, value, timeout)
-    _count(kind, False)
     return value, False
 
 
@@ -98,7 +101,7 @@ def cache_stats() -> dict[str, dict[str, float]]:
     stats: dict[str, dict[str, float]] = {}
     for kind in sorted({name.split(":")[0] for name in counts}):
         lookups = counts.get(f"{kind}:lookups", 0)
-        hits = counts.get(f"{kind}:hits", 0)
+        hits = max(0, lookups - counts.get(f"{kind}:misses", 0))
         stats[kind] = {"lookups": lookups, "hits": hits,
                        "hit_ratio": round(hits / lookups, 4) if lookups else 0.0}
     return stats

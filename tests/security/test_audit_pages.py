@@ -92,10 +92,13 @@ def test_audit_api_list_runs_a_fixed_number_of_queries(firm_a, events,
         for n in range(30):
             audit_record(action=AuditAction.EXPORTED, details={"n": n})
 
+        total = AuditEvent.objects.count()
+
     with django_assert_max_num_queries(8):
         response = client.get("/api/v1/audit-events/")
 
-    assert len(response.json()["results"]) == 32
+    assert total >= 32
+    assert len(response.json()["results"]) == min(total, 50)
 
 
 def test_audit_api_cursors_it_issues_work(firm_a):

@@ -75,8 +75,9 @@ class Command(BaseCommand):
             raise CommandError("--duration-scale must be between 0.05 and 10.")
         scenarios = [SCENARIOS_BY_NAME[n] for n in names] if names else list(SCENARIOS)
         started = time.monotonic()
-        report: dict = {"generated_at": now_iso(), "command": " ".join(["manage.py", *sys.argv[2:]])
-                        if sys.argv[1:2] == ["bench_all"] else "manage.py bench_all",
+        command = " ".join(["manage.py", *sys.argv[1:]]) \
+            if sys.argv[1:2] == ["bench_all"] else "manage.py bench_all"
+        report: dict = {"generated_at": now_iso(), "command": command,
                         "machine": machine_info(), "commit": commit_info(), "notes": [],
                         "scenarios": [], "benches": []}
         self.say(f"AdvisorOS bench: load average {report['machine']['loadavg_at_start']}")

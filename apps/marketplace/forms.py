@@ -50,7 +50,8 @@ class AdvisorProfileForm(forms.Form):
 class EngagementRequestForm(forms.Form):
     client_id = forms.IntegerField(min_value=1, label="Client number",
                                    help_text="The client's number in your firm.")
-    client_name = forms.CharField(max_length=200)
+    client_name = forms.CharField(max_length=200, required=False,
+                                  help_text="Optional: the client's name is taken from its record.")
     agreed_rate = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2,
                                      label="Proposed monthly rate")
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,

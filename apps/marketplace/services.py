@@ -212,7 +212,15 @@ def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: 
     elif not advisor.has_capacity:
         errors["advisor"] = "This advisor is not taking new clients right now."
     client_id = clean_int(client_id, "client_id", errors, 1, 2**62)
-    client_name = _clean_text(client_name, "client_name", errors, required=True)
+    _clean_text(client_name or "", "client_name", errors, required=False)
+    if "client_id" not in errors:
+        # The engagement is for one of this firm's clients: check it exists (in the firm's
+        # schema) and keep its name as the snapshot, whatever the form said.
+        recorded_name = _firm_client_name(firm, client_id)
+        if recorded_name is None:
+            errors["client_id"] = "This firm has no client with that number."
+        else:
+            client_name = recorded_name
     rate = _clean_money(agreed_rate, "agreed_rate", errors)
     if not isinstance(message, str) or "\x00" in message or len(message) > 2000:
         errors["message"] = "At most 2000 characters of plain text."
@@ -221,6 +229,16 @@ def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: 
     return MarketplaceEngagement.objects.create(
         firm=firm, client_id=client_id, client_name=client_name, advisor=advisor,
         requested_by=requested_by, agreed_rate=rate, message=message.strip())
+
+
+def _firm_client_name(firm, client_id: int) -> str | None:
+    from django_tenants.utils import schema_context
+
+    from apps.portal.models import Client
+
+    with schema_context(firm.schema_name):
+        return (Client.objects.alive().filter(pk=client_id)
+                .values_list("business_name", flat=True).first())
 
 
 def _engagement_locked(engagement: MarketplaceEngagement, advisor_user: User

@@ -13,8 +13,17 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/marketplace/engagements/"
 
 
-def _payload(profile, **overrides) -> dict:
-    data = {"advisor": profile.id, "client_id": 42, "client_name": "Acme Widgets",
+def _firm_client(world, name: str = "Acme Widgets") -> int:
+    from django_tenants.utils import schema_context
+
+    from tests.portal.factories import make_client
+
+    with schema_context(world.firm.schema_name):
+        return make_client(business_name=name).pk
+
+
+def _payload(profile, client_id: int = 42, **overrides) -> dict:
+    data = {"advisor": profile.id, "client_id": client_id, "client_name": "Acme Widgets",
             "agreed_rate": "4500.00", "message": "Monthly close and board pack."}
     data.update(overrides)
     return data
@@ -23,15 +32,29 @@ def _payload(profile, **overrides) -> dict:
 def test_a_manager_requests_an_advisor_for_a_client(firm_a):
     advisor = make_advisor()
 
-    response = firm_a.client(Role.MANAGER).post(API, _payload(advisor),
+    client_id = _firm_client(firm_a, "Acme Widgets LLC")
+
+    response = firm_a.client(Role.MANAGER).post(API, _payload(advisor, client_id),
                                                 content_type="application/json")
 
     assert response.status_code == 201, response.content
     engagement = MarketplaceEngagement.objects.get(pk=response.json()["id"])
     assert (engagement.firm, engagement.advisor, engagement.client_id, engagement.client_name,
             engagement.agreed_rate, engagement.status, engagement.requested_by) == (
-        firm_a.firm, advisor, 42, "Acme Widgets", Decimal("4500.00"), "requested",
+        firm_a.firm, advisor, client_id, "Acme Widgets LLC", Decimal("4500.00"), "requested",
         firm_a.user(Role.MANAGER))
+
+
+def test_a_client_of_another_firm_or_no_client_is_refused(firm_a, firm_b):
+    advisor = make_advisor()
+    other_firms_client = _firm_client(firm_b)
+
+    for client_id in (other_firms_client + 10_000, 999_999):
+        response = firm_a.client(Role.OWNER).post(API, _payload(advisor, client_id),
+                                                  content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["client_id"] == ["This firm has no client with that number."]
+    assert not MarketplaceEngagement.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.STAFF_ACCOUNTANT, Role.CLIENT_OWNER, Role.AUDITOR])
@@ -46,7 +69,6 @@ def test_roles_without_the_permission_cannot_request(firm_a, role):
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"agreed_rate": "-1"}, "agreed_rate"),
-    ({"client_name": ""}, "client_name"),
     ({"client_name": "x" * 10_240}, "client_name"),
     ({"client_name": "Acme\x00"}, "client_name"),
     ({"client_id": -3}, "client_id"),
@@ -56,8 +78,8 @@ def test_roles_without_the_permission_cannot_request(firm_a, role):
 def test_bad_requests_are_400_and_store_nothing(firm_a, overrides, field):
     advisor = make_advisor()
 
-    response = firm_a.client(Role.OWNER).post(API, _payload(advisor, **overrides),
-                                              content_type="application/json")
+    payload = {**_payload(advisor, _firm_client(firm_a)), **overrides}
+    response = firm_a.client(Role.OWNER).post(API, payload, content_type="application/json")
 
     assert response.status_code == 400 and field in response.json()
     assert not MarketplaceEngagement.objects.exists()
@@ -66,7 +88,7 @@ def test_bad_requests_are_400_and_store_nothing(firm_a, overrides, field):
 def test_a_fully_booked_advisor_cannot_be_requested(firm_a):
     advisor = make_advisor(current_clients=3, max_clients=3)
 
-    response = firm_a.client(Role.OWNER).post(API, _payload(advisor),
+    response = firm_a.client(Role.OWNER).post(API, _payload(advisor, _firm_client(firm_a)),
                                               content_type="application/json")
 
     assert response.status_code == 400 and "advisor" in response.json()
@@ -94,7 +116,8 @@ def test_the_request_page_creates_an_engagement_and_shows_form_errors(firm_a):
     bad = client.post(f"/marketplace/request/{advisor.id}/",
                       {"client_id": "1", "client_name": "", "agreed_rate": "-5"})
     good = client.post(f"/marketplace/request/{advisor.id}/",
-                       {"client_id": "7", "client_name": "Blue Bakery", "agreed_rate": "3000"})
+                       {"client_id": str(_firm_client(firm_a, "Blue Bakery")),
+                        "agreed_rate": "3000"})
 
     assert page.status_code == 200 and "Robin Ledger" in page.content.decode()
     assert bad.status_code == 400 and "errorlist" in bad.content.decode()

@@ -155,7 +155,8 @@ def advisor_engagement_act(engagement: MarketplaceEngagement, user, action: str
 class EngagementRequestInput(serializers.Serializer):
     advisor = serializers.IntegerField()
     client_id = serializers.IntegerField()
-    client_name = serializers.CharField(max_length=200, trim_whitespace=True)
+    client_name = serializers.CharField(max_length=200, trim_whitespace=True, required=False,
+                                        allow_blank=True)
     agreed_rate = serializers.DecimalField(max_digits=10, decimal_places=2)
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True,
                                     default="")
@@ -189,7 +190,7 @@ class FirmEngagementsAPI(APIView):
                 firm=request.firm, requested_by=request.user,
                 advisor_id=data.validated_data["advisor"],
                 client_id=data.validated_data["client_id"],
-                client_name=data.validated_data["client_name"],
+                client_name=data.validated_data.get("client_name", ""),
                 agreed_rate=data.validated_data["agreed_rate"],
                 message=data.validated_data["message"])
         except DjangoValidationError as exc:

@@ -132,7 +132,7 @@ class Command(BaseCommand):
         if owner_id is None:
             raise CommandError(f"{firm.slug} has no owner to sign in as.")
         http = HttpClient(HTTP_HOST=firm_host(firm.slug))
-        http.force_login(User.objects.get(pk=owner_id))
+        _sign_in_past_mfa(http, User.objects.get(pk=owner_id))
         sample = rng.sample(ids, min(runs, len(ids)))
 
         def get(path: str) -> None:
@@ -175,6 +175,20 @@ def _naive_outstanding_page() -> list[dict]:
                 .annotate(owed=Coalesce(Subquery(owed), Value(0),
                                         output_field=DecimalField()))
                 .order_by("-owed", "-id").values("id", "business_name", "owed")[:50])
+
+
+def _sign_in_past_mfa(http: HttpClient, user: User) -> None:
+    """Staff must pass two-step sign-in; the bench signs in as having done so with the
+    owner's authenticator (made on first use), as tests/conftest.py's sign_in does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    http.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
+        TOTPDevice.objects.create(user=user, name="Benchmark authenticator", confirmed=True)
+    session = http.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def _load() -> str:

@@ -68,3 +68,9 @@ class ReviewForm(forms.Form):
                                  label="How likely are you to recommend this advisor (0-10)?")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
                            max_length=5000, label="Your review")
+
+
+class PayoutAccountForm(forms.Form):
+    routing_number = forms.CharField(max_length=20, label="Routing number (ABA)")
+    account_number = forms.CharField(max_length=30, label="Account number",
+                                     widget=forms.TextInput(attrs={"autocomplete": "off"}))

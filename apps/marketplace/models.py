@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import F, Q
 from pgvector.django import VectorField
 
+from apps.security.fields import EncryptedField
+
 EMBEDDING_DIMENSIONS = 384
 
 # The one definition of "listed": search, detail and matching all start from it, and the
@@ -80,6 +82,9 @@ class AdvisorProfile(models.Model):
     # Hash of the text the embedding was computed from (and the embedder's name): the
     # re-embedding task skips work when nothing changed, so running it twice is harmless.
     embedding_source = models.CharField(max_length=64, blank=True, default="")
+    # Where the advisor's payouts go: encrypted at rest, shown masked (****1234).
+    payout_account = EncryptedField(kind="account")
+    payout_routing = EncryptedField(kind="account")
 
     class Meta:
         indexes = [

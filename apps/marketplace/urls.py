@@ -9,6 +9,7 @@ public_patterns = ([
     path("advisors/<int:pk>/", views.advisor_detail_page, name="advisor"),
     path("match/", views.advisor_match_page, name="match"),
     path("profile/", views.advisor_profile_edit, name="profile"),
+    path("profile/payout/", views.advisor_payout_account, name="payout"),
     path("inbox/", views.advisor_inbox, name="inbox"),
     path("inbox/<int:pk>/<str:action>/", views.advisor_inbox_action, name="inbox-action"),
 ], "marketplace")

@@ -19,8 +19,10 @@ from apps.marketplace import selectors, services
 from apps.marketplace.api.views import advisor_engagement_act
 from apps.marketplace.forms import AdvisorProfileForm, form_errors_apply
 from apps.marketplace.matching import advisor_match, match_weights
+from apps.marketplace.models import AdvisorProfile
 from apps.marketplace.params import SORTS, match_criteria_parse, search_params_parse
 from apps.marketplace.vocabulary import CompanySize, Industry, Service
+from apps.security.views_account import reauth_required
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:
@@ -139,3 +141,29 @@ def advisor_inbox_action(request: HttpRequest, pk: int, action: str) -> HttpResp
     else:
         messages.success(request, f"Engagement with {engagement.client_name}: done ({action}).")
     return redirect("marketplace:inbox")
+
+
+@login_required
+@reauth_required
+def advisor_payout_account(request: HttpRequest) -> HttpResponse:
+    """The advisor's bank account for payouts: shown masked, changed after re-entering
+    the password, every change audited."""
+    from apps.marketplace.forms import PayoutAccountForm
+    from apps.marketplace.payouts import advisor_payout_account_set
+
+    profile = AdvisorProfile.objects.filter(user=request.user).first()
+    if profile is None:
+        return redirect("marketplace:profile")
+    form = PayoutAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            advisor_payout_account_set(profile=profile, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, messages_ in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, "Your payout account is saved.")
+            return redirect("marketplace:payout")
+    return render(request, "marketplace/payout_account.html",
+                  {"form": form, "profile": profile},
+                  status=400 if request.method == "POST" else 200)

@@ -60,6 +60,8 @@ class EncryptedField(models.TextField):
         self.kind = kind
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
+        # Rows inserted by SQL (seeds, COPY) get an empty value, not a NULL violation.
+        kwargs.setdefault("db_default", "")
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):

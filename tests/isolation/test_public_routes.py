@@ -31,7 +31,7 @@ CLASSIFIED = [
     (r"^(platform_admin:\w+|admin/.*)$", PLATFORM_STAFF),
     (r"^marketplace:(search|advisor|match)$", OPEN),  # clients find advisors before signing up
     (r"^marketplace_api:(advisor-list|advisor-detail|match)$", OPEN),
-    (r"^marketplace:(profile|inbox|inbox-action)$", SIGNED_IN),
+    (r"^marketplace:(profile|payout|inbox|inbox-action)$", SIGNED_IN),
     (r"^marketplace_api:my-engagement-action$", SIGNED_IN),
 ]
 PUBLIC_ROUTES = list(iter_routes(settings.PUBLIC_SCHEMA_URLCONF))

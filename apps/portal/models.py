@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.security.fields import EncryptedField
+
 
 class SoftDeleteQuerySet(models.QuerySet):
     def alive(self) -> SoftDeleteQuerySet:
@@ -51,6 +53,15 @@ class Client(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Archived clients keep their history; every page and the dashboard view skip them.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Identifiers: encrypted at rest (apps/security/fields.py), masked unless revealed by
+    # a role allowed to (audited); the keyed blind indexes allow exact lookup in the firm.
+    ssn = EncryptedField(kind="ssn")
+    tax_id = EncryptedField(kind="ein")
+    bank_account = EncryptedField(kind="account")
+    ssn_index = models.CharField(max_length=64, blank=True, default="", db_default="",
+                                 editable=False)
+    tax_id_index = models.CharField(max_length=64, blank=True, default="", db_default="",
+                                    editable=False)
 
     objects = SoftDeleteQuerySet.as_manager()
 
@@ -60,6 +71,10 @@ class Client(models.Model):
             models.Index(fields=["business_name", "id"], name="client_name"),
             models.Index(fields=["status", "business_name"], name="client_status_name"),
             models.Index(fields=["assigned_staff"], name="client_assigned_staff"),
+            models.Index(fields=["tax_id_index"], name="client_tax_id_index",
+                         condition=~models.Q(tax_id_index="")),
+            models.Index(fields=["ssn_index"], name="client_ssn_index",
+                         condition=~models.Q(ssn_index="")),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(annual_revenue__gte=0),

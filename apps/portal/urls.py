@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from apps.portal import views_portal, views_staff
+from apps.portal import views_identifiers, views_portal, views_staff
 
 staff_patterns = ([
     path("clients/", views_staff.client_list, name="client_list"),
     path("clients/new/", views_staff.client_create, name="client_create"),
     path("clients/<int:client_id>/", views_staff.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", views_staff.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/identifiers/", views_identifiers.client_identifiers_edit,
+         name="client_identifiers"),
+    path("clients/<int:client_id>/reveal/<str:field>/",
+         views_identifiers.client_identifier_reveal_view, name="client_identifier_reveal"),
     path("clients/<int:client_id>/engagements/new/", views_staff.engagement_create,
          name="engagement_create"),
     path("engagements/<int:engagement_id>/edit/", views_staff.engagement_edit,

@@ -22,6 +22,7 @@ from apps.portal.forms import (
     TaskForm,
     apply_service_errors,
 )
+from apps.portal.identifiers import REVEALABLE
 from apps.portal.models import Client, Engagement, Task
 
 
@@ -64,6 +65,9 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         "can_edit_client": request_has_permission(request, Perm.CLIENTS_EDIT),
         "can_edit_engagements": request_has_permission(request, Perm.ENGAGEMENTS_EDIT),
         "can_edit_tasks": request_has_permission(request, Perm.TASKS_EDIT),
+        "can_reveal": request_has_permission(request, Perm.SENSITIVE_REVEAL),
+        "identifiers": [(field, label, getattr(client, field))
+                        for field, label in REVEALABLE.items()],
     })
 
 

@@ -62,11 +62,16 @@ class EncryptedField(models.TextField):
         kwargs.setdefault("default", "")
         # Rows inserted by SQL (seeds, COPY) get an empty value, not a NULL violation.
         kwargs.setdefault("db_default", "")
+        # Never in a ModelForm or the admin: a form would show the mask and save it back
+        # as the value. Identifiers change through their own service and page.
+        kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["kind"] = self.kind
+        if kwargs.get("editable") is False:
+            del kwargs["editable"]  # implied by this field
         return name, path, args, kwargs
 
     @property

@@ -17,7 +17,20 @@ def _api_key(world) -> dict:
     return {"key_id": created.key.pk}
 
 
+def _client_with_identifiers(world) -> dict:
+    from django_tenants.utils import schema_context
+
+    from apps.portal.identifiers import client_identifiers_set
+    from tests.portal.factories import make_client
+
+    with schema_context(world.firm.schema_name):
+        client = client_identifiers_set(client=make_client(), ssn="123-45-6789")
+    return {"client_id": client.pk, "field": "ssn"}
+
+
 SECURITY_SAMPLES = {
+    "staff:client_identifiers": _client_with_identifiers,
+    "staff:client_identifier_reveal": _client_with_identifiers,
     "firm_security:member_unlock": _member,
     "firm_security:api_key_revoke": _api_key,
 }

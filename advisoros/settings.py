@@ -260,6 +260,9 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 # Changing email or MFA needs the password again when the last check is older than this.
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 5 * 60)
+# Proxies in front of the app whose X-Forwarded-For is trusted for the client address
+# (audit, sign-in risk, lock-outs); 0 trusts only the socket's peer.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Brute-force lockout (django-axes): per account and per address, expiring.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -25,6 +25,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 60},
         "options": {"expires": 4 * 60},
     },
+    # Documents whose processing message was lost (broker restart, a worker gone for
+    # good) are queued again; processing is idempotent, so a late duplicate is harmless.
+    "documents-requeue-stale": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 10 * 60,
+        "args": ["documents.requeue_stale"],
+        "kwargs": {"spread_seconds": 60},
+        "options": {"expires": 9 * 60},
+    },
     # Alert rules (p95, error rate, cache hit ratio, queue depth) look at the last five
     # complete minutes; sampling queue depths here also feeds the dashboard's chart.
     "observability-alerts-evaluate": {

@@ -106,8 +106,10 @@ def main() -> int:
     try:
         children["web"] = _spawn("web", [python_bin, "manage.py", "runserver",
                                          f"{args.host}:{args.port}"])
+        # -Q: the default queue and the documents processing queue (apps/documents).
         children["worker"] = _spawn("worker", [celery_bin, "-A", "advisoros", "worker",
-                                               "--loglevel", "INFO", "--concurrency", "2"])
+                                               "--loglevel", "INFO", "--concurrency", "2",
+                                               "-Q", "celery,documents"])
         children["beat"] = _spawn("beat", [celery_bin, "-A", "advisoros", "beat",
                                            "--loglevel", "INFO", "--schedule",
                                            str(data_dir / "celerybeat-schedule")])

@@ -229,6 +229,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]
+# Document processing runs on its own queue (workers: `-Q celery,documents`); priorities
+# are message priorities inside it (apps/documents/tasks.py).
+CELERY_TASK_ROUTES = {"documents.*": {"queue": "documents"}}
 
 # --- Auth -------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -337,6 +340,35 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+
+# --- Documents (apps/documents, docs/documents.md) -------------------------------------
+# Uploaded files live outside the web root under per-firm paths with server-made names;
+# DOCUMENTS_STORAGE=s3 stores them in a bucket through django-storages (needs boto3).
+DOCUMENTS_ROOT = Path(env_str("DOCUMENTS_ROOT", str(DATA_DIR / "documents")))
+if env_str("DOCUMENTS_STORAGE", "filesystem") == "s3":
+    STORAGES["documents"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env_str("DOCUMENTS_S3_BUCKET"), "default_acl": "private",
+        "querystring_auth": True, "file_overwrite": False}}
+else:
+    STORAGES["documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                             "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None}}
+DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+DOCUMENTS_MAX_FILES_PER_UPLOAD = env_int("DOCUMENTS_MAX_FILES_PER_UPLOAD", 50)
+# rapidocr (local, installed by pip), tesseract (when the binary is present) or http (an
+# external OCR service at DOCUMENTS_OCR_URL, behind rate limit, breaker and retries).
+DOCUMENTS_OCR_BACKEND = env_str("DOCUMENTS_OCR_BACKEND", "rapidocr")
+DOCUMENTS_OCR_URL = env_str("DOCUMENTS_OCR_URL", "")
+DOCUMENTS_OCR_RATE_PER_SECOND = env_int("DOCUMENTS_OCR_RATE_PER_SECOND", 15)
+# Threads per OCR model call, and pages of one document read at once.
+DOCUMENTS_OCR_THREADS = env_int("DOCUMENTS_OCR_THREADS", 1)
+DOCUMENTS_OCR_PAGE_PARALLELISM = env_int("DOCUMENTS_OCR_PAGE_PARALLELISM", 2)
+# Below this confidence a processed document waits for a person (needs_review).
+DOCUMENTS_REVIEW_THRESHOLD = float(env_str("DOCUMENTS_REVIEW_THRESHOLD", "0.8"))
+# Parsing one file: wall-clock seconds and address-space megabytes for the parser process.
+DOCUMENTS_PARSE_SECONDS = env_int("DOCUMENTS_PARSE_SECONDS", 30)
+DOCUMENTS_PARSE_MEMORY_MB = env_int("DOCUMENTS_PARSE_MEMORY_MB", 1024)
+# Signed download links expire after this many seconds.
+DOCUMENTS_LINK_SECONDS = env_int("DOCUMENTS_LINK_SECONDS", 300)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

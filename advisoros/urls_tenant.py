@@ -8,6 +8,8 @@ from django.urls import include, path
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
+from apps.documents.urls import portal_patterns as portal_document_patterns
+from apps.documents.urls import staff_patterns as document_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
 from apps.portal.views import firm_home
@@ -22,10 +24,13 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("staff/", include(staff_patterns)),
     path("portal/", include(portal_patterns)),
+    path("documents/", include(document_patterns)),
+    path("portal/", include(portal_document_patterns)),
     path("marketplace/", include(firm_marketplace_pages)),
     path("api/v1/marketplace/", include(firm_marketplace_api)),
     path("api/v1/", include("apps.portal.api.urls")),
     path("api/v1/", include("apps.audit.api.urls")),
+    path("api/v1/", include("apps.documents.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

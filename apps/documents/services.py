@@ -1,49 +1,258 @@
-"""Writes on documents (first shape: upload and soft delete)."""
+"""Writes on documents: upload (one or many files), delete, retry, review."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.documents.models import Document
+from apps.documents import queue
+from apps.documents.models import DocType, Document, DocumentBatch, DocumentRequestItem
+from apps.documents.priority import upload_priority
+from apps.documents.sniffing import (
+    ACCEPTED_LABEL,
+    Sniffed,
+    extension_matches,
+    kind_for_extension,
+    sanitize_file_name,
+    sniff,
+)
+from apps.documents.storage import document_discard, document_store
 from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.models import Client
 
-MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+
+@dataclass
+class UploadResult:
+    batch: DocumentBatch | None
+    created: list[Document] = field(default_factory=list)
+    # Content this client had already sent: the earlier document, not a second copy.
+    duplicates: list[Document] = field(default_factory=list)
+
+    @property
+    def documents(self) -> list[Document]:
+        return self.created + self.duplicates
 
 
-@transaction.atomic
-def document_upload(*, client: Client, file: UploadedFile, category: str,
-                    uploaded_by_id: int | None) -> Document:
-    name = (file.name or "").rsplit("/", 1)[-1].strip()
-    errors: dict[str, str] = {}
-    if not name or "\x00" in name:
-        errors["file"] = "The file needs a plain name."
-    elif len(name) > 255:
-        errors["file"] = "The file name is longer than 255 characters."
-    if file.size is None or file.size <= 0:
-        errors["file"] = "The file is empty."
-    elif file.size > MAX_UPLOAD_BYTES:
-        errors["file"] = "Files up to 25 MB can be uploaded."
+@dataclass
+class _Checked:
+    upload: UploadedFile
+    name: str
+    sniffed: Sniffed
+    sha256: str
+    size: int
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def _check_file(upload: UploadedFile) -> tuple[_Checked | None, str | None]:
+    raw = upload.name or ""
+    if "\x00" in raw:
+        return None, "A file name contains a NUL character."
+    name = sanitize_file_name(raw)
+    shown = name or "The file"
+    limit = settings.DOCUMENTS_MAX_UPLOAD_BYTES
+    if not name:
+        return None, "Every file needs a name."
+    if not upload.size:
+        return None, f"{shown} is empty."
+    if upload.size > limit:
+        return None, f"{shown} is larger than the {_mb(limit)} limit per file."
+    sniffed = sniff(upload)
+    if sniffed is None:
+        return None, (f"{shown} is not a file type we accept ({ACCEPTED_LABEL}); its "
+                      "content was checked, not its name.")
+    if not extension_matches(name, sniffed.kind):
+        claimed = kind_for_extension(name)
+        if claimed is not None:
+            return None, (f"{shown} is named like {Sniffed(claimed).label} but its content "
+                          f"is {sniffed.label}.")
+        # No known extension: keep the content's own.
+        name = f"{name}{'.' + sniffed.kind if sniffed.kind != 'jpeg' else '.jpg'}"
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return _Checked(upload=upload, name=name, sniffed=sniffed, sha256=digest.hexdigest(),
+                    size=upload.size), None
+
+
+def _validate(*, client: Client, files: Sequence[UploadedFile], category: str,
+              request_item: DocumentRequestItem | None) -> list[_Checked]:
+    errors: dict[str, list[str]] = {}
     if category not in Document.Category.values:
-        errors["category"] = f"'{category}' is not a document category."
+        errors["category"] = [f"'{str(category)[:40]}' is not a document category."]
+    if not files:
+        errors["files"] = ["Choose at least one file."]
+    elif len(files) > settings.DOCUMENTS_MAX_FILES_PER_UPLOAD:
+        errors["files"] = [f"Up to {settings.DOCUMENTS_MAX_FILES_PER_UPLOAD} files can be "
+                           "uploaded at once."]
+    if request_item is not None and (request_item.request.client_id != client.pk
+                                     or request_item.request.cancelled_at is not None):
+        errors["request_item"] = ["That request is not open for this client."]
+    checked: list[_Checked] = []
+    file_errors: list[str] = []
+    if "files" not in errors:
+        for upload in files:
+            ok, problem = _check_file(upload)
+            if problem:
+                file_errors.append(problem)
+            else:
+                checked.append(ok)
+    if file_errors:
+        errors["files"] = [*file_errors, "Nothing was uploaded: fix or remove these files."]
     if errors:
         raise ValidationError(errors)
-    document = Document(client=client, file_name=name, category=category,
-                        size_bytes=file.size, uploaded_by_id=uploaded_by_id)
-    document.file.save(name, file, save=False)
-    document.save()
-    dashboard_note_client_change(client.pk)
-    return document
+    return checked
+
+
+def documents_upload(*, client: Client, files: Sequence[UploadedFile], category: str,
+                     uploaded_by_id: int | None,
+                     request_item: DocumentRequestItem | None = None) -> UploadResult:
+    """Check every file by its content, store the new ones, queue them for processing.
+
+    All or nothing: one bad file rejects the upload with a message per file, so a client
+    never wonders which half arrived. Content this client already sent is recognised by
+    its SHA-256 and answered with the earlier document.
+    """
+    checked = _validate(client=client, files=files, category=category,
+                        request_item=request_item)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            result = _create_documents(client=client, checked=checked, category=category,
+                                       uploaded_by_id=uploaded_by_id,
+                                       request_item=request_item, stored=stored)
+    except Exception:
+        # The rows are gone with the transaction; so must be the bytes written for them.
+        for name in stored:
+            document_discard(name)
+        raise
+    return result
+
+
+def _create_documents(*, client: Client, checked: list[_Checked], category: str,
+                      uploaded_by_id: int | None, request_item: DocumentRequestItem | None,
+                      stored: list[str]) -> UploadResult:
+    existing = {d.sha256: d for d in Document.objects.alive().filter(
+        client=client, sha256__in=[c.sha256 for c in checked])}
+    new = [c for c in checked if c.sha256 not in existing]
+    batch = (DocumentBatch.objects.create(client=client, uploaded_by_id=uploaded_by_id)
+             if new else None)
+    result = UploadResult(batch=batch)
+    now = timezone.now()
+    due = request_item.due_date if request_item is not None else None
+    for item in checked:
+        if item.sha256 in existing:
+            if existing[item.sha256] not in result.documents:
+                result.duplicates.append(existing[item.sha256])
+            continue
+        name = document_store(client_id=client.pk, kind=item.sniffed.kind, content=item.upload)
+        stored.append(name)
+        document = Document(
+            client=client, file_name=item.name, file=name, category=category,
+            size_bytes=item.size, uploaded_by_id=uploaded_by_id, sha256=item.sha256,
+            content_type=item.sniffed.kind, batch=batch, status=Document.Status.QUEUED,
+            queued_at=now, priority=upload_priority(category=category, file_name=item.name,
+                                                    today=now.date(), due_date=due))
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:
+            # The same content arrived in a concurrent upload a moment ago.
+            earlier = Document.objects.alive().get(client=client, sha256=item.sha256)
+            result.duplicates.append(earlier)
+            continue
+        existing[item.sha256] = document
+        result.created.append(document)
+    if request_item is not None and result.documents and request_item.fulfilled_at is None:
+        request_item.document = result.documents[0]
+        request_item.fulfilled_at = now
+        request_item.save(update_fields=["document", "fulfilled_at"])
+    if result.created:
+        dashboard_note_client_change(client.pk)
+        queue.enqueue_after_commit(result.created)
+    return result
+
+
+def document_upload(*, client: Client, file: UploadedFile, category: str,
+                    uploaded_by_id: int | None) -> Document:
+    """One file (the portal's first upload form): the new document, or the earlier one
+    holding the same content."""
+    try:
+        result = documents_upload(client=client, files=[file], category=category,
+                                  uploaded_by_id=uploaded_by_id)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "files" in errors:
+            errors["file"] = errors.pop("files")[:1]
+        raise ValidationError(errors) from exc
+    return result.documents[0]
 
 
 @transaction.atomic
 def document_delete(*, document: Document) -> Document:
-    """Soft delete: the row stays for the audit trail; lists and figures skip it."""
+    """Soft delete: the row and the file stay for the audit trail; lists and figures skip
+    it."""
     if document.deleted_at is None:
         document.deleted_at = timezone.now()
         document.save(update_fields=["deleted_at"])
         dashboard_note_client_change(document.client_id)
     return document
+
+
+@transaction.atomic
+def document_retry(*, document: Document) -> Document:
+    """Staff send a failed document through the pipeline again."""
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.deleted_at is not None:
+        raise ValidationError({"document": "This document was deleted."})
+    if locked.status != Document.Status.FAILED:
+        raise ValidationError({"status": "Only a failed document can be retried."})
+    locked.status = Document.Status.QUEUED
+    locked.failure_reason = ""
+    locked.queued_at = timezone.now()
+    locked.save(update_fields=["status", "failure_reason", "queued_at"])
+    queue.enqueue_after_commit([locked])
+    return locked
+
+
+REVIEW_DECISIONS = {"approve": Document.Status.APPROVED, "reject": Document.Status.REJECTED}
+
+
+@transaction.atomic
+def document_review(*, document: Document, decision: str, doc_type: str = "",
+                    tax_year: int | None = None) -> Document:
+    """A person settles a document: approve (optionally correcting what it is) or reject."""
+    errors: dict[str, str] = {}
+    if decision not in REVIEW_DECISIONS:
+        errors["decision"] = "Choose approve or reject."
+    if doc_type and doc_type not in DocType.values:
+        errors["doc_type"] = f"'{str(doc_type)[:40]}' is not a document type."
+    if tax_year is not None and not 1990 <= tax_year <= 2100:
+        errors["tax_year"] = "Enter a year between 1990 and 2100."
+    locked = Document.objects.select_for_update().get(pk=document.pk)
+    if locked.status in Document.PENDING_STATUSES:
+        errors["status"] = "The document is still being processed."
+    if errors:
+        raise ValidationError(errors)
+    locked.status = REVIEW_DECISIONS[decision]
+    update = ["status"]
+    if doc_type:
+        locked.doc_type = doc_type
+        update.append("doc_type")
+    if tax_year is not None:
+        locked.tax_year = tax_year
+        update.append("tax_year")
+    locked.save(update_fields=update)
+    dashboard_note_client_change(locked.client_id)
+    return locked

@@ -79,3 +79,8 @@ SAMPLES.update(MARKETPLACE_SAMPLES)
 from tests.security.samples import SECURITY_SAMPLES  # noqa: E402
 
 SAMPLES.update(SECURITY_SAMPLES)
+
+# Document pages, portal document pages and the documents API (apps/documents).
+from tests.documents.isolation_samples import DOCUMENT_SAMPLES  # noqa: E402
+
+SAMPLES.update(DOCUMENT_SAMPLES)

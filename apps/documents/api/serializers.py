@@ -1,0 +1,49 @@
+"""Shapes of the documents API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.documents.models import Document
+
+DOCUMENT_FIELDS = ("id", "client_id", "file_name", "category", "status", "doc_type",
+                   "tax_year", "confidence", "size_bytes", "content_type", "sha256",
+                   "priority", "batch_id", "failure_reason", "created_at", "processed_at")
+
+
+class DocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    category = serializers.CharField()
+    status = serializers.CharField()
+    doc_type = serializers.CharField()
+    tax_year = serializers.IntegerField(allow_null=True)
+    confidence = serializers.FloatField(allow_null=True)
+    size_bytes = serializers.IntegerField()
+    content_type = serializers.CharField()
+    sha256 = serializers.CharField()
+    priority = serializers.IntegerField()
+    batch_id = serializers.IntegerField(allow_null=True)
+    failure_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    processed_at = serializers.DateTimeField(allow_null=True)
+
+
+class DocumentDetailOutput(DocumentOutput):
+    fields = serializers.DictField()
+    download_url = serializers.CharField()
+
+
+class UploadInput(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    category = serializers.ChoiceField(choices=Document.Category.choices,
+                                       default=Document.Category.OTHER)
+    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True),
+                                  allow_empty=False, max_length=50)
+
+
+class UploadOutput(serializers.Serializer):
+    batch_id = serializers.IntegerField(allow_null=True)
+    created = DocumentOutput(many=True)
+    duplicates = DocumentOutput(many=True)

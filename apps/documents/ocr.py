@@ -1,0 +1,185 @@
+"""OCR backends behind one interface, chosen by DOCUMENTS_OCR_BACKEND.
+
+- `rapidocr`: local, models shipped in the pip package, no network (the default).
+- `tesseract`: the `tesseract` binary, when installed.
+- `http`: an external OCR service (POST image/png, JSON {"text", "confidence"} back),
+  always through the rate limit, circuit breaker and retries of resilience.py.
+
+Pages of one document are read in parallel, at most DOCUMENTS_OCR_THREADS at a time
+(onnxruntime releases the GIL while it computes).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+
+from apps.documents.parsing import PageImage
+from apps.documents.resilience import (
+    CircuitBreaker,
+    ExternalServiceError,
+    RateLimiter,
+    ResilientCaller,
+    RetryPolicy,
+    TransientError,
+)
+
+
+@dataclass
+class OcrText:
+    text: str
+    confidence: float
+
+
+class OcrBackend(Protocol):
+    name: str
+
+    def read(self, page: PageImage) -> OcrText: ...
+
+
+def _lines_from_boxes(items: list[tuple[float, float, float, str, float]]) -> OcrText:
+    """(top, left, height, text, score) boxes -> reading-order lines."""
+    if not items:
+        return OcrText("", 0.0)
+    items.sort(key=lambda item: (item[0], item[1]))
+    lines: list[list[tuple[float, float, float, str, float]]] = []
+    for item in items:
+        if lines and abs(item[0] - lines[-1][0][0]) < 0.6 * max(item[2], 1):
+            lines[-1].append(item)
+        else:
+            lines.append([item])
+    text = "\n".join(" ".join(part[3] for part in sorted(line, key=lambda p: p[1]))
+                     for line in lines)
+    confidence = sum(item[4] for item in items) / len(items)
+    return OcrText(text, confidence)
+
+
+class RapidOcrBackend:
+    name = "rapidocr"
+    _engine = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def engine(cls):
+        with cls._lock:
+            if cls._engine is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                # One thread per model call: a worker has one process per core already.
+                cls._engine = RapidOCR(intra_op_num_threads=settings.DOCUMENTS_OCR_THREADS,
+                                       inter_op_num_threads=1, use_cls=False)
+            return cls._engine
+
+    def read(self, page: PageImage) -> OcrText:
+        import numpy as np
+
+        pixels = np.frombuffer(page.pixels, dtype=np.uint8).reshape(page.height, page.width)
+        rgb = np.stack([pixels] * 3, axis=-1)
+        result, _ = self.engine()(rgb, use_cls=False)
+        items = []
+        for box, text, score in result or []:
+            top = min(point[1] for point in box)
+            bottom = max(point[1] for point in box)
+            left = min(point[0] for point in box)
+            items.append((top, left, bottom - top, text, float(score)))
+        return _lines_from_boxes(items)
+
+
+class TesseractBackend:
+    name = "tesseract"
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("tesseract") is not None
+
+    def read(self, page: PageImage) -> OcrText:
+        png = io.BytesIO()
+        page.to_pil().save(png, format="PNG")
+        done = subprocess.run(["tesseract", "stdin", "stdout", "tsv"], input=png.getvalue(),
+                              capture_output=True, timeout=120, check=False)
+        if done.returncode != 0:
+            raise ExternalServiceError("tesseract could not read the page")
+        items = []
+        for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) == 12 and cols[11].strip() and float(cols[10]) >= 0:
+                items.append((float(cols[7]), float(cols[6]), float(cols[9]), cols[11],
+                              float(cols[10]) / 100))
+        return _lines_from_boxes(items)
+
+
+class HttpOcrBackend:
+    """An external OCR service. Every call goes through the resilient caller."""
+
+    name = "http"
+
+    def __init__(self, url: str, *, caller: ResilientCaller | None = None,
+                 timeout: float = 30.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.caller = caller or ResilientCaller(
+            limiter=RateLimiter("ocr-http", settings.DOCUMENTS_OCR_RATE_PER_SECOND),
+            breaker=CircuitBreaker("ocr-http"), retry=RetryPolicy())
+
+    def _post(self, body: bytes) -> OcrText:
+        if not self.url.startswith(("http://", "https://")):
+            raise ExternalServiceError("DOCUMENTS_OCR_URL must be an http(s) address")
+        request = urllib.request.Request(self.url, data=body, method="POST",  # noqa: S310
+                                         headers={"Content-Type": "image/png"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                payload = json.loads(response.read(5_000_000))
+        except urllib.error.HTTPError as exc:
+            if exc.code == 429 or exc.code >= 500:
+                raise TransientError(f"OCR service answered {exc.code}") from exc
+            raise ExternalServiceError(f"OCR service refused the page ({exc.code})") from exc
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise TransientError(f"OCR service unreachable ({exc})") from exc
+        except json.JSONDecodeError as exc:
+            raise TransientError("OCR service sent an unreadable answer") from exc
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            raise ExternalServiceError("OCR service sent an answer without text")
+        return OcrText(payload["text"], float(payload.get("confidence") or 0.0))
+
+    def read(self, page: PageImage) -> OcrText:
+        png = io.BytesIO()
+        page.to_pil().save(png, format="PNG")
+        body = png.getvalue()
+        return self.caller.call(lambda: self._post(body))
+
+
+def ocr_backend() -> OcrBackend:
+    chosen = settings.DOCUMENTS_OCR_BACKEND
+    if chosen == "http":
+        if not settings.DOCUMENTS_OCR_URL:
+            raise ExternalServiceError("DOCUMENTS_OCR_URL is not set")
+        return HttpOcrBackend(settings.DOCUMENTS_OCR_URL)
+    if chosen == "tesseract" and TesseractBackend.available():
+        return TesseractBackend()
+    return RapidOcrBackend()
+
+
+def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None) -> OcrText:
+    """Read every page, several at once (bounded), and join them in page order."""
+    backend = backend or ocr_backend()
+    if not pages:
+        return OcrText("", 0.0)
+    workers = max(1, min(settings.DOCUMENTS_OCR_PAGE_PARALLELISM, len(pages)))
+    if workers == 1:
+        results = [backend.read(page) for page in pages]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(backend.read, pages))
+    text = "\n\f\n".join(result.text for result in results)
+    confidence = min(result.confidence for result in results)
+    return OcrText(text, confidence)

@@ -1,0 +1,258 @@
+"""Reading untrusted files in a separate process with a time and a memory limit.
+
+pypdf, Pillow and zip handling have all had denial-of-service bugs (loops, bombs). The
+parse runs in a child forked from a small fork server (one started per worker process,
+single-threaded, with the parsers preloaded), under RLIMIT_AS; the worker waits at most
+DOCUMENTS_PARSE_SECONDS and kills it. The child returns embedded text and, for scans,
+grey page images already shrunk to a bounded size, so OCR only ever sees sane pixels.
+
+This module imports no Django.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import re
+import resource
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+MAX_PAGES = 20
+MAX_IMAGES = 10
+MAX_TEXT_CHARS = 200_000
+# Longest side of a page image handed to OCR: enough for 10-12 pt text on a letter page.
+OCR_MAX_SIDE = 1700
+MAX_IMAGE_PIXELS = 60_000_000
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_TOTAL = 100 * 1024 * 1024
+ZIP_MAX_RATIO = 150
+SCANNED_PAGE_CHARS = 25
+
+
+class ParseError(Exception):
+    """A reason a person can read: the document fails with it."""
+
+
+@dataclass
+class PageImage:
+    width: int
+    height: int
+    pixels: bytes  # 8-bit grey, row-major
+
+    def to_pil(self):
+        from PIL import Image
+
+        return Image.frombytes("L", (self.width, self.height), self.pixels)
+
+
+@dataclass
+class Parsed:
+    text: str = ""
+    images: list[PageImage] = field(default_factory=list)
+    pages: int = 0
+
+
+def _bounded_image(image) -> PageImage:
+    image = image.convert("L")
+    image.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE))
+    return PageImage(image.width, image.height, image.tobytes())
+
+
+def _open_image(data: bytes):
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.size  # noqa: B018 - the header is read here; bombs are refused before decoding
+        return image
+    except Image.DecompressionBombError as exc:
+        raise ParseError("The image is too large to read (possible decompression bomb).") \
+            from exc
+
+
+def _parse_image(data: bytes) -> Parsed:
+    from PIL import Image, ImageSequence
+
+    image = _open_image(data)
+    parsed = Parsed()
+    for frame in ImageSequence.Iterator(image):
+        if frame.width * frame.height > Image.MAX_IMAGE_PIXELS:
+            raise ParseError("The image is too large to read (possible decompression bomb).")
+        parsed.images.append(_bounded_image(frame))
+        parsed.pages += 1
+        if parsed.pages >= MAX_IMAGES:
+            break
+    return parsed
+
+
+def _parse_pdf(data: bytes) -> Parsed:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise ParseError("The PDF is password-protected; send it without a "
+                                     "password.")
+            except (FileNotDecryptedError, NotImplementedError) as exc:
+                raise ParseError("The PDF is password-protected; send it without a "
+                                 "password.") from exc
+        parsed = Parsed()
+        texts: list[str] = []
+        for page in reader.pages[:MAX_PAGES]:
+            parsed.pages += 1
+            page_text = page.extract_text() or ""
+            texts.append(page_text)
+            if len(page_text.strip()) < SCANNED_PAGE_CHARS and \
+                    len(parsed.images) < MAX_IMAGES:
+                # A scanned page: its pictures go to OCR.
+                for picture in page.images[:2]:
+                    parsed.images.append(_bounded_image(_open_image(picture.data)))
+        parsed.text = "\n".join(texts)
+        return parsed
+    except ParseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, ZeroDivisionError) as exc:
+        raise ParseError(f"The PDF is damaged and cannot be read ({type(exc).__name__}).") \
+            from exc
+
+
+def _zip_members(data: bytes, wanted: re.Pattern) -> list[bytes]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise ParseError("The file is a damaged archive.") from exc
+    infos = archive.infolist()
+    if len(infos) > ZIP_MAX_ENTRIES:
+        raise ParseError("The file holds too many parts (possible zip bomb).")
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos) or 1
+    if total > ZIP_MAX_TOTAL or total / packed > ZIP_MAX_RATIO:
+        raise ParseError("The file expands to far more than its size (possible zip bomb).")
+    members: list[bytes] = []
+    budget = ZIP_MAX_TOTAL
+    for info in infos:
+        if not wanted.fullmatch(info.filename):
+            continue
+        # Announced sizes can lie: read at most what is left of the budget.
+        with archive.open(info) as handle:
+            content = handle.read(budget + 1)
+        budget -= len(content)
+        if budget < 0:
+            raise ParseError("The file expands to far more than its size (possible zip "
+                             "bomb).")
+        members.append(content)
+    return members
+
+
+_DOCX_TEXT = re.compile(rb"<w:t(?:\s[^>]*)?>([^<]*)</w:t>|</w:p>")
+_XLSX_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>|<v>([^<]*)</v>|</row>|</si>")
+
+
+def _xml_unescape(raw: bytes) -> str:
+    import html
+
+    return html.unescape(raw.decode("utf-8", "replace"))
+
+
+def _parse_docx(data: bytes) -> Parsed:
+    parts = _zip_members(data, re.compile(r"word/(document|header\d*|footer\d*)\.xml"))
+    words: list[str] = []
+    for part in parts:
+        for match in _DOCX_TEXT.finditer(part):
+            words.append(_xml_unescape(match.group(1)) if match.group(1) is not None else "\n")
+    return Parsed(text="".join(words), pages=1)
+
+
+def _parse_xlsx(data: bytes) -> Parsed:
+    parts = _zip_members(data, re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"))
+    cells: list[str] = []
+    for part in parts:
+        for match in _XLSX_TEXT.finditer(part):
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+            cells.append(_xml_unescape(value) + " " if value is not None else "\n")
+    return Parsed(text="".join(cells), pages=1)
+
+
+def _parse_csv(data: bytes) -> Parsed:
+    return Parsed(text=data[: MAX_TEXT_CHARS * 4].decode("utf-8-sig", "replace"), pages=1)
+
+
+_PARSERS = {"pdf": _parse_pdf, "png": _parse_image, "jpeg": _parse_image,
+            "tiff": _parse_image, "heic": _parse_image, "docx": _parse_docx,
+            "xlsx": _parse_xlsx, "csv": _parse_csv}
+
+
+def parse(data: bytes, kind: str) -> Parsed:
+    """Parse in this process (the child calls this; tests of the parsers may too)."""
+    if kind == "heic":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        # Pillow only warns between 1x and 2x its pixel limit; here that is a refusal too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        parsed = _PARSERS[kind](data)
+    parsed.text = parsed.text[:MAX_TEXT_CHARS].replace("\x00", "")
+    return parsed
+
+
+def _child(conn, data: bytes, kind: str, memory_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        conn.send(("ok", parse(data, kind)))
+    except ParseError as exc:
+        conn.send(("error", str(exc)))
+    except MemoryError:
+        conn.send(("error", "Reading the file needs more memory than allowed (possible "
+                            "decompression bomb)."))
+    except Exception as exc:
+        conn.send(("error", f"The file cannot be read ({type(exc).__name__})."))
+    finally:
+        conn.close()
+
+
+def _fork_context():
+    # fork, not forkserver or spawn: those re-import the entry script (manage.py, celery,
+    # pytest) in every child. The child only runs pure parsing code and leaves through
+    # os._exit, so inherited threads, sockets and database connections are never touched.
+    return multiprocessing.get_context("fork")
+
+
+def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) -> Parsed:
+    """Parse in a child process; ParseError with a reason when it fails, overruns its time
+    or its memory, or dies."""
+    # Import the parsers here, once, so each child inherits them instead of importing.
+    import pypdf  # noqa: F401
+    from PIL import Image, ImageSequence  # noqa: F401
+
+    ctx = _fork_context()
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, data, kind, memory_mb * 1024 * 1024),
+                        daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise ParseError(f"Reading the file took longer than {seconds:g} s (it may be "
+                             "malformed).")
+        try:
+            status, payload = receive.recv()
+        except (EOFError, OSError) as exc:
+            raise ParseError("The file made the reader stop unexpectedly.") from exc
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        receive.close()
+    if status == "error":
+        raise ParseError(payload)
+    return payload

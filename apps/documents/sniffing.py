@@ -1,0 +1,150 @@
+"""What a file is, from its bytes: the name is only checked against the content.
+
+`filetype` reads magic numbers; DOCX and XLSX are zips told apart by their parts; CSV is
+text that parses as comma- or semicolon-separated rows. Anything else is refused at upload.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+
+# kind -> (MIME type sent on download, file name extensions that may carry it)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pdf": ("application/pdf", (".pdf",)),
+    "png": ("image/png", (".png",)),
+    "jpeg": ("image/jpeg", (".jpg", ".jpeg", ".jpe")),
+    "tiff": ("image/tiff", (".tif", ".tiff")),
+    "heic": ("image/heic", (".heic", ".heif")),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             (".docx",)),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+    "csv": ("text/csv", (".csv",)),
+}
+IMAGE_KINDS = frozenset({"png", "jpeg", "tiff", "heic"})
+_KIND_LABELS = {"pdf": "a PDF", "png": "a PNG image", "jpeg": "a JPEG image",
+                "tiff": "a TIFF image", "heic": "a HEIC image", "docx": "a Word document",
+                "xlsx": "an Excel workbook", "csv": "a CSV file"}
+_FILETYPE_KINDS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg",
+                   "image/tiff": "tiff", "image/heic": "heic", "image/heif": "heic"}
+ACCEPTED_LABEL = "PDF, PNG, JPEG, TIFF, HEIC, DOCX, XLSX or CSV"
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str
+
+    @property
+    def mime(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self.kind]
+
+
+def _zip_kind(head: bytes, data: io.BufferedIOBase) -> str | None:
+    # Only the central directory is read here (names); bombs are handled by the parser.
+    try:
+        data.seek(0)
+        with zipfile.ZipFile(data) as archive:
+            names = set(archive.namelist()[:2000])
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return None
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # A cut in the middle of a multi-byte character at the end of the sample is fine.
+        try:
+            text = head[:-3].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        return False
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        return False
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t")
+    except csv.Error:
+        # One column of values is still a CSV file.
+        return len(lines) >= 1 and all(len(line) < 10_000 for line in lines)
+    rows = list(csv.reader(lines, dialect))
+    return bool(rows)
+
+
+def sniff(data: io.BufferedIOBase) -> Sniffed | None:
+    """The kind of the content, or None when it is none we accept."""
+    data.seek(0)
+    head = data.read(8192)
+    data.seek(0)
+    if not head:
+        return None
+    guessed = filetype.guess(head)
+    if guessed is not None:
+        if guessed.mime in _FILETYPE_KINDS:
+            return Sniffed(_FILETYPE_KINDS[guessed.mime])
+        if guessed.mime == "application/zip" or head.startswith(b"PK\x03\x04"):
+            kind = _zip_kind(head, data)
+            data.seek(0)
+            return Sniffed(kind) if kind else None
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(head, data)
+        data.seek(0)
+        return Sniffed(kind) if kind else None
+    if _looks_like_csv(head):
+        return Sniffed("csv")
+    return None
+
+
+def extension_matches(name: str, kind: str) -> bool:
+    lowered = name.lower()
+    return any(lowered.endswith(ext) for ext in KINDS[kind][1])
+
+
+def kind_for_extension(name: str) -> str | None:
+    lowered = name.lower()
+    for kind, (_, extensions) in KINDS.items():
+        if any(lowered.endswith(ext) for ext in extensions):
+            return kind
+    return None
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()+,&@]+")
+
+
+def sanitize_file_name(raw: str) -> str:
+    """A display name safe to show and to put in a Content-Disposition header: no path,
+    no control or separator characters, no leading dots, at most 150 characters (the
+    extension kept). Stored files never use it: their names are made by the server."""
+    name = unicodedata.normalize("NFKC", raw or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = _UNSAFE.sub("_", name).strip(" ._")
+    name = re.sub(r"_{2,}", "_", name)
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            name = stem[: 150 - len(ext) - 1].rstrip(" ._") + "." + ext
+        else:
+            name = name[:150]
+    return name

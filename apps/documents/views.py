@@ -1,0 +1,162 @@
+"""Staff pages for documents (/documents/...): search, upload, detail with review and
+retry, signed downloads, live status, and document requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.accounts.access import request_has_permission
+from apps.accounts.permissions import firm_permission_required
+from apps.accounts.roles import Perm
+from apps.documents import selectors, services
+from apps.documents.downloads import (
+    document_file_response,
+    download_token,
+    download_token_check,
+)
+from apps.documents.forms import ReviewForm, SearchForm, StaffUploadForm
+from apps.documents.selectors import DocumentQuery
+from apps.portal.forms import apply_service_errors
+from apps.portal.selectors import client_get
+
+
+def parse_ids(raw: str) -> list[int]:
+    """"1,2,3" -> [1, 2, 3]; anything else -> 400 (never a 500)."""
+    ids: list[int] = []
+    for part in (raw or "").split(",")[:200]:
+        if not part:
+            continue
+        if not part.isascii() or not part.isdigit() or len(part) > 12:
+            raise ValidationError({"ids": "Give document ids as numbers separated by commas."})
+        ids.append(int(part))
+    return ids
+
+
+def status_json(request: HttpRequest, *, client_id: int | None) -> JsonResponse:
+    try:
+        ids = parse_ids(request.GET.get("ids", ""))
+    except ValidationError as exc:
+        return JsonResponse({"errors": exc.message_dict}, status=400)
+    return JsonResponse(selectors.documents_status(ids, client_id=client_id))
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def document_list(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    status = 200
+    query = DocumentQuery()
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            query = DocumentQuery(q=data["q"], category=data["category"],
+                                  doc_type=data["doc_type"], status=data["status"],
+                                  client_id=data["client"], tax_year=data["tax_year"])
+        else:
+            status = 400
+    page = selectors.document_search_page(query, form.cleaned_data.get("page")
+                                          if form.is_bound and form.is_valid() else 1)
+    filter_client = client_get(query.client_id) if query.client_id else None
+    return render(request, "documents/list.html", {
+        "form": form, "page": page, "query": query, "filter_client": filter_client,
+        "can_upload": request_has_permission(request, Perm.DOCUMENTS_UPLOAD),
+    }, status=status)
+
+
+@firm_permission_required(Perm.DOCUMENTS_UPLOAD)
+def document_upload(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = client_get(client_id)
+    form = StaffUploadForm(initial={"client": client.pk})
+    status = 200
+    if request.method == "POST":
+        form = StaffUploadForm(request.POST, request.FILES)
+        if form.is_valid() and form.cleaned_data["client"] == client.pk:
+            try:
+                result = services.documents_upload(
+                    client=client, files=form.cleaned_data["files"],
+                    category=form.cleaned_data["category"], uploaded_by_id=request.user.pk)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                _upload_messages(request, result)
+                url = reverse("documents:list") + f"?client={client.pk}"
+                return redirect(url)
+        status = 400
+    return render(request, "documents/upload.html", {"form": form, "client": client},
+                  status=status)
+
+
+def _upload_messages(request: HttpRequest, result: services.UploadResult) -> None:
+    if result.created:
+        messages.success(request, f"Uploaded {len(result.created)} file(s); processing "
+                                  "has started.")
+    for duplicate in result.duplicates:
+        messages.info(request, f"{duplicate.file_name} was already uploaded; the earlier "
+                               "copy is kept.")
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.document_get(document_id)
+    token = download_token(document_id=document.pk, user_id=request.user.pk)
+    return render(request, "documents/detail.html", {
+        "document": document,
+        "download_url": reverse("documents:download", args=[document.pk]) + f"?t={token}",
+        "review_form": ReviewForm(initial={"doc_type": document.doc_type}),
+        "can_review": request_has_permission(request, Perm.DOCUMENTS_REVIEW),
+        "request_items": list(document.request_items.values("label", "request__title")),
+    })
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.document_get(document_id)
+    download_token_check(request.GET.get("t", ""), document_id=document.pk,
+                         user_id=request.user.pk)
+    return document_file_response(request, document)
+
+
+@require_POST
+@firm_permission_required(Perm.DOCUMENTS_REVIEW)
+def document_retry(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.document_get(document_id)
+    try:
+        services.document_retry(document=document)
+    except ValidationError as exc:
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+    else:
+        messages.success(request, f"{document.file_name} is queued again.")
+    return redirect("documents:detail", document_id=document.pk)
+
+
+@require_POST
+@firm_permission_required(Perm.DOCUMENTS_REVIEW)
+def document_review(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = selectors.document_get(document_id)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_review(document=document, decision=form.cleaned_data["decision"],
+                                     doc_type=form.cleaned_data["doc_type"],
+                                     tax_year=form.cleaned_data["tax_year"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Review saved.")
+            return redirect("documents:detail", document_id=document.pk)
+    token = download_token(document_id=document.pk, user_id=request.user.pk)
+    return render(request, "documents/detail.html", {
+        "document": document, "review_form": form, "can_review": True,
+        "download_url": reverse("documents:download", args=[document.pk]) + f"?t={token}",
+        "request_items": list(document.request_items.values("label", "request__title")),
+    }, status=400)
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def document_status(request: HttpRequest) -> HttpResponse:
+    return status_json(request, client_id=None)
+

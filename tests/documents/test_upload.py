@@ -1,0 +1,152 @@
+"""Upload: content checks, names, limits, duplicates, storage, queueing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from apps.documents.models import Document, DocumentBatch, Priority
+from apps.documents.services import document_upload, documents_upload
+from apps.documents.sniffing import sanitize_file_name
+from tests.documents.samples import (
+    INVOICE_LINES,
+    W2_LINES,
+    docx_bytes,
+    pdf_bytes,
+    text_image,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client, *files, category="other", **kwargs):
+    return documents_upload(client=client, files=list(files), category=category,
+                            uploaded_by_id=None, **kwargs)
+
+
+def test_several_files_become_one_batch_queued_by_priority(client_a, documents_storage,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = _upload(client_a, upload("w2-acme.pdf", pdf_bytes(W2_LINES)),
+                         upload("invoice.png", text_image(INVOICE_LINES)),
+                         upload("notes.csv", b"date,amount\n2025-01-02,10.00\n"))
+
+    assert len(result.created) == 3 and result.duplicates == []
+    assert DocumentBatch.objects.get().documents.count() == 3
+    by_name = {d.file_name: d for d in Document.objects.all()}
+    assert {n: d.content_type for n, d in by_name.items()} == {
+        "w2-acme.pdf": "pdf", "invoice.png": "png", "notes.csv": "csv"}
+    assert by_name["w2-acme.pdf"].priority == Priority.HIGH
+    assert by_name["notes.csv"].priority == Priority.LOW
+    assert all(d.status == Document.Status.QUEUED for d in by_name.values())
+    # One enqueue after commit for the batch, not one per file.
+    assert [c.__qualname__ for c in callbacks].count("enqueue_after_commit.<locals>.<lambda>") == 1
+    stored = by_name["w2-acme.pdf"].file.name
+    # Server-made name under the firm's folder; the uploader's name is not on disk.
+    assert stored.startswith(f"firms/{connection.schema_name}/clients/{client_a.pk}/")
+    assert "w2-acme" not in stored
+    assert (documents_storage / stored).read_bytes() == pdf_bytes(W2_LINES)
+
+
+def test_same_content_twice_is_stored_once(client_a, documents_storage):
+    first = _upload(client_a, upload("a.pdf", pdf_bytes(W2_LINES)))
+    again = _upload(client_a, upload("renamed.pdf", pdf_bytes(W2_LINES)),
+                    upload("copy.pdf", pdf_bytes(W2_LINES)))
+
+    assert again.created == []
+    assert again.duplicates == first.created
+    assert Document.objects.count() == 1
+    assert sum(1 for p in documents_storage.rglob("*") if p.is_file()) == 1
+
+
+def test_same_content_for_another_client_is_a_separate_document(client_a):
+    from tests.portal.factories import make_client
+
+    _upload(client_a, upload("a.pdf", pdf_bytes(W2_LINES)))
+    other = _upload(make_client(), upload("a.pdf", pdf_bytes(W2_LINES)))
+
+    assert len(other.created) == 1
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("w2.pdf", text_image(["hello"]), "named like a PDF but its content is a PNG image"),
+    ("photo.png", pdf_bytes(["x"]), "named like a PNG image but its content is a PDF"),
+    ("empty.pdf", b"", "is empty"),
+    ("program.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "not a file type we accept"),
+    ("archive.zip", b"PK\x05\x06" + b"\x00" * 18, "not a file type we accept"),
+    ("report.docx", b"PK\x03\x04garbage that is not a zip", "not a file type we accept"),
+])
+def test_bad_files_are_refused_with_a_clear_message(client_a, name, content, message):
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload(name, content))
+
+    assert any(message in text for text in caught.value.message_dict["files"])
+    assert Document.objects.count() == 0
+
+
+def test_one_bad_file_rejects_the_whole_upload_and_stores_nothing(client_a, documents_storage):
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("good.pdf", pdf_bytes(W2_LINES)), upload("bad.pdf", b"nope"))
+
+    assert "Nothing was uploaded" in caught.value.message_dict["files"][-1]
+    assert Document.objects.count() == 0
+    assert not any(p.is_file() for p in documents_storage.rglob("*"))
+
+
+def test_size_limit_is_configurable(client_a, settings):
+    settings.DOCUMENTS_MAX_UPLOAD_BYTES = 1000
+
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("big.pdf", pdf_bytes(W2_LINES * 20)))
+
+    assert "larger than the 0.000953674 MB limit" in caught.value.message_dict["files"][0]
+
+
+def test_unknown_category_and_no_files_are_field_errors(client_a):
+    with pytest.raises(ValidationError) as caught:
+        documents_upload(client=client_a, files=[], category="nonsense\x00" + "x" * 10_000,
+                         uploaded_by_id=None)
+
+    assert set(caught.value.message_dict) == {"category", "files"}
+    assert len(caught.value.message_dict["category"][0]) < 100
+
+
+def test_nul_in_a_file_name_is_refused(client_a):
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("a\x00.pdf", pdf_bytes(W2_LINES)))
+
+    assert "NUL" in caught.value.message_dict["files"][0]
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("../../etc/passwd.pdf", "passwd.pdf"),
+    ("C:\\Users\\me\\W-2 2024.pdf", "W-2 2024.pdf"),
+    ("..hidden.pdf", "hidden.pdf"),
+    ("bad<script>name\n.pdf", "bad_script_name.pdf"),
+    ("a" * 10_000 + ".pdf", "a" * 146 + ".pdf"),
+    ("résumé.pdf", "résumé.pdf"),
+])
+def test_file_names_are_sanitized(raw, clean):
+    assert sanitize_file_name(raw) == clean
+
+
+def test_a_name_without_an_extension_gets_the_contents(client_a):
+    result = _upload(client_a, upload("scan", text_image(["hello"])))
+
+    assert result.created[0].file_name == "scan.png"
+
+
+def test_docx_is_recognised_by_its_parts(client_a):
+    result = _upload(client_a, upload("letter.docx", docx_bytes(["Engagement letter"])))
+
+    assert result.created[0].content_type == "docx"
+
+
+def test_single_file_wrapper_reports_on_the_file_field(client_a):
+    with pytest.raises(ValidationError) as caught:
+        document_upload(client=client_a, file=upload("x.pdf", b""), category="other",
+                        uploaded_by_id=None)
+
+    assert list(caught.value.message_dict) == ["file"]

@@ -15,7 +15,7 @@ from django.http import FileResponse, HttpRequest
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.documents.models import Document
+from apps.documents.models import Document, documents_storage
 from apps.documents.sniffing import KINDS
 
 _SALT = "documents.download"
@@ -45,7 +45,9 @@ def download_token_check(token: str, *, document_id: int, user_id: int) -> None:
 def document_file_response(request: HttpRequest, document: Document) -> FileResponse:
     audit_record(action=AuditAction.DOCUMENT_DOWNLOADED, request=request, target=document,
                  details={"client_id": document.client_id, "file_name": document.file_name})
-    handle = document.file.open("rb")
+    # The storage is looked up now (not the one bound to the field at import), so a
+    # deployment or a test that swaps STORAGES["documents"] is honoured.
+    handle = documents_storage().open(document.file.name, "rb")
     mime = KINDS[document.content_type][0] if document.content_type in KINDS \
         else "application/octet-stream"
     response = FileResponse(handle, as_attachment=True, filename=document.file_name,

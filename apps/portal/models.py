@@ -8,6 +8,8 @@ firm schema into `public.accounts_user` would make deleting a user touch every s
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
 from apps.security.fields import EncryptedField
@@ -58,6 +60,11 @@ class Client(models.Model):
     ssn = EncryptedField(kind="ssn")
     tax_id = EncryptedField(kind="ein")
     bank_account = EncryptedField(kind="account")
+    # Word-prefix search over name and contact (a GIN index), maintained by PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("business_name", "contact_name", "contact_email",
+                                config="simple"),
+        output_field=SearchVectorField(), db_persist=True)
     ssn_index = models.CharField(max_length=64, blank=True, default="", db_default="",
                                  editable=False)
     tax_id_index = models.CharField(max_length=64, blank=True, default="", db_default="",
@@ -71,6 +78,7 @@ class Client(models.Model):
             models.Index(fields=["business_name", "id"], name="client_name"),
             models.Index(fields=["status", "business_name"], name="client_status_name"),
             models.Index(fields=["assigned_staff"], name="client_assigned_staff"),
+            GinIndex(fields=["search_vector"], name="client_search"),
             models.Index(fields=["tax_id_index"], name="client_tax_id_index",
                          condition=~models.Q(tax_id_index="")),
             models.Index(fields=["ssn_index"], name="client_ssn_index",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchQuery
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
@@ -66,6 +67,22 @@ def firm_staff_choices(firm_id: int) -> list[tuple[int, str]]:
 _IDENTIFIER_QUERY = re.compile(r"\d{3}-?\d{2}-?\d{4}|\d{2}-?\d{7}")
 
 
+_WORD = re.compile(r"\w+")
+
+
+def client_search(qs: QuerySet, text: str) -> QuerySet:
+    """Clients whose name, contact or email has words starting with each word typed
+    ("acme 00" finds "Acme 001"), through the GIN index on `search_vector`. An email
+    address typed whole is matched as a substring of the contact email."""
+    if "@" in text:
+        return qs.filter(contact_email__icontains=text.strip())
+    words = _WORD.findall(text.lower())[:8]
+    if not words:
+        return qs.none()
+    raw = " & ".join(f"{word}:*" for word in words)
+    return qs.filter(search_vector=SearchQuery(raw, search_type="raw", config="simple"))
+
+
 @dataclass(frozen=True)
 class ClientListQuery:
     q: str = ""
@@ -87,9 +104,7 @@ def client_list_queryset(query: ClientListQuery) -> QuerySet:
 
         qs = qs.filter(pk__in=clients_by_identifier(query.q).values("pk"))
     elif query.q:
-        qs = qs.filter(Q(business_name__icontains=query.q)
-                       | Q(contact_name__icontains=query.q)
-                       | Q(contact_email__icontains=query.q))
+        qs = client_search(qs, query.q)
     if query.status:
         qs = qs.filter(status=query.status)
     if query.industry:

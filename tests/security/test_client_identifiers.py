@@ -172,3 +172,21 @@ def test_rotation_re_encrypts_everything_under_the_new_key(firm_a, client_with_i
     finally:
         settings.FIELD_ENCRYPTION_KEYS = old_spec
         crypto.key_ring_reset()
+
+
+def test_client_search_matches_word_prefixes_and_emails(firm_a):
+    from apps.portal.selectors import client_search
+
+    with schema_context(firm_a.firm.schema_name):
+        make_client(business_name="Brightline Bakery", contact_email="anna@bright.example")
+        make_client(business_name="Acme Tools", contact_name="Bob Stone")
+        names = lambda q: sorted(c.business_name for c in client_search(Client.objects.all(), q))  # noqa: E731
+
+        assert names("bake") == ["Brightline Bakery"]
+        assert names("acme too") == ["Acme Tools"]
+        assert names("stone") == ["Acme Tools"]
+        assert names("anna@bright") == ["Brightline Bakery"]
+        assert names("zzz") == []
+        assert names("!!!") == []
+        # tsquery syntax is not passed through: only the words a and b count.
+        assert names("a' | b:*") == ["Acme Tools", "Brightline Bakery"]

@@ -4,9 +4,10 @@ negative amounts and NUL bytes fail validation: DRF answers 400 naming the field
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from apps.portal.models import Client, Engagement, Task
+from apps.portal.selectors import client_search
 
 
 def _id_filter(field_name: str) -> filters.NumberFilter:
@@ -31,9 +32,7 @@ class ClientFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(business_name__icontains=value)
-                               | Q(contact_name__icontains=value)
-                               | Q(contact_email__icontains=value))
+        return client_search(queryset, value)
 
 
 class EngagementFilter(filters.FilterSet):

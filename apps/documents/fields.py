@@ -31,7 +31,8 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 
 def _label(words: str) -> str:
     # "amount due" -> r"amount\W*due": spaces, punctuation or nothing between the words.
-    return r"\W*".join(re.escape(word) for word in words.split())
+    # Not inside a longer word: "total" must not match the end of "Subtotal".
+    return r"(?<![A-Za-z])" + r"\W*".join(re.escape(word) for word in words.split())
 
 
 @dataclass

@@ -11,10 +11,15 @@ This module imports no Django.
 
 from __future__ import annotations
 
+import contextlib
 import io
-import multiprocessing
+import os
+import pickle
 import re
 import resource
+import select
+import signal
+import time
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -205,54 +210,74 @@ def parse(data: bytes, kind: str) -> Parsed:
     return parsed
 
 
-def _child(conn, data: bytes, kind: str, memory_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+def _child(write_fd: int, data: bytes, kind: str, memory_bytes: int) -> None:
     try:
-        conn.send(("ok", parse(data, kind)))
-    except ParseError as exc:
-        conn.send(("error", str(exc)))
-    except MemoryError:
-        conn.send(("error", "Reading the file needs more memory than allowed (possible "
-                            "decompression bomb)."))
-    except Exception as exc:
-        conn.send(("error", f"The file cannot be read ({type(exc).__name__})."))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        try:
+            outcome = ("ok", parse(data, kind))
+        except ParseError as exc:
+            outcome = ("error", str(exc))
+        except MemoryError:
+            outcome = ("error", "Reading the file needs more memory than allowed (possible "
+                                "decompression bomb).")
+        except Exception as exc:
+            outcome = ("error", f"The file cannot be read ({type(exc).__name__}).")
+        payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
     finally:
-        conn.close()
-
-
-def _fork_context():
-    # fork, not forkserver or spawn: those re-import the entry script (manage.py, celery,
-    # pytest) in every child. The child only runs pure parsing code and leaves through
-    # os._exit, so inherited threads, sockets and database connections are never touched.
-    return multiprocessing.get_context("fork")
+        # Never return into the worker's code, never run its exit handlers.
+        os._exit(0)
 
 
 def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) -> Parsed:
-    """Parse in a child process; ParseError with a reason when it fails, overruns its time
-    or its memory, or dies."""
+    """Parse in a forked child; ParseError with a reason when it fails, overruns its time
+    or its memory, or dies.
+
+    A bare os.fork(), not multiprocessing: Celery's prefork pool processes are daemonic
+    and multiprocessing refuses to start children from them; spawn and forkserver would
+    also re-import the entry script. The child runs pure parsing code and leaves through
+    os._exit, so inherited threads, sockets and database connections are never touched.
+    """
     # Import the parsers here, once, so each child inherits them instead of importing.
     import pypdf  # noqa: F401
     from PIL import Image, ImageSequence  # noqa: F401
 
-    ctx = _fork_context()
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, data, kind, memory_mb * 1024 * 1024),
-                        daemon=True)
-    child.start()
-    send.close()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_fd)
+        _child(write_fd, data, kind, memory_mb * 1024 * 1024)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    finished = False
     try:
-        if not receive.poll(seconds):
-            raise ParseError(f"Reading the file took longer than {seconds:g} s (it may be "
-                             "malformed).")
-        try:
-            status, payload = receive.recv()
-        except (EOFError, OSError) as exc:
-            raise ParseError("The file made the reader stop unexpectedly.") from exc
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([read_fd], [], [], left)
+            if not ready:
+                break
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                finished = True
+                break
+            chunks.append(chunk)
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        receive.close()
+        os.close(read_fd)
+        if not finished:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if not finished:
+        raise ParseError(f"Reading the file took longer than {seconds:g} s (it may be "
+                         "malformed).")
+    try:
+        status, payload = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child
+    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+        raise ParseError("The file made the reader stop unexpectedly.") from exc
     if status == "error":
         raise ParseError(payload)
     return payload

@@ -23,6 +23,7 @@ class DemoFirm:
     name: str
     plan: str
     roles: tuple[str, ...]
+    owner_name: str = ""
 
 
 ALL_ROLES = tuple(Role)
@@ -30,9 +31,20 @@ DEMO_FIRMS = (
     DemoFirm("johnson-associates", "Johnson & Associates CPA", Firm.Plan.PRACTICE, ALL_ROLES),
     # A solo practitioner: one owner who does everything, and their clients.
     DemoFirm("sarah-chen", "Sarah Chen CPA", Firm.Plan.SOLO,
-             (Role.OWNER, Role.CLIENT_OWNER, Role.CLIENT_MEMBER)),
+             (Role.OWNER, Role.CLIENT_OWNER, Role.CLIENT_MEMBER), owner_name="Sarah Chen"),
     DemoFirm("regional-cpa-network", "Regional CPA Network", Firm.Plan.ENTERPRISE, ALL_ROLES),
 )
+
+
+# Realistic people, so pages read like a real firm's (first names differ by role).
+DEMO_PEOPLE = {
+    Role.OWNER: "Olivia Grant", Role.ADMIN: "Marcus Webb", Role.PARTNER: "Priya Natarajan",
+    Role.MANAGER: "Daniel Okafor", Role.SENIOR_ACCOUNTANT: "Hannah Kowalski",
+    Role.STAFF_ACCOUNTANT: "Luis Moreno", Role.BOOKKEEPER: "Grace Liu",
+    Role.TAX_PREPARER: "Samuel Brooks", Role.ADVISOR: "Elena Petrova",
+    Role.AUDITOR: "Victor Hale", Role.CLIENT_OWNER: "Rachel Stein",
+    Role.CLIENT_MEMBER: "Tom Becker",
+}
 
 
 def demo_email(slug: str, role: str) -> str:
@@ -61,15 +73,16 @@ def seed_demo(progress: Callable[[str], None] = print) -> list[dict]:
         progress(f"[{index}/{len(DEMO_FIRMS)}] {demo.name}")
         with transaction.atomic():
             owner, _ = _user_get_or_create(demo_email(demo.slug, Role.OWNER),
-                                           f"{demo.name} Owner")
+                                           demo.owner_name or DEMO_PEOPLE[Role.OWNER])
             firm = Firm.objects.filter(slug=demo.slug).first()
             if firm is None:
                 firm = firm_create(name=demo.name, slug=demo.slug, owner=owner,
                                    plan=demo.plan).firm
                 progress("    created the firm and its schema")
             for role in demo.roles:
-                user, _created = _user_get_or_create(demo_email(demo.slug, role),
-                                                    f"{Role(role).label}, {demo.name}")
+                name = demo.owner_name if role == Role.OWNER and demo.owner_name else \
+                    DEMO_PEOPLE[role]
+                user, _created = _user_get_or_create(demo_email(demo.slug, role), name)
                 if not Membership.objects.filter(user=user, firm=firm).exists():
                     membership_create(user=user, firm=firm, role=role)
                 sign_ins.append({"firm": demo.name, "slug": demo.slug,

@@ -34,6 +34,32 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 60},
         "options": {"expires": 9 * 60},
     },
+    # Billing (apps/billing): recurring invoices once a day in every firm (one invoice per
+    # plan and period, unique in the database, so a repeated run makes nothing new).
+    "billing-recurring-invoices": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": crontab(minute=5, hour=1),
+        "args": ["billing.recurring_invoices_generate"],
+        "kwargs": {"spread_seconds": 300},
+        "options": {"expires": 60 * 60},
+    },
+    # Open invoices past their due date become overdue, after the recurring run.
+    "billing-mark-overdue": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": crontab(minute=35, hour=1),
+        "args": ["billing.invoices_mark_overdue"],
+        "kwargs": {"spread_seconds": 300},
+        "options": {"expires": 60 * 60},
+    },
+    # Commissions are recorded after commit by a task; this batch records whatever that
+    # path missed (a lost message, a worker that died). Event keys make it idempotent.
+    "billing-commission-catch-up": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": crontab(minute=45),
+        "args": ["billing.revenue_share_catch_up"],
+        "kwargs": {"spread_seconds": 120},
+        "options": {"expires": 50 * 60},
+    },
     # Alert rules (p95, error rate, cache hit ratio, queue depth) look at the last five
     # complete minutes; sampling queue depths here also feeds the dashboard's chart.
     "observability-alerts-evaluate": {

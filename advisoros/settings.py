@@ -74,6 +74,7 @@ SHARED_APPS = [
     "django_filters",
     "drf_spectacular",
     "apps.marketplace",
+    "apps.ledger",  # the platform's commission ledger (billing writes it)
     "apps.observability",  # request metrics, slow queries, alerts, performance dashboard
     "apps.audit",  # the platform's audit trail (each firm has its own, below)
     "django_otp",
@@ -326,6 +327,12 @@ MARKETPLACE_EMBEDDER = env_str("MARKETPLACE_EMBEDDER", "auto")
 MARKETPLACE_EMBEDDER_MODEL = env_str("MARKETPLACE_EMBEDDER_MODEL", "all-MiniLM-L6-v2")
 MARKETPLACE_SEARCH_CACHE_SECONDS = env_int("MARKETPLACE_SEARCH_CACHE_SECONDS", 5 * 60)
 MARKETPLACE_MATCH_CACHE_SECONDS = env_int("MARKETPLACE_MATCH_CACHE_SECONDS", 10 * 60)
+
+# --- Billing (apps/billing, docs/billing.md) ----------------------------------------------
+# Online card payments: a class with charge()/refund() (apps/billing/providers.py). The
+# local fake takes no real money; production hides online payment while it is configured.
+BILLING_PAYMENT_PROVIDER = env_str("BILLING_PAYMENT_PROVIDER",
+                                   "apps.billing.providers.FakeProvider")
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"

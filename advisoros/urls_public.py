@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("marketplace/", include(marketplace_pages)),
     path("api/v1/marketplace/", include(marketplace_api)),
+    path("billing/", include("apps.ledger.urls")),  # advisors' payouts, platform ledger
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -8,6 +8,8 @@ from django.urls import include, path
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
+from apps.billing.urls import portal_patterns as portal_billing_patterns
+from apps.billing.urls import staff_patterns as billing_staff_patterns
 from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
@@ -22,15 +24,18 @@ urlpatterns = [
     path("security/", include("apps.security.urls_firm")),
     path("admin/", firm_admin.urls),
     path("health/", health, name="health"),
+    path("staff/billing/", include(billing_staff_patterns)),
     path("staff/", include(staff_patterns)),
     path("portal/", include(portal_patterns)),
     path("documents/", include(document_patterns)),
     path("portal/", include(portal_document_patterns)),
+    path("portal/", include(portal_billing_patterns)),
     path("marketplace/", include(firm_marketplace_pages)),
     path("api/v1/marketplace/", include(firm_marketplace_api)),
     path("api/v1/", include("apps.portal.api.urls")),
     path("api/v1/", include("apps.audit.api.urls")),
     path("api/v1/", include("apps.documents.api.urls")),
+    path("api/v1/billing/", include("apps.billing.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

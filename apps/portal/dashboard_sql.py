@@ -77,6 +77,26 @@ WHERE c.deleted_at IS NULL
 WITH DATA
 """
 
+# The first shape (portal migration 0002) counted paid invoices' totals as revenue. Billing
+# migration 0003 recreates the view with CREATE_VIEW: partially paid invoices are open, and
+# "revenue paid" is the money collected and kept (total - balance - refunded) over issued
+# invoices, as Invoice.revenue_collected_sum() computes it live.
+CREATE_VIEW_V1 = CREATE_VIEW
+CREATE_VIEW = CREATE_VIEW_V1.replace("""
+           (count(*) FILTER (WHERE status IN ('sent', 'overdue')))::int AS invoices_open,
+           (count(*) FILTER (WHERE status = 'overdue'))::int AS invoices_overdue,
+           sum(total) FILTER (WHERE status = 'paid') AS revenue_paid,
+           sum(balance) FILTER (WHERE status IN ('sent', 'overdue')) AS outstanding_balance,""", """
+           (count(*) FILTER (WHERE status IN ('sent', 'partially_paid', 'overdue')))::int
+               AS invoices_open,
+           (count(*) FILTER (WHERE status = 'overdue'))::int AS invoices_overdue,
+           sum(total - balance - amount_refunded)
+               FILTER (WHERE status IN ('sent', 'partially_paid', 'paid', 'overdue'))
+               AS revenue_paid,
+           sum(balance) FILTER (WHERE status IN ('sent', 'partially_paid', 'overdue'))
+               AS outstanding_balance,""")
+assert CREATE_VIEW != CREATE_VIEW_V1
+
 # REFRESH ... CONCURRENTLY needs a unique index on plain columns (no expression, no WHERE).
 CREATE_INDEXES = [
     f"CREATE UNIQUE INDEX {VIEW_NAME}_client ON {VIEW_NAME} (client_id)",

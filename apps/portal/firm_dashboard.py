@@ -83,7 +83,7 @@ def firm_dashboard_live() -> dict[str, int | Decimal]:
     invoices = Invoice.objects.filter(alive).aggregate(
         invoices_open=Count("id", filter=Q(status__in=Invoice.OPEN_STATUSES)),
         invoices_overdue=Count("id", filter=Q(status=Invoice.Status.OVERDUE)),
-        revenue_paid=Sum("total", filter=Q(status=Invoice.Status.PAID)),
+        revenue_paid=Invoice.revenue_collected_sum(),
         outstanding_balance=Sum("balance", filter=Q(status__in=Invoice.OPEN_STATUSES)))
     engagements = Engagement.objects.filter(alive).aggregate(
         engagements_active=Count("id", filter=Q(status=Engagement.Status.ACTIVE)))

@@ -97,7 +97,7 @@ def client_metrics_live(client_ids: Iterable[int], *, documents_since: datetime 
         .annotate(counted=Count("id", filter=~Q(status=Invoice.Status.VOID)),
                   open=Count("id", filter=Q(status__in=Invoice.OPEN_STATUSES)),
                   overdue=Count("id", filter=Q(status=Invoice.Status.OVERDUE)),
-                  paid=Sum("total", filter=Q(status=Invoice.Status.PAID)),
+                  paid=Invoice.revenue_collected_sum(),
                   owed=Sum("balance", filter=Q(status__in=Invoice.OPEN_STATUSES)),
                   last=Max("updated_at"))
     )

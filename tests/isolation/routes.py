@@ -84,3 +84,9 @@ SAMPLES.update(SECURITY_SAMPLES)
 from tests.documents.isolation_samples import DOCUMENT_SAMPLES  # noqa: E402
 
 SAMPLES.update(DOCUMENT_SAMPLES)
+
+# Billing pages, portal invoice pages and API (apps/billing): a real sent, part-paid
+# invoice of firm A with its payment, and a client to bill.
+from tests.billing.samples import BILLING_SAMPLES  # noqa: E402
+
+SAMPLES.update(BILLING_SAMPLES)

@@ -33,6 +33,8 @@ CLASSIFIED = [
     (r"^marketplace_api:(advisor-list|advisor-detail|match)$", OPEN),
     (r"^marketplace:(profile|payout|inbox|inbox-action)$", SIGNED_IN),
     (r"^marketplace_api:my-engagement-action$", SIGNED_IN),
+    (r"^ledger:payouts$", SIGNED_IN),  # an advisor's own payouts
+    (r"^ledger:(platform_ledger|mark_paid)$", PLATFORM_STAFF),
 ]
 PUBLIC_ROUTES = list(iter_routes(settings.PUBLIC_SCHEMA_URLCONF))
 

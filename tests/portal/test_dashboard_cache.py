@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from advisoros.celery import app
-from apps.billing.services import invoice_payment_record
+from apps.billing.payments import payment_record
 from apps.documents.services import document_upload
 from apps.portal.dashboard import (
     FRESH_SECONDS,
@@ -112,7 +112,7 @@ def test_a_payment_shows_on_the_next_load(in_firm_a, django_capture_on_commit_ca
     assert client_dashboard_get(client.pk).figures["outstanding_balance"] == Decimal("300.00")
 
     with django_capture_on_commit_callbacks(execute=True):
-        invoice_payment_record(invoice=invoice, amount=Decimal("300.00"))
+        payment_record(invoice=invoice, amount=Decimal("300.00"), method="ach")
     figures = client_dashboard_get(client.pk).figures
 
     assert figures["outstanding_balance"] == Decimal("0.00")

@@ -81,7 +81,8 @@ def test_view_figures_equal_live_aggregation(in_firm_a, concurrently):
     assert figures["next_task_due"] == date(2026, 2, 1)
     assert (figures["invoices_total"], figures["invoices_open"],
             figures["invoices_overdue"]) == (4, 2, 1)
-    assert figures["revenue_paid"] == Decimal("500.00")
+    # Money collected and kept: the paid 500.00 and 150.25 paid on the sent 250.50.
+    assert figures["revenue_paid"] == Decimal("650.25")
     assert figures["outstanding_balance"] == Decimal("180.25")
     assert (figures["engagements_total"], figures["engagements_active"]) == (2, 1)
     assert figures["last_activity_at"] == max(

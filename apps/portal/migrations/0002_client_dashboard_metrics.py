@@ -2,7 +2,9 @@
 
 from django.db import migrations
 
-from apps.portal.dashboard_sql import CREATE_INDEXES, CREATE_VIEW, DROP_VIEW
+# The view as first created; billing 0003 recreates it (CREATE_VIEW is the current one).
+from apps.portal.dashboard_sql import CREATE_INDEXES, DROP_VIEW
+from apps.portal.dashboard_sql import CREATE_VIEW_V1 as CREATE_VIEW
 
 WINDOW_ROW = ("INSERT INTO portal_dashboard_window (id, documents_since) "
               "VALUES (1, date_trunc('day', now()) - interval '30 days') "

@@ -1,0 +1,194 @@
+"""Billing API for integrators (`/api/v1/billing/`): invoices (list, create, read, send,
+void), payments (list, record with an Idempotency-Key header) and the firm's revenue
+share entries. Permission-checked by role or API key scope, filtered, cursor-paginated."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from advisoros.api import StrictCursorPagination
+from apps.accounts.permissions import HasFirmPermission
+from apps.accounts.roles import Perm
+from apps.billing.api import filters, serializers
+from apps.billing.models import Invoice, Payment
+from apps.billing.payments import payment_record
+from apps.billing.selectors import invoice_detail_get
+from apps.billing.services import invoice_create, invoice_send, invoice_void
+from apps.ledger.models import RevenueShareEntry
+from apps.portal.models import Client, Engagement
+
+
+class NewestFirst(StrictCursorPagination):
+    ordering = "-id"
+
+
+def _service_errors(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        return ValidationError({k: [m for e in v for m in e.messages]
+                                for k, v in exc.error_dict.items()})
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+def _invoice_out(invoice_id: int) -> dict:
+    detail = invoice_detail_get(invoice_id)
+    data = {f: getattr(detail.invoice, f) for f in serializers.INVOICE_FIELDS}
+    data["lines"] = detail.lines
+    return serializers.InvoiceDetailOutput(data).data
+
+
+class InvoiceListAPI(ListAPIView):
+    permission_classes = [HasFirmPermission]
+    pagination_class = NewestFirst
+    serializer_class = serializers.InvoiceOutput
+    filterset_class = filters.InvoiceFilter
+
+    @property
+    def required_permission(self) -> str:
+        return Perm.INVOICES_EDIT if self.request.method == "POST" else Perm.INVOICES_VIEW
+
+    def get_queryset(self):
+        return (Invoice.objects.filter(client__deleted_at__isnull=True)
+                .values(*serializers.INVOICE_FIELDS))
+
+    @extend_schema(request=serializers.InvoiceCreateInput,
+                   responses={201: serializers.InvoiceDetailOutput})
+    def post(self, request: Request, **kwargs) -> Response:
+        data = _valid(serializers.InvoiceCreateInput, request)
+        client = Client.objects.alive().filter(pk=data["client"]).first()
+        if client is None:
+            raise ValidationError({"client": ["No such client."]})
+        engagement = None
+        if data.get("engagement"):
+            engagement = Engagement.objects.filter(pk=data["engagement"]).first()
+            if engagement is None:
+                raise ValidationError({"engagement": ["No such engagement."]})
+        try:
+            invoice = invoice_create(
+                client=client, engagement=engagement,
+                marketplace_engagement_id=data.get("marketplace_engagement"),
+                issue_date=data.get("issue_date"), payment_terms=data["payment_terms"],
+                currency=data["currency"], notes=data["notes"], lines=data["lines"],
+                created_by=request.user, request=request)
+        except DjangoValidationError as exc:
+            raise _service_errors(exc) from exc
+        return Response(_invoice_out(invoice.pk), status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, request: Request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class InvoiceDetailAPI(APIView):
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.INVOICES_VIEW
+
+    @extend_schema(responses=serializers.InvoiceDetailOutput)
+    def get(self, request: Request, pk: int, **kwargs) -> Response:
+        return Response(_invoice_out(pk))
+
+
+class InvoiceSendAPI(APIView):
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.INVOICES_EDIT
+
+    @extend_schema(request=None, responses=serializers.InvoiceDetailOutput)
+    def post(self, request: Request, pk: int, **kwargs) -> Response:
+        invoice = invoice_detail_get(pk).invoice
+        try:
+            invoice_send(invoice=invoice, actor=request.user, request=request)
+        except DjangoValidationError as exc:
+            raise _service_errors(exc) from exc
+        return Response(_invoice_out(pk))
+
+
+class InvoiceVoidAPI(APIView):
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.INVOICES_EDIT
+
+    @extend_schema(request=serializers.VoidInput, responses=serializers.InvoiceDetailOutput)
+    def post(self, request: Request, pk: int, **kwargs) -> Response:
+        invoice = invoice_detail_get(pk).invoice
+        data = _valid(serializers.VoidInput, request)
+        try:
+            invoice_void(invoice=invoice, reason=data["reason"], actor=request.user,
+                         request=request)
+        except DjangoValidationError as exc:
+            raise _service_errors(exc) from exc
+        return Response(_invoice_out(pk))
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="A new key per payment; retry with the same key and the payment is "
+                "returned, not recorded again.")
+
+
+class PaymentListAPI(ListAPIView):
+    permission_classes = [HasFirmPermission]
+    pagination_class = NewestFirst
+    serializer_class = serializers.PaymentOutput
+    filterset_class = filters.PaymentFilter
+
+    @property
+    def required_permission(self) -> str:
+        return Perm.PAYMENTS_RECORD if self.request.method == "POST" else Perm.INVOICES_VIEW
+
+    def get_queryset(self):
+        return (Payment.objects.filter(invoice__client__deleted_at__isnull=True)
+                .values(*serializers.PAYMENT_FIELDS))
+
+    @extend_schema(request=serializers.PaymentInput, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: serializers.PaymentOutput, 200: serializers.PaymentOutput})
+    def post(self, request: Request, **kwargs) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            raise ValidationError({"Idempotency-Key": ["Send an Idempotency-Key header."]})
+        data = _valid(serializers.PaymentInput, request)
+        invoice = Invoice.objects.filter(pk=data["invoice"],
+                                         client__deleted_at__isnull=True).first()
+        if invoice is None:
+            raise ValidationError({"invoice": ["No such invoice."]})
+        known = Payment.objects.filter(idempotency_key=key).exists()
+        try:
+            payment = payment_record(invoice=invoice, amount=data["amount"],
+                                     method=data["method"], received_on=data.get("received_on"),
+                                     reference=data["reference"], idempotency_key=key,
+                                     recorded_by=request.user, request=request)
+        except DjangoValidationError as exc:
+            errors = _service_errors(exc)
+            if "idempotency_key" in errors.detail:
+                errors.detail["Idempotency-Key"] = errors.detail.pop("idempotency_key")
+            raise errors from exc
+        out = serializers.PaymentOutput({f: getattr(payment, f)
+                                         for f in serializers.PAYMENT_FIELDS}).data
+        return Response(out, status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
+
+
+class RevenueShareListAPI(ListAPIView):
+    """This firm's commission and reversal entries in the platform's ledger."""
+
+    permission_classes = [HasFirmPermission]
+    required_permission = Perm.REPORTS_VIEW
+    pagination_class = NewestFirst
+    serializer_class = serializers.RevenueShareOutput
+    filterset_class = filters.RevenueShareFilter
+
+    queryset = RevenueShareEntry.objects.none()  # for the schema; requests use the firm's
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return (RevenueShareEntry.objects.filter(firm_id=self.request.firm.pk)
+                .values(*serializers.REVENUE_SHARE_FIELDS))

@@ -1,0 +1,165 @@
+"""Billing forms: they shape input for the services, which check it again and own the
+rules. Money fields are DecimalFields (never floats); bad values show next to the field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+
+from apps.billing.models import Currency, Invoice, Payment, PaymentTerms, RecurringPlan
+from apps.billing.validation import MONEY_MAX, QUANTITY_MAX
+
+LINE_ROWS = 6
+_DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _money_field(label: str, *, required: bool = True, minimum: str = "0.01"
+                 ) -> forms.DecimalField:
+    return forms.DecimalField(label=label, required=required, max_digits=12, decimal_places=2,
+                              min_value=Decimal(minimum), max_value=MONEY_MAX,
+                              widget=forms.NumberInput(attrs={"step": "0.01",
+                                                              "inputmode": "decimal"}))
+
+
+def _key_field() -> forms.CharField:
+    # A fresh key per rendered form: submitting the same form twice (a double click, a
+    # retried POST) carries the same key, so the payment is made once.
+    return forms.CharField(widget=forms.HiddenInput, max_length=100,
+                           initial=lambda: uuid.uuid4().hex)
+
+
+class InvoiceForm(forms.Form):
+    issue_date = forms.DateField(widget=_DATE, initial=date.today)
+    payment_terms = forms.ChoiceField(choices=PaymentTerms.choices,
+                                      initial=PaymentTerms.NET_30)
+    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.USD)
+    engagement = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    marketplace_engagement = forms.TypedChoiceField(
+        label="Marketplace engagement", required=False, coerce=int, empty_value=None,
+        help_text="Paying this invoice records the platform's commission on it.")
+    notes = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(
+        attrs={"rows": 2}))
+
+    def __init__(self, *args, engagements: list[tuple[int, str]],
+                 marketplace_engagements: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["engagement"].choices = [("", "None"), *engagements]
+        self.fields["marketplace_engagement"].choices = [("", "None"),
+                                                         *marketplace_engagements]
+
+
+class LineForm(forms.Form):
+    description = forms.CharField(max_length=500, required=False)
+    quantity = forms.DecimalField(required=False, max_digits=12, decimal_places=4,
+                                  min_value=Decimal("0.0001"), max_value=QUANTITY_MAX,
+                                  widget=forms.NumberInput(attrs={"step": "any"}))
+    unit_price = _money_field("Unit price", required=False, minimum="0")
+    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=7,
+                                     decimal_places=4, min_value=Decimal(0),
+                                     max_value=Decimal(100),
+                                     widget=forms.NumberInput(attrs={"step": "any"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        filled = [data.get("description"), data.get("unit_price")]
+        if any(v not in (None, "") for v in filled) and not self.errors:
+            if not data.get("description"):
+                self.add_error("description", "Describe the work on this line.")
+            if data.get("unit_price") is None:
+                self.add_error("unit_price", "Enter a price.")
+        return data
+
+    def as_line(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("description"):
+            return None
+        return {"description": data["description"], "quantity": data["quantity"] or Decimal(1),
+                "unit_price": data["unit_price"],
+                "tax_rate": (data["tax_percent"] or Decimal(0)) / 100}
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=LINE_ROWS, max_num=100,
+                                    absolute_max=100, validate_max=True)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.TextInput(
+        attrs={"placeholder": "Why is this invoice cancelled?"}))
+
+
+class PaymentForm(forms.Form):
+    amount = _money_field("Amount")
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.ACH)
+    received_on = forms.DateField(label="Received on", widget=_DATE, initial=date.today)
+    reference = forms.CharField(required=False, max_length=120,
+                                help_text="Check number, transfer reference...")
+    idempotency_key = _key_field()
+
+
+class RefundForm(forms.Form):
+    amount = _money_field("Refund amount")
+    reason = forms.CharField(max_length=500)
+    idempotency_key = _key_field()
+
+
+class PortalPayForm(forms.Form):
+    amount = _money_field("Amount to pay")
+    token = forms.CharField(label="Card", max_length=60, initial="tok_visa",
+                            help_text="Test mode: tok_visa is accepted, tok_declined is "
+                                      "declined.")
+    idempotency_key = _key_field()
+
+
+class RecurringPlanForm(forms.Form):
+    frequency = forms.ChoiceField(choices=RecurringPlan.Frequency.choices)
+    description = forms.CharField(max_length=500)
+    quantity = forms.DecimalField(max_digits=12, decimal_places=4, initial=Decimal(1),
+                                  min_value=Decimal("0.0001"), max_value=QUANTITY_MAX)
+    unit_price = _money_field("Unit price", minimum="0")
+    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=7,
+                                     decimal_places=4, min_value=Decimal(0),
+                                     max_value=Decimal(100))
+    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.USD)
+    payment_terms = forms.ChoiceField(choices=PaymentTerms.choices,
+                                      initial=PaymentTerms.NET_30)
+    start_date = forms.DateField(label="First period starts", widget=_DATE,
+                                 initial=date.today)
+    end_date = forms.DateField(label="Last period starts (optional)", required=False,
+                               widget=_DATE)
+    send_automatically = forms.BooleanField(required=False, initial=True,
+                                            label="Send each invoice when it is made")
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tax_rate"] = (data.pop("tax_percent") or Decimal(0)) / 100
+        return data
+
+
+class InvoiceListFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status"), *Invoice.Status.choices])
+    client = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+
+class ReportForm(forms.Form):
+    as_of = forms.DateField(label="Aging as of", required=False, widget=_DATE)
+    start = forms.DateField(label="Revenue from", required=False, widget=_DATE)
+    end = forms.DateField(label="Revenue until (exclusive)", required=False, widget=_DATE)
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "The end must be after the start.")
+        for name in ("as_of", "start", "end"):
+            value = data.get(name)
+            if value and not date(2000, 1, 1) <= value <= date(2100, 12, 31):
+                self.add_error(name, "Use a date between 2000 and 2100.")
+        return data

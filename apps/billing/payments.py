@@ -1,0 +1,208 @@
+"""Payments and refunds. Each locks the invoice row first, so two payments at once never
+both see the old balance, and a retried request with the same idempotency key finds the
+payment it already made instead of recording (or charging) a second one."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from apps.billing.models import Invoice, Payment, Refund
+from apps.billing.providers import PaymentDeclined, payment_provider_get
+from apps.billing.services import S, _locked, _move, invoice_audit, invoice_snapshot
+from apps.billing.validation import (
+    clean_choice,
+    clean_date,
+    clean_idempotency_key,
+    clean_money,
+    clean_text,
+)
+from apps.portal.dashboard import dashboard_note_client_change
+
+
+def _refuse_unpayable(invoice: Invoice, amount: Decimal) -> None:
+    if invoice.status == S.VOID:
+        raise ValidationError({"invoice": "This invoice is void; it takes no payment."})
+    if invoice.status == S.DRAFT:
+        raise ValidationError({"invoice": "This invoice is a draft; send it before it "
+                                          "takes a payment."})
+    if invoice.status == S.PAID:
+        raise ValidationError({"invoice": "This invoice is already paid in full."})
+    if amount > invoice.balance:
+        raise ValidationError({"amount": (
+            f"That is more than is owed: the balance is {invoice.balance} "
+            f"{invoice.currency}. Pay at most that.")})
+
+
+def _replayed(invoice: Invoice, key: str | None, amount: Decimal) -> Payment | None:
+    """The payment an earlier request with this key made, or None."""
+    if key is None:
+        return None
+    earlier = Payment.objects.filter(idempotency_key=key).first()
+    if earlier is None:
+        return None
+    if earlier.invoice_id != invoice.pk or earlier.amount != amount:
+        raise ValidationError({"idempotency_key": "This key was already used for a "
+                                                  "different payment; send a new key."})
+    return earlier
+
+
+@transaction.atomic
+def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: date | None = None,
+                   reference: str = "", recorded_by=None, idempotency_key: str | None = None,
+                   provider: str = "", provider_charge_id: str = "",
+                   request: HttpRequest | None = None) -> Payment:
+    """Apply a full or partial payment: balance and status change in one transaction."""
+    from apps.ledger.services import revenue_share_enqueue
+
+    errors: dict[str, str] = {}
+    amount = clean_money(amount, "amount", errors)
+    method = clean_choice(method, "method", errors, Payment.Method, label="payment method")
+    reference = clean_text(reference, "reference", errors, max_length=120)
+    received_on = clean_date(received_on or timezone.localdate(), "received_on", errors)
+    if received_on and received_on > timezone.localdate():
+        errors["received_on"] = "A payment cannot be received in the future."
+    key = clean_idempotency_key(idempotency_key, errors, required=False)
+    if errors:
+        raise ValidationError(errors)
+
+    invoice = _locked(invoice)
+    earlier = _replayed(invoice, key, amount)
+    if earlier is not None:
+        return earlier
+    _refuse_unpayable(invoice, amount)
+    before = invoice_snapshot(invoice)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                invoice=invoice, amount=amount, method=method, reference=reference,
+                received_on=received_on, idempotency_key=key, provider=provider,
+                provider_charge_id=provider_charge_id,
+                recorded_by_id=getattr(recorded_by, "pk", None))
+    except IntegrityError as exc:
+        # The same key, used at this moment for a payment on another invoice.
+        raise ValidationError({"idempotency_key": "This key was already used for a "
+                                                  "different payment; send a new key."}) from exc
+    invoice.balance -= amount
+    fields = ["balance", "status", "updated_at"]
+    if invoice.balance == 0:
+        _move(invoice, S.PAID)
+        invoice.paid_at = timezone.now()
+        fields.append("paid_at")
+    elif invoice.status == S.SENT:
+        _move(invoice, S.PARTIALLY_PAID)
+    invoice.save(update_fields=fields)
+    invoice_audit(invoice=invoice, change="payment_recorded", before=before, request=request,
+                  actor=recorded_by, payment_id=payment.pk, amount=str(amount), method=method)
+    dashboard_note_client_change(invoice.client_id)
+    if invoice.status == S.PAID and invoice.marketplace_engagement_id:
+        # After commit, on a worker: the commission is recorded exactly once there.
+        revenue_share_enqueue(invoice_id=invoice.pk)
+    return payment
+
+
+@transaction.atomic
+def invoice_pay_online(*, invoice: Invoice, amount: Any, token: str, idempotency_key: Any,
+                       payer=None, request: HttpRequest | None = None) -> Payment:
+    """Charge a card through the provider and record the payment, both under the same
+    idempotency key: a retried request neither charges nor records twice."""
+    errors: dict[str, str] = {}
+    key = clean_idempotency_key(idempotency_key, errors)
+    amount = clean_money(amount, "amount", errors)
+    token = clean_text(token, "token", errors, max_length=60, required=True)
+    if errors:
+        raise ValidationError(errors)
+    invoice = _locked(invoice)
+    earlier = _replayed(invoice, key, amount)
+    if earlier is not None:
+        return earlier
+    _refuse_unpayable(invoice, amount)
+    provider = payment_provider_get()
+    try:
+        charge = provider.charge(amount=amount, currency=invoice.currency, token=token,
+                                 idempotency_key=key)
+    except PaymentDeclined as exc:
+        raise ValidationError({"token": str(exc)}) from exc
+    return payment_record(invoice=invoice, amount=amount, method=Payment.Method.CARD,
+                          reference=f"Online payment {charge.id}", recorded_by=payer,
+                          idempotency_key=key, provider=provider.name,
+                          provider_charge_id=charge.id, request=request)
+
+
+def _refund_apply(*, invoice: Invoice, payment: Payment, amount: Decimal, reason: str,
+                  actor, key: str | None) -> Refund:
+    provider_refund_id = ""
+    if payment.provider:
+        provider_refund_id = payment_provider_get().refund(
+            charge_id=payment.provider_charge_id, amount=amount,
+            idempotency_key=key or f"refund:{payment.pk}:{payment.amount_refunded + amount}")
+    refund = Refund.objects.create(payment=payment, invoice=invoice, amount=amount,
+                                   reason=reason, provider_refund_id=provider_refund_id,
+                                   idempotency_key=key,
+                                   recorded_by_id=getattr(actor, "pk", None))
+    payment.amount_refunded += amount
+    payment.save(update_fields=["amount_refunded"])
+    invoice.amount_refunded += amount
+    invoice.save(update_fields=["amount_refunded", "updated_at"])
+    return refund
+
+
+@transaction.atomic
+def payment_refund(*, payment: Payment, amount: Any, reason: str, recorded_by=None,
+                   idempotency_key: str | None = None,
+                   request: HttpRequest | None = None) -> Refund:
+    """Give money back on a payment. The invoice's balance does not reopen (the refund is
+    a credit); the platform's commission is reversed by a new ledger entry."""
+    from apps.ledger.services import revenue_share_enqueue
+
+    errors: dict[str, str] = {}
+    amount = clean_money(amount, "amount", errors)
+    reason = clean_text(reason, "reason", errors, max_length=500, required=True)
+    key = clean_idempotency_key(idempotency_key, errors, required=False)
+    if errors:
+        raise ValidationError(errors)
+    invoice = _locked(payment.invoice)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if key is not None:
+        earlier = Refund.objects.filter(idempotency_key=key).first()
+        if earlier is not None:
+            if earlier.payment_id != payment.pk or earlier.amount != amount:
+                raise ValidationError({"idempotency_key": "This key was already used for a "
+                                                          "different refund."})
+            return earlier
+    if invoice.status == S.VOID:
+        raise ValidationError({"invoice": "This invoice is void; its payments were "
+                                          "refunded when it was voided."})
+    refundable = payment.amount - payment.amount_refunded
+    if amount > refundable:
+        raise ValidationError({"amount": f"At most {refundable} {invoice.currency} of this "
+                                         "payment can still be refunded."})
+    before = invoice_snapshot(invoice)
+    refund = _refund_apply(invoice=invoice, payment=payment, amount=amount, reason=reason,
+                           actor=recorded_by, key=key)
+    invoice_audit(invoice=invoice, change="refunded", before=before, request=request,
+                  actor=recorded_by, payment_id=payment.pk, refund_id=refund.pk,
+                  amount=str(amount), reason=reason)
+    dashboard_note_client_change(invoice.client_id)
+    if invoice.paid_at is not None and invoice.marketplace_engagement_id:
+        revenue_share_enqueue(invoice_id=invoice.pk)
+    return refund
+
+
+def invoice_refund_all(*, invoice: Invoice, reason: str, actor=None) -> Decimal:
+    """Refund what is left of every payment (voiding an invoice); the caller holds the
+    invoice lock. Returns the amount refunded."""
+    total = Decimal("0.00")
+    for payment in Payment.objects.select_for_update().filter(invoice=invoice).order_by("id"):
+        left = payment.amount - payment.amount_refunded
+        if left > 0:
+            _refund_apply(invoice=invoice, payment=payment, amount=left, reason=reason[:500],
+                          actor=actor, key=None)
+            total += left
+    return total

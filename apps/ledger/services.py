@@ -1,0 +1,166 @@
+"""Recording the platform's revenue share. Runs in a firm's schema (a request's after-commit
+hook, a worker, or the catch-up batch) and writes the public ledger in the same
+transaction as it locks the invoice, because both schemas live in one database.
+
+Exactly once: every entry has a unique event key derived from the state it records:
+  commission:<firm>:<invoice>             the invoice was paid
+  reversal:<firm>:<invoice>:<cents>       refunds reached <cents> in total
+  reversal:<firm>:<invoice>:void          the invoice was voided
+so processing the same event twice, out of order, or after a worker died can only find
+the entry already there. Amounts of reversals are computed from cumulative targets, so
+however refunds are split, a full refund reverses the commission to the cent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+
+from apps.billing.models import Invoice
+from apps.billing.money import ZERO, share_of, split_commission
+from apps.firms.models import Firm
+from apps.ledger.models import RevenueShareEntry
+from apps.marketplace.models import MarketplaceEngagement
+from apps.portal.selectors import current_firm
+
+Kind = RevenueShareEntry.Kind
+
+
+def revenue_share_enqueue(*, invoice_id: int) -> None:
+    """Queue the recording after the current transaction commits (a paid event)."""
+    from apps.billing.tasks import revenue_share_record
+
+    transaction.on_commit(lambda: revenue_share_record.delay(invoice_id=invoice_id))
+
+
+def _insert(entry: RevenueShareEntry) -> RevenueShareEntry | None:
+    """Insert unless an entry with this event key exists; None when it did."""
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        if RevenueShareEntry.objects.filter(event_key=entry.event_key).exists():
+            return None
+        raise
+    return entry
+
+
+def _commission(invoice: Invoice, firm: Firm) -> RevenueShareEntry:
+    key = f"commission:{firm.pk}:{invoice.pk}"
+    existing = RevenueShareEntry.objects.filter(event_key=key).first()
+    if existing is not None:
+        return existing
+    engagement = MarketplaceEngagement.objects.only("advisor_id").get(
+        pk=invoice.marketplace_engagement_id, firm_id=firm.pk)
+    rate = Firm.objects.values_list("commission_rate", flat=True).get(pk=firm.pk)
+    # Commission is on the revenue: the invoice without its tax.
+    gross = invoice.total - invoice.tax_total
+    fee, payout = split_commission(gross=gross, rate=rate)
+    entry = RevenueShareEntry(
+        event_key=key, kind=Kind.COMMISSION, firm_id=firm.pk, marketplace_engagement=engagement,
+        advisor_id=engagement.advisor_id, invoice_id=invoice.pk, invoice_number=invoice.number,
+        currency=invoice.currency, gross_amount=gross, commission_rate=rate, platform_fee=fee,
+        advisor_payout=payout)
+    _insert(entry)
+    return RevenueShareEntry.objects.get(event_key=key)
+
+
+def _reverse(invoice: Invoice, commission: RevenueShareEntry, firm: Firm
+             ) -> RevenueShareEntry | None:
+    voided = invoice.status == Invoice.Status.VOID
+    if voided:
+        target_gross, target_fee = commission.gross_amount, commission.platform_fee
+        key = f"reversal:{firm.pk}:{invoice.pk}:void"
+    else:
+        refunded = invoice.amount_refunded
+        target_gross = share_of(refunded, of_total=invoice.total,
+                                amount=commission.gross_amount)
+        target_fee = share_of(refunded, of_total=invoice.total,
+                              amount=commission.platform_fee)
+        key = f"reversal:{firm.pk}:{invoice.pk}:{int(refunded * 100)}"
+    done = commission.reversals.aggregate(gross=Sum("gross_amount"), fee=Sum("platform_fee"))
+    gross = target_gross + (done["gross"] or ZERO)
+    fee = target_fee + (done["fee"] or ZERO)
+    if gross == 0 and fee == 0:
+        return None
+    return _insert(RevenueShareEntry(
+        event_key=key, kind=Kind.REVERSAL, firm_id=firm.pk,
+        marketplace_engagement_id=commission.marketplace_engagement_id,
+        advisor_id=commission.advisor_id, invoice_id=invoice.pk, invoice_number=invoice.number,
+        currency=commission.currency, gross_amount=-gross,
+        commission_rate=commission.commission_rate, platform_fee=-fee,
+        advisor_payout=-(gross - fee), reverses=commission))
+
+
+@transaction.atomic
+def revenue_share_record(*, invoice_id: int) -> list[RevenueShareEntry]:
+    """Bring the ledger up to date with one invoice of the current firm: its commission
+    once it has been paid, and reversals for refunds and a void. Safe to run any number
+    of times; returns the entries this call added."""
+    firm = current_firm()
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    if invoice is None or invoice.paid_at is None or not invoice.marketplace_engagement_id:
+        return []
+    before = set(RevenueShareEntry.objects.filter(firm_id=firm.pk, invoice_id=invoice.pk)
+                 .values_list("pk", flat=True))
+    commission = _commission(invoice, firm)
+    if invoice.amount_refunded > 0 or invoice.status == Invoice.Status.VOID:
+        _reverse(invoice, commission, firm)
+    return list(RevenueShareEntry.objects.filter(firm_id=firm.pk, invoice_id=invoice.pk)
+                .exclude(pk__in=before).order_by("id"))
+
+
+def invoices_missing_from_ledger(*, limit: int = 1000) -> list[int]:
+    """Invoices of the current firm whose ledger entries are not complete: paid ones
+    without a commission, refunded or voided ones not fully reversed. One query."""
+    firm = current_firm()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.id FROM billing_invoice i
+            LEFT JOIN LATERAL (
+                SELECT count(*) FILTER (WHERE e.kind = 'commission') AS commissions,
+                       COALESCE(sum(e.gross_amount), 0) AS net
+                FROM public.ledger_revenueshareentry e
+                WHERE e.firm_id = %(firm)s AND e.invoice_id = i.id
+            ) l ON true
+            WHERE i.marketplace_engagement_id IS NOT NULL AND i.paid_at IS NOT NULL
+              AND (l.commissions = 0
+                   OR (i.status = 'void' AND l.net <> 0)
+                   OR (i.amount_refunded > 0 AND i.status <> 'void'
+                       AND l.net <> (i.total - i.tax_total) - CASE
+                           WHEN i.amount_refunded = i.total THEN i.total - i.tax_total
+                           ELSE round((i.total - i.tax_total) * i.amount_refunded / i.total, 2)
+                       END))
+            ORDER BY i.id LIMIT %(limit)s
+            """, {"firm": firm.pk, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def revenue_share_catch_up(*, limit: int = 1000) -> int:
+    """The batch that records whatever the after-commit path missed (a lost message, a
+    worker that died before it ran). Returns how many entries it added."""
+    added = 0
+    for invoice_id in invoices_missing_from_ledger(limit=limit):
+        added += len(revenue_share_record(invoice_id=invoice_id))
+    return added
+
+
+@transaction.atomic
+def payouts_mark_paid(*, entry_ids: list[int], actor) -> int:
+    """Platform staff mark advisor payouts paid; only pending commission entries move."""
+    from django.utils import timezone
+
+    ids = [i for i in entry_ids if isinstance(i, int) and 0 < i < 2**63]
+    return (RevenueShareEntry.objects
+            .filter(pk__in=ids, kind=Kind.COMMISSION,
+                    payout_status=RevenueShareEntry.PayoutStatus.PENDING)
+            .update(payout_status=RevenueShareEntry.PayoutStatus.PAID,
+                    paid_out_at=timezone.now(), paid_out_by=actor))
+
+
+def ledger_net_for_firm(firm_id: int) -> Decimal:
+    return (RevenueShareEntry.objects.filter(firm_id=firm_id)
+            .aggregate(s=Sum("gross_amount"))["s"] or ZERO)

@@ -63,9 +63,12 @@ def compact(text: str) -> str:
 
 def classify(text: str) -> Classification:
     flat = compact(text)
+    # OCR reads I as l (and 1): compare a second time with every l read as i.
+    flat_i = flat.replace("l", "i")
     scores: dict[str, float] = {}
     for doc_type, rules in RULES.items():
-        score = sum(weight for phrase, weight in rules if phrase in flat)
+        score = sum(weight for phrase, weight in rules
+                    if phrase in flat or phrase.replace("l", "i") in flat_i)
         if score:
             scores[doc_type] = score
     if not scores:

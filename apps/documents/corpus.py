@@ -35,7 +35,7 @@ class Sample:
 
 
 def _money(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randint(low * 100, high * 100)) / 100
+    return (Decimal(rng.randint(low * 100, high * 100)) / 100).quantize(Decimal("0.01"))
 
 
 def _fmt(amount: Decimal) -> str:

@@ -29,10 +29,17 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
            "september", "october", "november", "december"]
 
 
+_OCR_ALIKE = {"i": "[il1|]", "l": "[il1|]", "o": "[o0]"}
+
+
 def _label(words: str) -> str:
-    # "amount due" -> r"amount\W*due": spaces, punctuation or nothing between the words.
-    # Not inside a longer word: "total" must not match the end of "Subtotal".
-    return r"(?<![A-Za-z])" + r"\W*".join(re.escape(word) for word in words.split())
+    # "amount due" -> r"amount\W*due": spaces, punctuation or nothing between the words
+    # (OCR drops spaces), letters OCR confuses (I/l/1, O/0) accepted for each other, and
+    # never the tail of "subtotal" when the label is "total".
+    def word(text: str) -> str:
+        return "".join(_OCR_ALIKE.get(ch.lower(), re.escape(ch)) for ch in text)
+
+    return r"(?<!sub)" + r"\W*".join(word(part) for part in words.split())
 
 
 @dataclass

@@ -56,7 +56,8 @@ def invoice_pdf(detail: InvoiceDetail, *, firm_name: str) -> bytes:
         return Paragraph(escape(text), style)
 
     story: list = []
-    head = Table([[p(firm_name, heading), p("INVOICE", heading)],
+    heading_right = ParagraphStyle("heading_right", parent=heading, alignment=TA_RIGHT)
+    head = Table([[p(firm_name, heading), p("INVOICE", heading_right)],
                   [p(f"Invoice {invoice.number}"), p(invoice.get_status_display(), right)]],
                  colWidths=[4.2 * inch, 2.8 * inch])
     head.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"),

@@ -33,6 +33,7 @@ _KIND_LABELS = {"pdf": "a PDF", "png": "a PNG image", "jpeg": "a JPEG image",
                 "xlsx": "an Excel workbook", "csv": "a CSV file"}
 _FILETYPE_KINDS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpeg",
                    "image/tiff": "tiff", "image/heic": "heic", "image/heif": "heic"}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 ACCEPTED_LABEL = "PDF, PNG, JPEG, TIFF, HEIC, DOCX, XLSX or CSV"
 
 
@@ -98,6 +99,9 @@ def sniff(data: io.BufferedIOBase) -> Sniffed | None:
     data.seek(0)
     if not head:
         return None
+    # HEIF/HEIC phones write several brands; filetype knows only some of them.
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return Sniffed("heic")
     guessed = filetype.guess(head)
     if guessed is not None:
         if guessed.mime in _FILETYPE_KINDS:

@@ -150,3 +150,22 @@ def test_single_file_wrapper_reports_on_the_file_field(client_a):
                         uploaded_by_id=None)
 
     assert list(caught.value.message_dict) == ["file"]
+
+
+def test_heic_photos_are_accepted_and_readable(client_a):
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    from apps.documents.parsing import parse
+
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("L", (64, 32), 255).save(buf, format="HEIF")
+
+    document = _upload(client_a, upload("receipt.heic", buf.getvalue())).created[0]
+
+    assert document.content_type == "heic"
+    parsed = parse(buf.getvalue(), "heic")
+    assert (parsed.pages, parsed.images[0].width, parsed.images[0].height) == (1, 64, 32)

@@ -14,8 +14,8 @@ from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
-from apps.portal.views import firm_home
 from apps.portal.urls import portal_patterns, staff_patterns
+from apps.portal.views import firm_home
 
 urlpatterns = [
     path("", firm_home, name="home"),

@@ -80,7 +80,9 @@ def worker(django_db_blocker) -> Iterator[dict]:
     """`celery -A advisoros worker` (prefork, one child) on this test run's database and
     Redis databases; stopped by its pid afterwards."""
     app.control.purge()
-    log = open(ROOT / ".data" / f"test-billing-worker-{os.getpid()}.log", "w+b")  # noqa: SIM115
+    log_dir = Path(settings.DATA_DIR)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"test-billing-worker-{os.getpid()}.log", "w+b")  # noqa: SIM115
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "advisoros.settings_test",
            "ADVISOROS_DB_NAME": settings.DATABASES["default"]["NAME"],
            "REDIS_DB_BASE": str(settings.REDIS_DB_BASE)}

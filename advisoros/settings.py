@@ -420,7 +420,7 @@ SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 100)
 OBSERVABILITY_FLUSH_SECONDS = float(env_str("OBSERVABILITY_FLUSH_SECONDS",
                                             "0" if ENV == "test" else "1"))
 # Celery queues whose depth is sampled for the dashboard and the queue-depth alert.
-OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", ["celery"])
+OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", ["celery", "documents"])
 # One JSON line per request (method, route, status, duration, queries); off by default
 # because gunicorn's access log already has one.
 OBSERVABILITY_ACCESS_LOG = env_bool("OBSERVABILITY_ACCESS_LOG", False)

@@ -102,6 +102,21 @@ def firm_b(_two_firms, db) -> FirmWorld:
 
 
 @pytest.fixture
+def in_firm_a(firm_a) -> Iterator[FirmWorld]:
+    """Run the test body in firm A's schema (as a request or a task would)."""
+    connection.set_tenant(firm_a.firm)
+    yield firm_a
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_firm_b(firm_b) -> Iterator[FirmWorld]:
+    connection.set_tenant(firm_b.firm)
+    yield firm_b
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST=settings.BASE_DOMAIN)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 
 from tests.documents import samples
 
@@ -17,13 +16,6 @@ def documents_storage(settings, tmp_path) -> Iterator:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "documents"), "base_url": None}}}
     yield tmp_path / "documents"
-
-
-@pytest.fixture
-def in_firm_a(firm_a) -> Iterator:
-    connection.set_tenant(firm_a.firm)
-    yield firm_a
-    connection.set_schema_to_public()
 
 
 @pytest.fixture

@@ -123,10 +123,15 @@ class AdvisorMatchingUser(_Site):
 
 def _upload(user: _ClientSide) -> None:
     path = FIXTURES["upload_path"].replace("{client_id}", str(user.client_id))
-    text = f"Receipt {random.randint(1, 10**9)}\nTotal: {random.randint(1, 9999)}.00 USD\n"
+    # A small receipt as CSV (an accepted type, checked by content); unique each time so
+    # the duplicate check never short-cuts the pipeline.
+    number = random.randint(1, 10**9)
+    text = (f"vendor,date,description,total\nOffice Supply Co,2026-03-{number % 28 + 1:02d},"
+            f"Receipt {number},{number % 9999}.00\n")
+    # The answer is a redirect to the checklist page; count the upload itself.
     user.client.post(path, headers=user._headers(), name="portal: upload",
-                     files={"file": ("receipt.txt", text.encode(), "text/plain")},
-                     data={"category": "receipt"})
+                     files={"files": (f"receipt-{number}.csv", text.encode(), "text/csv")},
+                     data={"category": "receipt"}, allow_redirects=False)
 
 
 class DocumentUploadUser(_ClientSide):
@@ -153,6 +158,9 @@ class Seed004MixUser(_ClientSide):
         headers = {"Host": FIXTURES["firm_host"],
                    "Cookie": f"sessionid={FIXTURES['staff_session']}"}
         self.client.get("/api/v1/audit-events/", headers=headers, name="staff: audit trail")
+        # Sessions travel in explicit headers; never let a cookie the staff request got back
+        # ride along with this user's client-side requests.
+        self.client.cookies.clear()
 
 
 class MixedReadUser(_ClientSide):

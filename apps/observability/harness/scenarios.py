@@ -61,7 +61,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "document_upload", "DocumentUploadUser",
         "Client users upload small text documents through the portal.",
-        ((FIRM, ("portal:document_upload", "documents:upload", "portal:upload"),
+        ((FIRM, ("portal_documents:upload", "portal:document_upload", "portal:upload"),
           {"client_id": 1}),),
         Thresholds(p95_ms=500), users=10, spawn_rate=10, needs_fixtures=("client_sessions",)),
     Scenario(
@@ -69,7 +69,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Seed 004: dashboard 40 %, transactions/invoices 30 %, uploads 20 %, audit trail 10 %.",
         ((FIRM, ("portal:dashboard",), {"client_id": 1}),
          (FIRM, ("portal:invoices",), {"client_id": 1}),
-         (FIRM, ("portal:document_upload", "documents:upload", "portal:upload"),
+         (FIRM, ("portal_documents:upload", "portal:document_upload", "portal:upload"),
           {"client_id": 1}),
          (FIRM, ("api-audit-events",), {})),
         Thresholds(p95_ms=150), needs_fixtures=("client_sessions", "staff_session")),

@@ -65,8 +65,10 @@ class Stack:
                             "--bind", f"127.0.0.1:{self.port}", "--workers", str(cfg.workers),
                             "--worker-class", cfg.worker_class, "--threads", str(cfg.threads)],
                     env)
+        # Both queues, as in production: uploads made by the scenarios are processed too.
         self._spawn("worker", [str(BIN / "celery"), "-A", "advisoros", "worker",
-                               "--concurrency", "1", "--loglevel", "WARNING"], env)
+                               "--concurrency", "1", "--loglevel", "WARNING",
+                               "--queues", "celery,documents"], env)
         if not self._wait_healthy(60):
             self.stop()
             raise RuntimeError(f"gunicorn did not answer /health/; see {self.log_dir}")

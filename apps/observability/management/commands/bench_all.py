@@ -162,7 +162,7 @@ def _env_debug_off() -> dict[str, str]:
 
 
 def _upload_path() -> str | None:
-    for name in ("portal:document_upload", "documents:upload", "portal:upload"):
+    for name in ("portal_documents:upload", "portal:document_upload", "portal:upload"):
         try:
             path = reverse(name, urlconf=settings.ROOT_URLCONF, kwargs={"client_id": 987654321})
         except NoReverseMatch:

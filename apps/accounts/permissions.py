@@ -54,20 +54,21 @@ class FirmPermissionRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def firm_permission_required(perm: str):
-    """Function views: the decorator form of FirmPermissionRequiredMixin."""
+def firm_permission_required(*perms: str):
+    """Function views: the decorator form of FirmPermissionRequiredMixin. With several
+    permissions, holding any one of them is enough (the view decides what each allows)."""
 
     def decorator(view_func):
         @wraps(view_func)
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request_has_permission(request, perm):
-                access_denied_record(request, perm)
+            if not any(request_has_permission(request, perm) for perm in perms):
+                access_denied_record(request, " or ".join(perms))
                 raise PermissionDenied
             return view_func(request, *args, **kwargs)
 
-        wrapped.required_permission = perm
+        wrapped.required_permission = perms[0] if len(perms) == 1 else perms
         return wrapped
 
     return decorator

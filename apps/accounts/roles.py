@@ -62,6 +62,8 @@ class Perm(models.TextChoices):
     PORTAL_UPLOAD = "portal.upload", "Upload documents in the portal"
     PORTAL_PAY = "portal.pay", "Pay invoices in the portal"
     PORTAL_MANAGE_USERS = "portal.manage_users", "Manage the client's portal users"
+    PORTAL_REQUEST_ADVISOR = "portal.request_advisor", "Request a marketplace advisor for "\
+        "one's own company"
 
 
 _READ = frozenset({
@@ -82,7 +84,7 @@ _CLIENT_MEMBER = frozenset({Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(Perm) - {Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD, Perm.PORTAL_PAY,
-                                    Perm.PORTAL_MANAGE_USERS},
+                                    Perm.PORTAL_MANAGE_USERS, Perm.PORTAL_REQUEST_ADVISOR},
     Role.ADMIN: _LEADERSHIP | {Perm.FIRM_MANAGE, Perm.API_KEYS_MANAGE},
     Role.PARTNER: _LEADERSHIP,
     Role.MANAGER: _MANAGEMENT | {Perm.SENSITIVE_REVEAL},
@@ -94,7 +96,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADVISOR: _READ | {Perm.TASKS_EDIT, Perm.DOCUMENTS_UPLOAD, Perm.REPORTS_VIEW,
                            Perm.ADVISORY_DELIVER},
     Role.AUDITOR: _READ | {Perm.REPORTS_VIEW, Perm.AUDIT_VIEW},
-    Role.CLIENT_OWNER: _CLIENT_MEMBER | {Perm.PORTAL_PAY, Perm.PORTAL_MANAGE_USERS},
+    Role.CLIENT_OWNER: _CLIENT_MEMBER | {Perm.PORTAL_PAY, Perm.PORTAL_MANAGE_USERS,
+                                         Perm.PORTAL_REQUEST_ADVISOR},
     Role.CLIENT_MEMBER: _CLIENT_MEMBER,
 }
 

@@ -198,11 +198,13 @@ def advisor_profile_delete(*, profile: AdvisorProfile) -> AdvisorProfile:
 
 @transaction.atomic
 def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: int,
-                       client_name: str, agreed_rate: Decimal, message: str = ""
+                       agreed_rate: Decimal, client_name: str = "", message: str = ""
                        ) -> MarketplaceEngagement:
     """A firm (for one of its clients) asks a listed advisor to take an engagement."""
     errors: dict[str, str] = {}
-    if not has_permission(requested_by, firm, Perm.MARKETPLACE_REQUEST):
+    for_own_company = not has_permission(requested_by, firm, Perm.MARKETPLACE_REQUEST)
+    if for_own_company and not has_permission(requested_by, firm,
+                                              Perm.PORTAL_REQUEST_ADVISOR):
         raise ValidationError({"__all__": "You may not request advisors for this firm."})
     if not firm.marketplace_enabled:
         raise ValidationError({"__all__": "The marketplace is turned off for this firm."})
@@ -217,7 +219,10 @@ def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: 
         # The engagement is for one of this firm's clients: check it exists (in the firm's
         # schema) and keep its name as the snapshot, whatever the form said.
         recorded_name = _firm_client_name(firm, client_id)
-        if recorded_name is None:
+        if for_own_company and client_id not in _own_client_ids(firm, requested_by):
+            # A client's own people request for their own company only.
+            errors["client_id"] = "You can request advisors for your own company only."
+        elif recorded_name is None:
             errors["client_id"] = "This firm has no client with that number."
         else:
             client_name = recorded_name
@@ -229,6 +234,15 @@ def engagement_request(*, firm, requested_by: User, advisor_id: int, client_id: 
     return MarketplaceEngagement.objects.create(
         firm=firm, client_id=client_id, client_name=client_name, advisor=advisor,
         requested_by=requested_by, agreed_rate=rate, message=message.strip())
+
+
+def _own_client_ids(firm, user: User) -> set[int]:
+    from django_tenants.utils import schema_context
+
+    from apps.portal.selectors import portal_client_ids
+
+    with schema_context(firm.schema_name):
+        return set(portal_client_ids(user.pk))
 
 
 def _firm_client_name(firm, client_id: int) -> str | None:

@@ -65,7 +65,8 @@ def _request_links(request: HttpRequest, advisor_id: int) -> list[dict]:
     links = []
     for membership in (Membership.objects.filter(user=request.user, is_active=True)
                        .select_related("firm").order_by("firm__name")):
-        if has_permission(request.user, membership.firm, Perm.MARKETPLACE_REQUEST):
+        if has_permission(request.user, membership.firm, Perm.MARKETPLACE_REQUEST) or \
+                has_permission(request.user, membership.firm, Perm.PORTAL_REQUEST_ADVISOR):
             links.append({"firm": membership.firm.name,
                           "url": f"//{firm_host(membership.firm.slug)}{suffix}"
                                  f"/marketplace/request/{advisor_id}/"})

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.marketplace import selectors, services
 from apps.marketplace.forms import EngagementRequestForm, ReviewForm, form_errors_apply
 from apps.marketplace.reviews import review_create
+from apps.portal.selectors import portal_clients
 
 
 @firm_permission_required(Perm.MARKETPLACE_REQUEST)
@@ -21,13 +23,18 @@ def firm_engagements(request: HttpRequest) -> HttpResponse:
                   {"engagements": selectors.engagements_for_firm(request.firm)[:100]})
 
 
-@firm_permission_required(Perm.MARKETPLACE_REQUEST)
+@firm_permission_required(Perm.MARKETPLACE_REQUEST, Perm.PORTAL_REQUEST_ADVISOR)
 def engagement_request_page(request: HttpRequest, advisor_id: int) -> HttpResponse:
+    """Staff request an advisor for any client of the firm; a client's owner, for their own
+    company (the client field then lists only the companies they were given)."""
     advisor = selectors.advisor_detail(advisor_id)
     if advisor is None:
         raise Http404("No such advisor on the marketplace.")
+    for_own_company = not request_has_permission(request, Perm.MARKETPLACE_REQUEST)
     form = EngagementRequestForm(request.POST or None,
-                                 initial={"agreed_rate": advisor["monthly_retainer_min"]})
+                                 initial={"agreed_rate": advisor["monthly_retainer_min"]},
+                                 own_companies=portal_clients(request.user.pk)
+                                 if for_own_company else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.engagement_request(firm=request.firm, requested_by=request.user,
@@ -36,7 +43,8 @@ def engagement_request_page(request: HttpRequest, advisor_id: int) -> HttpRespon
             form_errors_apply(form, exc)
         else:
             messages.success(request, f"Request sent to {advisor['name']}.")
-            return redirect("firm_marketplace:engagements")
+            return redirect("portal:home" if for_own_company else
+                            "firm_marketplace:engagements")
     return render(request, "marketplace/request_form.html", {"form": form, "advisor": advisor},
                   status=400 if request.method == "POST" else 200)
 

@@ -34,10 +34,11 @@ EXPECTED = {
                    {Perm.CLIENTS_EDIT, Perm.TASKS_EDIT, Perm.DOCUMENTS_UPLOAD,
                     Perm.SENSITIVE_REVEAL, Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD}),
     Role.CLIENT_OWNER: ({Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD, Perm.PORTAL_PAY,
-                         Perm.PORTAL_MANAGE_USERS},
+                         Perm.PORTAL_MANAGE_USERS, Perm.PORTAL_REQUEST_ADVISOR},
                         {Perm.STAFF_AREA, Perm.CLIENTS_VIEW, Perm.ADMIN_SITE, Perm.AUDIT_VIEW}),
     Role.CLIENT_MEMBER: ({Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD},
                          {Perm.PORTAL_PAY, Perm.PORTAL_MANAGE_USERS, Perm.STAFF_AREA,
+                          Perm.PORTAL_REQUEST_ADVISOR, Perm.MARKETPLACE_REQUEST,
                           Perm.DOCUMENTS_VIEW}),
 }
 

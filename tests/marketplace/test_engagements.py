@@ -179,3 +179,44 @@ def test_inbox_page_lists_requests_with_actions(firm_a):
 
     assert "Green Grocers" in body and "Accept" in body
     assert "Create your advisor profile" in empty.get("/marketplace/inbox/").content.decode()
+
+
+def test_a_client_owner_requests_an_advisor_for_their_own_company_only(firm_a):
+    from tests.portal.factories import give_access
+
+    advisor = make_advisor(name="Robin Ledger")
+    own = _firm_client(firm_a, "Rachel's Roastery")
+    other = _firm_client(firm_a, "Someone Else Inc")
+    from django_tenants.utils import schema_context
+
+    from apps.portal.models import Client
+
+    with schema_context(firm_a.firm.schema_name):
+        give_access(firm_a.user(Role.CLIENT_OWNER), Client.objects.get(pk=own))
+    client = firm_a.client(Role.CLIENT_OWNER)
+
+    page = client.get(f"/marketplace/request/{advisor.id}/")
+    refused = client.post(f"/marketplace/request/{advisor.id}/",
+                          {"client_id": str(other), "agreed_rate": "3000"})
+    api_refused = client.post(API, _payload(advisor, other), content_type="application/json")
+    done = client.post(f"/marketplace/request/{advisor.id}/",
+                       {"client_id": str(own), "agreed_rate": "3000"})
+
+    assert "Rachel&#x27;s Roastery" in page.content.decode()
+    assert "Someone Else Inc" not in page.content.decode()
+    assert refused.status_code == 400
+    assert api_refused.status_code in (400, 403)
+    assert done.status_code == 302 and done.headers["Location"] == "/portal/"
+    engagement = MarketplaceEngagement.objects.get()
+    assert (engagement.client_id, engagement.client_name, engagement.requested_by) == (
+        own, "Rachel's Roastery", firm_a.user(Role.CLIENT_OWNER))
+    # The firm's list of engagements stays staff-only.
+    assert client.get("/marketplace/").status_code == 403
+
+
+def test_a_client_member_cannot_request(firm_a):
+    advisor = make_advisor()
+
+    response = firm_a.client(Role.CLIENT_MEMBER).get(f"/marketplace/request/{advisor.id}/")
+
+    assert response.status_code == 403

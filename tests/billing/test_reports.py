@@ -71,8 +71,8 @@ def test_aging_buckets_open_balances_by_days_past_due(in_firm_a):
 def test_aging_per_client_largest_first(in_firm_a, django_assert_num_queries):
     build_ledger()
 
-    # Two queries (the aggregate, the names), each after django-tenants' SET search_path.
-    with django_assert_num_queries(4):
+    # Two queries: the aggregate and the names (the search path is already set).
+    with django_assert_num_queries(2):
         rows = aging_by_client(as_of=AS_OF)
 
     assert [(r["client_name"], r["total"], r["days_90_plus"]) for r in rows] == [

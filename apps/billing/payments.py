@@ -14,7 +14,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.billing.models import Invoice, Payment, Refund
-from apps.billing.providers import PaymentDeclined, payment_provider_get
+from apps.billing.providers import (
+    PaymentDeclined,
+    online_payments_enabled,
+    payment_provider_get,
+)
 from apps.billing.services import S, _locked, _move, invoice_audit, invoice_snapshot
 from apps.billing.validation import (
     clean_choice,
@@ -24,6 +28,10 @@ from apps.billing.validation import (
     clean_text,
 )
 from apps.portal.dashboard import dashboard_note_client_change
+
+
+ONLINE_PAYMENTS_DISABLED = ("Online payment is not available for this firm; pay by another "
+                            "method or contact the firm.")
 
 
 def _refuse_unpayable(invoice: Invoice, amount: Decimal) -> None:
@@ -111,7 +119,11 @@ def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: d
 def invoice_pay_online(*, invoice: Invoice, amount: Any, token: str, idempotency_key: Any,
                        payer=None, request: HttpRequest | None = None) -> Payment:
     """Charge a card through the provider and record the payment, both under the same
-    idempotency key: a retried request neither charges nor records twice."""
+    idempotency key: a retried request neither charges nor records twice. Refused when
+    online payments are not enabled (production with the fake provider): the fake takes
+    no money, so an invoice must never become paid through it there."""
+    if not online_payments_enabled():
+        raise ValidationError(ONLINE_PAYMENTS_DISABLED)
     errors: dict[str, str] = {}
     key = clean_idempotency_key(idempotency_key, errors)
     amount = clean_money(amount, "amount", errors)

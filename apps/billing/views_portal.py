@@ -38,7 +38,8 @@ def _invoice_page(request: HttpRequest, client: Client, invoice_id: int,
 def portal_invoice(request: HttpRequest, client: Client, invoice_id: int) -> HttpResponse:
     if request.method != "POST":
         return _invoice_page(request, client, invoice_id)
-    if not request_has_permission(request, Perm.PORTAL_PAY):
+    if not request_has_permission(request, Perm.PORTAL_PAY) or not online_payments_enabled():
+        # The page shows no form then; a forged POST takes no payment.
         raise PermissionDenied
     invoice = selectors.invoice_detail_get(invoice_id, client_id=client.pk,
                                            include_drafts=False).invoice

@@ -247,3 +247,25 @@ def test_admin_adds_an_invoice_through_the_service(in_firm_a):
     invoice = Invoice.objects.get(client=client)
     assert (invoice.total, invoice.currency, invoice.number[:5]) == (
         Decimal("1080.00"), "EUR", "2026-")
+
+
+def test_a_forged_portal_payment_is_refused_when_online_payments_are_off(in_firm_a, settings):
+    settings.IS_PROD = True
+    settings.BILLING_PAYMENT_PROVIDER = "apps.billing.providers.FakeProvider"
+    client = make_client()
+    invoice = sent_invoice(client)
+    give_access(in_firm_a.user(Role.CLIENT_OWNER), client)
+    in_public()
+    portal = in_firm_a.client(Role.CLIENT_OWNER)
+    base = f"/portal/{client.pk}/invoices/{invoice.pk}/"
+
+    page = portal.get(base)
+    forged = portal.post(base, {"amount": str(invoice.total), "token": "tok_visa",
+                                "idempotency_key": "forged-prod-1"})
+
+    assert page.status_code == 200 and b"Pay now" not in page.content
+    assert forged.status_code == 403
+    connection.set_tenant(in_firm_a.firm)
+    invoice.refresh_from_db()
+    assert invoice.status == "sent" and invoice.balance == invoice.total
+    assert not Payment.objects.exists()

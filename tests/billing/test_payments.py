@@ -153,3 +153,20 @@ def test_an_overdue_invoice_stays_overdue_until_paid_in_full(in_firm_a):
     payment_record(invoice=invoice, amount=Decimal("60.00"), method="ach")
     invoice.refresh_from_db()
     assert invoice.status == S.PAID
+
+
+def test_online_payment_is_refused_in_production_with_the_fake_provider(in_firm_a, settings):
+    settings.IS_PROD = True
+    settings.BILLING_PAYMENT_PROVIDER = "apps.billing.providers.FakeProvider"
+    invoice = sent_invoice(lines=[line(unit_price="250.00")])
+    charges_before = FakeProvider.charges_made()
+
+    with pytest.raises(ValidationError) as refused:
+        invoice_pay_online(invoice=invoice, amount=Decimal("250.00"), token="tok_visa",
+                           idempotency_key="prod-fake-key-1")
+
+    assert "Online payment is not available" in " ".join(refused.value.messages)
+    assert not Payment.objects.exists()
+    assert FakeProvider.charges_made() == charges_before
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance) == (S.SENT, Decimal("250.00"))

@@ -17,6 +17,7 @@ from apps.documents.models import DocType, Document, DocumentBatch, DocumentRequ
 from apps.documents.priority import upload_priority
 from apps.documents.sniffing import (
     ACCEPTED_LABEL,
+    ContentRefused,
     Sniffed,
     extension_matches,
     kind_for_extension,
@@ -66,7 +67,11 @@ def _check_file(upload: UploadedFile) -> tuple[_Checked | None, str | None]:
         return None, f"{shown} is empty."
     if upload.size > limit:
         return None, f"{shown} is larger than the {_mb(limit)} limit per file."
-    sniffed = sniff(upload)
+    try:
+        sniffed = sniff(upload)
+    except ContentRefused as exc:
+        upload.seek(0)
+        return None, f"{shown} {exc}"
     if sniffed is None:
         return None, (f"{shown} is not a file type we accept ({ACCEPTED_LABEL}); its "
                       "content was checked, not its name.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -36,6 +37,19 @@ _FILETYPE_KINDS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 ACCEPTED_LABEL = "PDF, PNG, JPEG, TIFF, HEIC, DOCX, XLSX or CSV"
 
+# A DOCX or XLSX has tens of parts. The zip's own end record announces how many entries
+# and how large its central directory is; over these limits the archive is refused before
+# zipfile reads (and builds an object for) every entry. Same entry cap as the parser's.
+ZIP_MAX_ENTRIES = 2000
+ZIP_MAX_DIRECTORY_BYTES = 1024 * 1024
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+class ContentRefused(ValueError):
+    """The content is of an accepted kind but refused; the message says why."""
+
 
 @dataclass(frozen=True)
 class Sniffed:
@@ -50,12 +64,57 @@ class Sniffed:
         return _KIND_LABELS[self.kind]
 
 
+def _zip_directory(data: io.BufferedIOBase) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as the end record announces them, ZIP64
+    included; None when there is no end record (not a zip)."""
+    data.seek(0, io.SEEK_END)
+    size = data.tell()
+    tail_size = min(size, _EOCD.size + 65535)
+    data.seek(size - tail_size)
+    tail = data.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + _EOCD.size > len(tail):
+        return None
+    _, _, _, _, entries, directory_bytes, _, _ = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or directory_bytes == 0xFFFFFFFF:
+        # ZIP64: the locator just before the end record points at the ZIP64 end record.
+        locator_at = size - tail_size + at - _ZIP64_LOCATOR.size
+        if locator_at < 0:
+            return None
+        data.seek(locator_at)
+        locator = data.read(_ZIP64_LOCATOR.size)
+        if len(locator) < _ZIP64_LOCATOR.size or not locator.startswith(b"PK\x06\x07"):
+            return entries, directory_bytes
+        record_at = _ZIP64_LOCATOR.unpack(locator)[2]
+        if record_at + _ZIP64_EOCD.size > size:
+            return None
+        data.seek(record_at)
+        record = data.read(_ZIP64_EOCD.size)
+        if not record.startswith(b"PK\x06\x06"):
+            return None
+        fields = _ZIP64_EOCD.unpack(record)
+        entries, directory_bytes = fields[7], fields[8]
+    return entries, directory_bytes
+
+
 def _zip_kind(head: bytes, data: io.BufferedIOBase) -> str | None:
-    # Only the central directory is read here (names); bombs are handled by the parser.
+    # Only the central directory is read here (names), and only once its end record has
+    # announced a size a document can have; bombs are handled by the parser.
+    try:
+        directory = _zip_directory(data)
+    except (OSError, ValueError, struct.error):
+        return None
+    if directory is None:
+        return None
+    entries, directory_bytes = directory
+    if entries > ZIP_MAX_ENTRIES or directory_bytes > ZIP_MAX_DIRECTORY_BYTES:
+        raise ContentRefused(
+            f"is an archive of {entries:,} parts ({directory_bytes:,} bytes of index); a "
+            f"Word or Excel file has at most {ZIP_MAX_ENTRIES:,}.")
     try:
         data.seek(0)
         with zipfile.ZipFile(data) as archive:
-            names = set(archive.namelist()[:2000])
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return None
     if "[Content_Types].xml" not in names:
@@ -93,7 +152,8 @@ def _looks_like_csv(head: bytes) -> bool:
 
 
 def sniff(data: io.BufferedIOBase) -> Sniffed | None:
-    """The kind of the content, or None when it is none we accept."""
+    """The kind of the content, or None when it is none we accept. ContentRefused when
+    it looks like an accepted kind but is refused (a zip with too many entries)."""
     data.seek(0)
     head = data.read(8192)
     data.seek(0)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -169,3 +172,57 @@ def test_heic_photos_are_accepted_and_readable(client_a):
     assert document.content_type == "heic"
     parsed = parse(buf.getvalue(), "heic")
     assert (parsed.pages, parsed.images[0].width, parsed.images[0].height) == (1, 64, 32)
+
+
+def _docx_with_many_parts(entries: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", '<w:document xmlns:w="w"/>')
+        for number in range(entries):
+            archive.writestr(f"p{number}", b"")
+    return buf.getvalue()
+
+
+def test_an_archive_announcing_too_many_parts_is_refused_before_it_is_read(client_a,
+                                                                          documents_storage):
+    # The two parts that make it look like a Word file come first: reading only the
+    # first names would accept it.
+    content = _docx_with_many_parts(5_000)
+
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("letter.docx", content))
+
+    message = caught.value.message_dict["files"][0]
+    assert message.startswith("letter.docx is an archive of 5,002 parts")
+    assert "at most 2,000" in message
+    assert Document.objects.count() == 0
+    assert not any(p.is_file() for p in documents_storage.rglob("*"))
+
+
+def test_a_zip64_archive_announcing_too_many_parts_is_refused(client_a, monkeypatch):
+    # zipfile writes the ZIP64 end record once the entry count reaches this limit.
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 100)
+    content = _docx_with_many_parts(3_000)
+    assert b"PK\x06\x06" in content[-200:]
+
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("book.docx", content))
+
+    assert "is an archive of 3,002 parts" in caught.value.message_dict["files"][0]
+
+
+def test_an_archive_whose_index_is_too_large_is_refused(client_a):
+    # Few entries announced but a huge central directory (long names): the index size
+    # is capped too, since zipfile reads the directory by its size.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", '<w:document xmlns:w="w"/>')
+        for number in range(1_000):
+            archive.writestr(f"{number}-" + "n" * 1_500, b"")
+
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload("long.docx", buf.getvalue()))
+
+    assert "bytes of index" in caught.value.message_dict["files"][0]

@@ -83,6 +83,10 @@ class RecurringPlan(models.Model):
     end_date = models.DateField(null=True, blank=True)
     send_automatically = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
+    # Why the last generation run could not bill this plan (empty once it succeeds);
+    # one failing plan never stops the others.
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
     created_by = _user_fk("+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,6 +9,7 @@ invoice for a period impossible even if two runs overlapped.
 from __future__ import annotations
 
 import calendar
+import logging
 from datetime import date
 from typing import Any
 
@@ -18,12 +19,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.billing.models import PaymentTerms, RecurringPlan
+from apps.billing.money import MAX_AMOUNT, line_amounts
 from apps.billing.services import _marketplace_engagement_check, clean_lines, invoice_create
 from apps.billing.validation import clean_choice, clean_currency, clean_date
 from apps.portal.models import Client, Engagement
 
 MONTHS = {RecurringPlan.Frequency.MONTHLY: 1, RecurringPlan.Frequency.QUARTERLY: 3,
           RecurringPlan.Frequency.YEARLY: 12}
+logger = logging.getLogger(__name__)
+
 # A plan that missed many periods (beat down for long) catches up at most this many per run.
 MAX_PERIODS_PER_RUN = 24
 
@@ -65,6 +69,13 @@ def recurring_plan_create(*, client: Client, frequency: Any, description: Any, u
     if engagement is not None and engagement.client_id != client.pk:
         errors["engagement"] = "That engagement belongs to another client."
     mkt_id = _marketplace_engagement_check(marketplace_engagement_id, client, errors)
+    if lines:
+        # Every period's invoice must be creatable: refuse now what generation would refuse.
+        amounts = line_amounts(quantity=lines[0].quantity, unit_price=lines[0].unit_price,
+                               tax_rate=lines[0].tax_rate)
+        if amounts.amount + amounts.tax_amount > MAX_AMOUNT:
+            errors["unit_price"] = (f"Each invoice's total cannot be more than "
+                                    f"{MAX_AMOUNT:,}; lower the price or the quantity.")
     if errors:
         raise ValidationError(errors)
     line = lines[0]
@@ -107,13 +118,31 @@ def _plan_generate(plan_id: int, today: date) -> int:
             made += 1
         if plan.end_date is not None and plan.next_period_start > plan.end_date:
             plan.active = False
-        plan.save(update_fields=["periods_generated", "next_period_start", "active"])
+        plan.last_error, plan.last_error_at = "", None
+        plan.save(update_fields=["periods_generated", "next_period_start", "active",
+                                 "last_error", "last_error_at"])
     return made
 
 
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)[:500]
+    return f"Internal error ({type(exc).__name__}); the team was notified."[:500]
+
+
 def recurring_invoices_generate(*, today: date | None = None) -> int:
-    """Every due plan of the current firm, one transaction each; returns invoices made."""
+    """Every due plan of the current firm, one transaction each; returns invoices made.
+    A plan that cannot be billed (its invoice is refused, or anything else fails) is
+    rolled back alone, its reason recorded on the plan and logged; the others go on."""
     today = today or timezone.localdate()
     due = (RecurringPlan.objects.filter(active=True, next_period_start__lte=today)
            .values_list("pk", flat=True))
-    return sum(_plan_generate(plan_id, today) for plan_id in list(due))
+    made = 0
+    for plan_id in list(due):
+        try:
+            made += _plan_generate(plan_id, today)
+        except Exception as exc:  # noqa: BLE001 - one bad plan must not stop the others
+            logger.exception("recurring plan %s could not be billed", plan_id)
+            RecurringPlan.objects.filter(pk=plan_id).update(
+                last_error=_failure_reason(exc), last_error_at=timezone.now())
+    return made

@@ -80,4 +80,4 @@ def recurring_plans(limit: int = 200) -> list[dict]:
                 .values("id", "client_id", "client__business_name", "frequency",
                         "description", "quantity", "unit_price", "tax_rate", "currency",
                         "next_period_start", "end_date", "active",
-                        "periods_generated")[:limit])
+                        "periods_generated", "last_error", "last_error_at")[:limit])

@@ -83,3 +83,36 @@ def test_bad_plans_are_refused_with_the_field_named(in_firm_a, change, field):
         plan(**change)
 
     assert field in refused.value.message_dict
+
+
+def test_a_plan_whose_invoices_would_exceed_the_maximum_is_refused(in_firm_a):
+    with pytest.raises(ValidationError) as refused:
+        plan(unit_price=Decimal("9999999999.99"), quantity="2")
+
+    assert "unit_price" in refused.value.message_dict
+    with pytest.raises(ValidationError) as taxed:
+        plan(unit_price=Decimal("9999999999.99"), tax_rate="0.1")
+    assert "unit_price" in taxed.value.message_dict
+
+
+def test_one_plan_that_cannot_be_billed_does_not_stop_the_others(in_firm_a):
+    from apps.billing.models import RecurringPlan
+
+    client = make_client()
+    # A plan the service would now refuse (made before the check, or changed since).
+    bad = RecurringPlan.objects.create(
+        client=client, frequency="monthly", description="Too much", quantity=Decimal("2"),
+        unit_price=Decimal("9999999999.99"), currency="USD", payment_terms="net_30",
+        start_date=date(2026, 1, 1), next_period_start=date(2026, 1, 1))
+    good = plan(client, start_date=date(2026, 1, 15))
+
+    made = recurring_invoices_generate(today=date(2026, 1, 20))
+
+    assert made == 1
+    assert Invoice.objects.filter(recurring_plan=good).count() == 1
+    assert not Invoice.objects.filter(recurring_plan=bad).exists()
+    bad.refresh_from_db()
+    assert bad.active and bad.periods_generated == 0
+    assert "cannot be more than" in bad.last_error and bad.last_error_at is not None
+    good.refresh_from_db()
+    assert good.last_error == "" and good.periods_generated == 1

@@ -40,13 +40,23 @@ def _aggregate_change(advisor_id: int, rating_delta: int, count_delta: int) -> N
     invalidate_after_commit()
 
 
+def _is_own_company(engagement: MarketplaceEngagement, author: User) -> bool:
+    from django_tenants.utils import schema_context
+
+    from apps.portal.selectors import portal_client_ids
+
+    with schema_context(engagement.firm.schema_name):
+        return engagement.client_id in portal_client_ids(author.pk)
+
+
 @transaction.atomic
 def review_create(*, engagement: MarketplaceEngagement, author: User, nps: Any,
                   overall_rating: Any, engagement_rating: Any, responsiveness_rating: Any,
                   text: str = "") -> AdvisorReview:
     """One review per completed engagement, by a client-side member of its firm."""
     engagement = MarketplaceEngagement.objects.select_for_update().get(pk=engagement.pk)
-    if not is_client_role(firm_role_get(user_id=author.pk, firm_id=engagement.firm_id)):
+    if not is_client_role(firm_role_get(user_id=author.pk, firm_id=engagement.firm_id)) or \
+            not _is_own_company(engagement, author):
         raise ValidationError({"__all__": "Only the firm's client can review this engagement."})
     if engagement.status != MarketplaceEngagement.Status.COMPLETED:
         raise ValidationError({"__all__": "Only a completed engagement can be reviewed."})

@@ -141,3 +141,17 @@ def engagements_for_firm(firm) -> QuerySet[MarketplaceEngagement]:
 def engagement_for_firm(firm, engagement_id: int) -> MarketplaceEngagement | None:
     return (MarketplaceEngagement.objects.filter(firm=firm, pk=engagement_id)
             .select_related("advisor__user").first())
+
+
+def engagement_for_client_user(firm, engagement_id: int, user_id: int
+                               ) -> MarketplaceEngagement | None:
+    """The engagement if it is for one of the companies this client user was given
+    (ClientAccess in the firm's schema); None otherwise, even when it exists."""
+    from django_tenants.utils import schema_context
+
+    from apps.portal.selectors import portal_client_ids
+
+    with schema_context(firm.schema_name):
+        own = portal_client_ids(user_id)
+    return (MarketplaceEngagement.objects.filter(firm=firm, pk=engagement_id, client_id__in=own)
+            .select_related("advisor__user").first())

@@ -51,9 +51,9 @@ def engagement_request_page(request: HttpRequest, advisor_id: int) -> HttpRespon
 
 @firm_permission_required(Perm.PORTAL_ACCESS)
 def engagement_review_page(request: HttpRequest, pk: int) -> HttpResponse:
-    engagement = selectors.engagement_for_firm(request.firm, pk)
+    engagement = selectors.engagement_for_client_user(request.firm, pk, request.user.pk)
     if engagement is None:
-        raise Http404("No such engagement in this firm.")
+        raise Http404("No such engagement for your company.")
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -46,16 +46,36 @@ def make_advisor(*, name: str | None = None, embed: bool = True, **fields) -> Ad
     return profile
 
 
+def make_firm_client(firm, name: str = "Acme Widgets") -> int:
+    """A real client in the firm's schema, visible to every client-side user of the firm
+    (so they may review its engagements)."""
+    from django_tenants.utils import schema_context
+
+    from apps.accounts.models import Membership
+    from apps.accounts.roles import CLIENT_ROLES
+    from apps.portal.models import Client, ClientAccess
+
+    user_ids = list(Membership.objects.filter(firm=firm, role__in=CLIENT_ROLES)
+                    .values_list("user_id", flat=True))
+    with schema_context(firm.schema_name):
+        client = Client.objects.create(business_name=name)
+        ClientAccess.objects.bulk_create(ClientAccess(client=client, user_id=user_id)
+                                         for user_id in user_ids)
+    return client.pk
+
+
 def make_engagement(*, firm, advisor: AdvisorProfile, requested_by: User,
-                    status: str = "requested", client_id: int = 1,
+                    status: str = "requested", client_id: int | None = None,
                     client_name: str = "Acme Widgets") -> MarketplaceEngagement:
+    if client_id is None:
+        client_id = make_firm_client(firm, client_name)
     return MarketplaceEngagement.objects.create(
         firm=firm, advisor=advisor, requested_by=requested_by, status=status,
         client_id=client_id, client_name=client_name, agreed_rate=Decimal("4000"))
 
 
 def completed_engagement_with_review(world, advisor: AdvisorProfile, *, rating: int,
-                                     client_id: int = 1):
+                                     client_id: int | None = None):
     """A delivered engagement of `world`'s firm, reviewed by its client member."""
     from apps.accounts.roles import Role
     from apps.marketplace.reviews import review_create

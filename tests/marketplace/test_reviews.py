@@ -15,6 +15,7 @@ from tests.marketplace.factories import (
     completed_engagement_with_review,
     make_advisor,
     make_engagement,
+    make_firm_client,
 )
 
 REVIEW = {"nps": 9, "overall_rating": 4, "engagement_rating": 5, "responsiveness_rating": 4,
@@ -61,6 +62,32 @@ def test_only_the_client_side_reviews_only_completed_engagements(firm_a, status,
 
     with pytest.raises(ValidationError, match=message):
         review_create(engagement=engagement, author=firm_a.user(role), **REVIEW)
+    assert not AdvisorReview.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_client_user_cannot_review_another_company_of_the_same_firm(firm_a):
+    from django_tenants.utils import schema_context
+
+    from apps.portal.models import Client
+
+    with schema_context(firm_a.firm.schema_name):
+        hidden = Client.objects.create(business_name="Secret Other Corp").pk
+    engagement = make_engagement(firm=firm_a.firm, advisor=make_advisor(), client_id=hidden,
+                                 requested_by=firm_a.user(Role.OWNER), status="completed")
+    client = firm_a.client(Role.CLIENT_MEMBER)
+    url = f"/marketplace/engagements/{engagement.id}/review/"
+
+    page = client.get(url)
+    posted = client.post(url, {"overall_rating": "1", "engagement_rating": "1",
+                               "responsiveness_rating": "1", "nps": "0"})
+    api = client.post(f"/api/v1/marketplace/engagements/{engagement.id}/review/", REVIEW,
+                      content_type="application/json")
+
+    assert (page.status_code, posted.status_code, api.status_code) == (404, 404, 404)
+    assert "Secret Other Corp" not in page.content.decode()
+    with pytest.raises(ValidationError):
+        review_create(engagement=engagement, author=firm_a.user(Role.CLIENT_MEMBER), **REVIEW)
     assert not AdvisorReview.objects.exists()
 
 
@@ -123,9 +150,10 @@ def test_concurrent_reviews_of_one_advisor_all_count(_two_firms, django_db_block
     ratings = [5, 4, 3, 5, 2, 4, 5, 1]
     with django_db_blocker.unblock():
         advisor = make_advisor(overall_rating=Decimal("0"), total_reviews=0, rating_sum=0)
-        engagements = [make_engagement(firm=world.firm, advisor=advisor, client_id=i + 1,
+        client_id = make_firm_client(world.firm, "Concurrent Reviews Co")
+        engagements = [make_engagement(firm=world.firm, advisor=advisor, client_id=client_id,
                                        requested_by=world.user(Role.OWNER), status="completed")
-                       for i in range(len(ratings))]
+                       for _ in ratings]
         barrier = threading.Barrier(len(ratings))
         errors: list[Exception] = []
 
@@ -153,6 +181,13 @@ def test_concurrent_reviews_of_one_advisor_all_count(_two_firms, django_db_block
         finally:
             AdvisorReview.objects.filter(advisor=advisor).delete()
             MarketplaceEngagement.objects.filter(advisor=advisor).delete()
+            from django_tenants.utils import schema_context
+
+            from apps.portal.models import Client, ClientAccess
+
+            with schema_context(world.firm.schema_name):
+                ClientAccess.objects.filter(client_id=client_id).delete()
+                Client.objects.filter(pk=client_id).delete()
             user = advisor.user
             advisor.delete()
             user.delete()

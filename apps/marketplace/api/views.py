@@ -215,7 +215,7 @@ class EngagementReviewAPI(APIView):
 
     @extend_schema(request=ReviewInput, responses={201: dict})
     def post(self, request: Request, pk: int, **kwargs) -> Response:
-        engagement = selectors.engagement_for_firm(request.firm, pk)
+        engagement = selectors.engagement_for_client_user(request.firm, pk, request.user.pk)
         if engagement is None:
             raise Http404
         data = ReviewInput(data=request.data)

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from advisoros.admin_sites import FirmModelAdmin, firm_admin
 from apps.accounts.roles import Perm
 from apps.billing.models import Invoice, InvoiceLine, Payment, RecurringPlan
-from apps.billing.services import clean_lines, invoice_create, invoice_send, invoice_void
+from apps.billing.services import invoice_create, invoice_send, invoice_validate, invoice_void
 
 
 class InvoiceAddForm(forms.ModelForm):
@@ -31,12 +31,22 @@ class InvoiceAddForm(forms.ModelForm):
         fields = ["client", "engagement", "issue_date", "payment_terms", "currency", "notes"]
 
     def clean(self) -> dict:
+        """The service's own checks (another client's engagement, an archived client, a
+        total over the maximum, ...), so bad input is a form error and never a 500."""
         data = super().clean()
-        errors: dict[str, str] = {}
-        clean_lines([self.line()], errors)
-        for key, message in errors.items():
-            field = key.rsplit(".", 1)[-1]
-            self.add_error(field if field in self.fields else None, message)
+        if self.errors or data.get("client") is None:
+            return data
+        try:
+            invoice_validate(
+                client=data["client"], engagement=data.get("engagement"),
+                issue_date=data.get("issue_date"), payment_terms=data.get("payment_terms"),
+                currency=data.get("currency"), notes=data.get("notes", ""),
+                lines=[self.line()])
+        except ValidationError as exc:
+            for key, messages_ in exc.message_dict.items():
+                field = key.rsplit(".", 1)[-1]
+                for message in messages_:
+                    self.add_error(field if field in self.fields else None, message)
         return data
 
     def line(self) -> dict:

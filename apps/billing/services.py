@@ -153,15 +153,11 @@ def _marketplace_engagement_check(engagement_id: Any, client: Client, errors: di
     return None
 
 
-@transaction.atomic
-def invoice_create(*, client: Client, lines: list[dict], issue_date: date | None = None,
-                   payment_terms: str = PaymentTerms.NET_30, currency: str = "USD",
-                   due_date: date | None = None, engagement: Engagement | None = None,
-                   marketplace_engagement_id: int | None = None, notes: str = "",
-                   created_by=None, request: HttpRequest | None = None,
-                   recurring_plan: RecurringPlan | None = None,
-                   period_start: date | None = None) -> Invoice:
-    """A draft invoice with its lines and totals, numbered in its issue year."""
+def _invoice_checked(*, client: Client, lines: Any, issue_date: date | None,
+                     payment_terms: Any, currency: Any, due_date: date | None,
+                     engagement: Engagement | None, marketplace_engagement_id: Any,
+                     notes: Any) -> tuple:
+    """Every check invoice_create makes, without writing; raises ValidationError."""
     errors: dict[str, str] = {}
     issue_date = clean_date(issue_date or timezone.localdate(), "issue_date", errors)
     payment_terms = clean_choice(payment_terms, "payment_terms", errors, PaymentTerms,
@@ -187,6 +183,35 @@ def invoice_create(*, client: Client, lines: list[dict], issue_date: date | None
         errors["lines"] = f"The invoice total cannot be more than {MAX_AMOUNT:,}."
     if errors:
         raise ValidationError(errors)
+    return (issue_date, payment_terms, currency, notes, clean, mkt_id, due_date, amounts,
+            totals)
+
+
+def invoice_validate(*, client: Client, lines: Any, issue_date: date | None = None,
+                     payment_terms: Any = PaymentTerms.NET_30, currency: Any = "USD",
+                     due_date: date | None = None, engagement: Engagement | None = None,
+                     marketplace_engagement_id: Any = None, notes: Any = "") -> None:
+    """The checks of invoice_create (forms run them in clean() to show field errors)."""
+    _invoice_checked(client=client, lines=lines, issue_date=issue_date,
+                     payment_terms=payment_terms, currency=currency, due_date=due_date,
+                     engagement=engagement,
+                     marketplace_engagement_id=marketplace_engagement_id, notes=notes)
+
+
+@transaction.atomic
+def invoice_create(*, client: Client, lines: list[dict], issue_date: date | None = None,
+                   payment_terms: str = PaymentTerms.NET_30, currency: str = "USD",
+                   due_date: date | None = None, engagement: Engagement | None = None,
+                   marketplace_engagement_id: int | None = None, notes: str = "",
+                   created_by=None, request: HttpRequest | None = None,
+                   recurring_plan: RecurringPlan | None = None,
+                   period_start: date | None = None) -> Invoice:
+    """A draft invoice with its lines and totals, numbered in its issue year."""
+    (issue_date, payment_terms, currency, notes, clean, mkt_id, due_date, amounts,
+     totals) = _invoice_checked(
+        client=client, lines=lines, issue_date=issue_date, payment_terms=payment_terms,
+        currency=currency, due_date=due_date, engagement=engagement,
+        marketplace_engagement_id=marketplace_engagement_id, notes=notes)
 
     invoice = Invoice.objects.create(
         client=client, engagement=engagement, marketplace_engagement_id=mkt_id,

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from apps.accounts.roles import Role
 from apps.billing.models import Invoice, Payment
 from tests.billing.factories import draft_invoice, line, paid_invoice, sent_invoice
-from tests.portal.factories import give_access, make_client
+from tests.portal.factories import give_access, make_client, make_engagement
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +269,19 @@ def test_a_forged_portal_payment_is_refused_when_online_payments_are_off(in_firm
     invoice.refresh_from_db()
     assert invoice.status == "sent" and invoice.balance == invoice.total
     assert not Payment.objects.exists()
+
+
+def test_admin_add_with_another_clients_engagement_is_a_form_error(in_firm_a):
+    client, other = make_client(), make_client()
+    theirs = make_engagement(other)
+    in_public()
+
+    response = in_firm_a.client(Role.OWNER).post("/admin/billing/invoice/add/", {
+        "client": client.pk, "engagement": theirs.pk, "issue_date": "2026-05-01",
+        "payment_terms": "net_15", "currency": "EUR", "description": "Audit fee",
+        "quantity": "1", "unit_price": "900.00", "tax_rate": "0.2", "notes": ""})
+
+    assert response.status_code == 200
+    assert b"That engagement belongs to another client." in response.content
+    connection.set_tenant(in_firm_a.firm)
+    assert not Invoice.objects.filter(client=client).exists()

@@ -365,6 +365,11 @@ else:
                              "OPTIONS": {"location": str(DOCUMENTS_ROOT), "base_url": None}}
 DOCUMENTS_MAX_UPLOAD_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 DOCUMENTS_MAX_FILES_PER_UPLOAD = env_int("DOCUMENTS_MAX_FILES_PER_UPLOAD", 50)
+# All files of one upload together (the ingress body limit is set a little above it).
+DOCUMENTS_MAX_UPLOAD_TOTAL_BYTES = env_int("DOCUMENTS_MAX_UPLOAD_TOTAL_BYTES",
+                                           200 * 1024 * 1024)
+# A document whose runs keep dying (a file that kills the worker) fails after this many.
+DOCUMENTS_MAX_ATTEMPTS = env_int("DOCUMENTS_MAX_ATTEMPTS", 5)
 # rapidocr (local, installed by pip), tesseract (when the binary is present) or http (an
 # external OCR service at DOCUMENTS_OCR_URL, behind rate limit, breaker and retries).
 DOCUMENTS_OCR_BACKEND = env_str("DOCUMENTS_OCR_BACKEND", "rapidocr")

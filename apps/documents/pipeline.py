@@ -66,13 +66,29 @@ class ProcessReport:
 
 
 def document_claim(document_id: int) -> tuple[Document, int] | None:
-    """Move a queued (or orphaned `processing`) document to `processing` for this run."""
+    """Move a queued (or orphaned `processing`) document to `processing` for this run.
+
+    A document still `processing` is claimed again only when an earlier run did not finish
+    (its worker died, or the message was re-queued as stale). After
+    DOCUMENTS_MAX_ATTEMPTS attempts it is marked `failed` instead, so a file that kills
+    the worker cannot loop forever; staff can retry it."""
     with transaction.atomic():
         document = (Document.objects.select_for_update()
                     .filter(pk=document_id, deleted_at__isnull=True).first())
         if document is None or document.status not in (Document.Status.UPLOADED,
                                                         Document.Status.QUEUED,
                                                         Document.Status.PROCESSING):
+            return None
+        limit = settings.DOCUMENTS_MAX_ATTEMPTS
+        if document.status == Document.Status.PROCESSING and document.attempts >= limit:
+            log.warning("document %s: failed after %s unfinished attempts", document_id,
+                        document.attempts)
+            Document.objects.filter(pk=document.pk).update(
+                status=Document.Status.FAILED, processed_at=timezone.now(),
+                failure_reason=(f"Processing did not finish after {document.attempts} "
+                                "attempts (the file may be damaged or too demanding); "
+                                "staff can retry."))
+            dashboard_note_client_change(document.client_id)
             return None
         document.status = Document.Status.PROCESSING
         document.attempts = F("attempts") + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from advisoros.celery import app
@@ -27,9 +28,14 @@ def documents_requeue_stale() -> int:
     """Queue again what waited too long: a message lost with a broker restart, or a run
     whose worker vanished for good. Safe: processing skips settled documents."""
     cutoff = timezone.now() - STALE_AFTER
-    stale = list(Document.objects.alive()
-                 .filter(status__in=[Document.Status.QUEUED, Document.Status.PROCESSING],
-                         queued_at__lt=cutoff)
+    # Queued: waiting since it was (re)queued. Processing: its run started long ago (the
+    # task's hard time limit is shorter than STALE_AFTER, so that run is gone) and it was
+    # not re-queued since; a document that has just started in a backlog is left alone.
+    waiting = Q(status=Document.Status.QUEUED, queued_at__lt=cutoff)
+    unfinished = Q(status=Document.Status.PROCESSING) & (
+        Q(processing_started_at__lt=cutoff) | Q(processing_started_at__isnull=True)) & (
+        Q(queued_at__lt=cutoff) | Q(queued_at__isnull=True))
+    stale = list(Document.objects.alive().filter(waiting | unfinished)
                  .values_list("id", "priority")[:5000])
     if stale:
         Document.objects.filter(pk__in=[pk for pk, _ in stale]).update(queued_at=timezone.now())

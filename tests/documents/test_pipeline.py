@@ -211,3 +211,50 @@ def test_deleted_documents_are_not_processed(client_a):
 
     assert document_process(document_id=document.pk).status == "skipped"
     assert Document.objects.get(pk=document.pk).status == Document.Status.QUEUED
+
+
+def test_a_document_whose_runs_keep_dying_fails_after_the_attempt_cap(client_a, settings):
+    """Each claim from `processing` is a run that never finished (its worker died):
+    after DOCUMENTS_MAX_ATTEMPTS the document fails instead of being claimed again."""
+    settings.DOCUMENTS_MAX_ATTEMPTS = 3
+    document = _stored(client_a, "w2.pdf", pdf_bytes(W2_LINES))
+    for _ in range(3):
+        assert document_claim(document.pk) is not None  # ... and the worker dies
+
+    assert document_claim(document.pk) is None
+    assert document_process(document_id=document.pk).status == "skipped"
+
+    document.refresh_from_db()
+    assert (document.status, document.attempts) == ("failed", 3)
+    assert "did not finish after 3 attempts" in document.failure_reason
+    assert document.processed_at is not None
+
+    # Staff retry it: it is processed again.
+    document_retry(document=document)
+    assert document_process(document_id=document.pk).status == "processed"
+
+
+def test_requeue_stale_leaves_a_document_that_has_just_started(client_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.documents.tasks import documents_requeue_stale
+
+    long_ago = timezone.now() - timedelta(minutes=40)
+    started = _stored(client_a, "w2.pdf", pdf_bytes(W2_LINES))
+    document_claim(started.pk)  # waited 40 minutes in a backlog, started just now
+    dead = _stored(client_a, "b.pdf", pdf_bytes(["Invoice B"]))
+    document_claim(dead.pk)  # started 20 minutes ago; its worker is gone
+    waiting = _stored(client_a, "c.pdf", pdf_bytes(["Invoice C"]))
+    Document.objects.filter(pk__in=[started.pk, dead.pk, waiting.pk]).update(
+        queued_at=long_ago)
+    Document.objects.filter(pk=dead.pk).update(
+        processing_started_at=timezone.now() - timedelta(minutes=20))
+
+    assert documents_requeue_stale() == 2
+    requeued = set(Document.objects.filter(queued_at__gt=long_ago).values_list("pk", flat=True))
+    assert requeued == {dead.pk, waiting.pk}
+
+    # Just re-queued: not again at the next beat, although its run started long ago.
+    assert documents_requeue_stale() == 0

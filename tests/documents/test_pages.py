@@ -304,3 +304,23 @@ def test_portal_requests_page_runs_constant_queries(in_firm_a, client_a):
     _processed(client_a, "inv.pdf", INVOICE_LINES)
 
     assert count() == few
+
+
+def test_download_of_a_missing_file_is_a_clear_410_page_logged(in_firm_a, client_a,
+                                                               documents_storage, caplog):
+    document = _processed(client_a)
+    (documents_storage / document.file.name).unlink()
+    http = _http(in_firm_a, Role.STAFF_ACCOUNTANT)
+    link = http.get(f"/documents/{document.pk}/").context["download_url"]
+
+    with caplog.at_level("ERROR", logger="apps.documents.downloads"):
+        page = http.get(link)
+    api = http.get(link, HTTP_ACCEPT="application/json")
+
+    assert page.status_code == 410 and b"This file is missing" in page.content
+    assert b"w2.pdf" in page.content
+    assert api.status_code == 410 and api.json()["code"] == "file_missing"
+    assert any(f"document {document.pk}: stored file" in r.getMessage()
+               for r in caplog.records)
+    connection.set_tenant(in_firm_a.firm)
+    assert not AuditEvent.objects.filter(action=AuditAction.DOCUMENT_DOWNLOADED).exists()

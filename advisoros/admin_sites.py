@@ -61,6 +61,28 @@ class FirmModelAdmin(admin.ModelAdmin):
         return self.delete_permission is not None and \
             request_has_permission(request, self.delete_permission)
 
+    # Which of the firm's people a user field may name: {field name: roles}; fields not
+    # listed accept any active member of the firm.
+    user_field_roles: dict[str, frozenset[str]] = {}
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        """User fields point into the public schema, where every firm's people live: offer
+        only this firm's members (a select, never a raw id, whose label would name any
+        user of the platform)."""
+        from django.contrib.auth import get_user_model
+
+        user_model = get_user_model()
+        if db_field.related_model is user_model:
+            members = user_model.objects.filter(
+                memberships__firm=getattr(request, "firm", None), memberships__is_active=True)
+            roles = self.user_field_roles.get(db_field.name)
+            if roles is not None:
+                members = members.filter(memberships__role__in=roles)
+            kwargs["queryset"] = members.order_by("full_name", "email").distinct()
+            kwargs.pop("widget", None)
+            return db_field.formfield(**kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 platform_admin = PlatformAdminSite(name="platform_admin")
 firm_admin = FirmAdminSite(name="firm_admin")

@@ -12,7 +12,7 @@ class DocumentAdmin(FirmModelAdmin):
     list_filter = ["status", "category", "doc_type", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["file_name", "client__business_name"]
     list_select_related = ["client"]
-    raw_id_fields = ["client", "uploaded_by", "batch"]
+    raw_id_fields = ["client", "batch"]
     # What the pipeline and the upload wrote is evidence: not edited by hand here.
     readonly_fields = ["created_at", "sha256", "content_type", "file", "size_bytes", "text",
                        "text_source", "fields", "confidence", "attempts", "queued_at",
@@ -31,7 +31,7 @@ class DocumentRequestItemInline(admin.TabularInline):
 @admin.register(DocumentRequest, site=firm_admin)
 class DocumentRequestAdmin(FirmModelAdmin):
     list_display = ["title", "client", "created_at", "cancelled_at"]
-    raw_id_fields = ["client", "created_by"]
+    raw_id_fields = ["client"]
     list_select_related = ["client"]
     inlines = [DocumentRequestItemInline]
     show_full_result_count = False

@@ -4,8 +4,10 @@ names come from list_select_related), and only this firm's rows (its schema)."""
 from django.contrib import admin
 
 from advisoros.admin_sites import FirmModelAdmin, firm_admin
-from apps.accounts.roles import Perm
+from apps.accounts.access import request_has_permission
+from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES, Perm
 from apps.portal.models import Client, ClientAccess, DashboardRefresh, Engagement, Task
+from apps.portal.services import client_archive
 
 
 class _PracticeAdmin(FirmModelAdmin):
@@ -21,9 +23,20 @@ class ClientAdmin(_PracticeAdmin):
     list_filter = ["status", "industry", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["business_name", "contact_name", "contact_email"]
     list_select_related = ["assigned_staff"]
-    raw_id_fields = ["assigned_staff"]
-    readonly_fields = ["created_at", "updated_at"]
+    # Archiving goes through its service, for the roles allowed to (CLIENTS_DELETE).
+    readonly_fields = ["created_at", "updated_at", "deleted_at"]
     edit_permission = Perm.CLIENTS_EDIT
+    user_field_roles = {"assigned_staff": STAFF_ROLES}
+    actions = ["archive"]
+
+    def has_archive_permission(self, request) -> bool:
+        return request_has_permission(request, Perm.CLIENTS_DELETE)
+
+    @admin.action(description="Archive the selected clients", permissions=["archive"])
+    def archive(self, request, queryset) -> None:
+        for client in queryset.filter(deleted_at__isnull=True):
+            client_archive(client=client)
+        self.message_user(request, "The selected clients are archived.")
 
 
 @admin.register(ClientAccess, site=firm_admin)
@@ -31,7 +44,8 @@ class ClientAccessAdmin(_PracticeAdmin):
     list_display = ["user", "client", "created_at"]
     list_select_related = ["user", "client"]
     search_fields = ["client__business_name", "user__email"]
-    raw_id_fields = ["user", "client"]
+    raw_id_fields = ["client"]
+    user_field_roles = {"user": CLIENT_ROLES}
     edit_permission = Perm.CLIENTS_EDIT
     delete_permission = Perm.CLIENTS_EDIT
 
@@ -42,7 +56,8 @@ class EngagementAdmin(_PracticeAdmin):
     list_filter = ["type", "status"]
     search_fields = ["client__business_name"]
     list_select_related = ["client", "responsible"]
-    raw_id_fields = ["client", "responsible"]
+    raw_id_fields = ["client"]
+    user_field_roles = {"responsible": STAFF_ROLES}
     date_hierarchy = "start_date"
     edit_permission = Perm.ENGAGEMENTS_EDIT
 
@@ -54,7 +69,8 @@ class TaskAdmin(_PracticeAdmin):
     list_filter = ["status", "priority"]
     search_fields = ["title", "client__business_name"]
     list_select_related = ["client", "assignee"]
-    raw_id_fields = ["client", "engagement", "assignee"]
+    raw_id_fields = ["client", "engagement"]
+    user_field_roles = {"assignee": STAFF_ROLES}
     edit_permission = Perm.TASKS_EDIT
     delete_permission = Perm.TASKS_EDIT
 

@@ -44,8 +44,10 @@ def security_overview(request: HttpRequest) -> HttpResponse:
 @require_POST
 @firm_permission_required(Perm.FIRM_MANAGE)
 def member_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    # Only current members: a firm someone has left must not lift a lock that protects
+    # them at the firm they work for now.
     membership = get_object_or_404(Membership.objects.select_related("user"),
-                                   firm=request.firm, user_id=user_id)
+                                   firm=request.firm, user_id=user_id, is_active=True)
     account_unlock(user=membership.user, by=request.user, request=request)
     messages.success(request, f"{membership.user.email} is unlocked.")
     return redirect("firm_security:overview")

@@ -16,22 +16,25 @@ ENTRY_FIELDS = ("id", "kind", "event_key", "firm_id", "firm__name", "invoice_num
                 "marketplace_engagement__client_name")
 
 
-def _totals(qs: QuerySet) -> dict:
-    return qs.aggregate(
+def _totals(qs: QuerySet) -> list[dict]:
+    """Money totals per currency (largest first); amounts of different currencies are
+    never added together."""
+    return list(qs.order_by().values("currency").annotate(
         gross=Sum("gross_amount", default=ZERO), fees=Sum("platform_fee", default=ZERO),
         payouts=Sum("advisor_payout", default=ZERO),
         pending=Sum("advisor_payout", filter=Q(payout_status="pending"), default=ZERO),
         paid=Sum("advisor_payout", filter=Q(payout_status="paid"), default=ZERO))
+        .order_by("-gross", "currency"))
 
 
-def advisor_payouts(advisor_id: int, page: int | str | None) -> tuple[Page, dict]:
+def advisor_payouts(advisor_id: int, page: int | str | None) -> tuple[Page, list[dict]]:
     qs = RevenueShareEntry.objects.filter(advisor_id=advisor_id)
     rows = qs.order_by("-created_at", "-id").values(*ENTRY_FIELDS)
     return Paginator(rows, PAGE_SIZE).get_page(page), _totals(qs)
 
 
 def platform_ledger(*, payout_status: str = "", firm_id: int | None = None,
-                    page: int | str | None = 1) -> tuple[Page, dict]:
+                    page: int | str | None = 1) -> tuple[Page, list[dict]]:
     qs = RevenueShareEntry.objects.all()
     if payout_status:
         qs = qs.filter(payout_status=payout_status)

@@ -13,6 +13,7 @@ however refunds are split, a full refund reverses the commission to the cent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -148,17 +149,52 @@ def revenue_share_catch_up(*, limit: int = 1000) -> int:
     return added
 
 
+@dataclass(frozen=True)
+class PayoutsMarked:
+    paid: int  # commissions paid (net of their reversals) and clawbacks settled
+    refused: int  # commissions fully reversed: nothing is owed, nothing is paid
+
+
 @transaction.atomic
-def payouts_mark_paid(*, entry_ids: list[int], actor) -> int:
-    """Platform staff mark advisor payouts paid; only pending commission entries move."""
+def payouts_mark_paid(*, entry_ids: list[int], actor) -> PayoutsMarked:
+    """Platform staff mark advisor payouts paid.
+
+    A pending commission is paid net of its reversals: its pending reversals are settled
+    with it, so nothing is left pending that was already accounted for. A commission that
+    refunds or a void reversed in full owes nothing and is refused. A pending reversal of
+    a commission that was already paid (a refund after the payout) is a clawback: marking
+    it settles it. Anything else selected (a paid entry, an unknown id) is ignored."""
     from django.utils import timezone
 
+    Status = RevenueShareEntry.PayoutStatus
     ids = [i for i in entry_ids if isinstance(i, int) and 0 < i < 2**63]
-    return (RevenueShareEntry.objects
-            .filter(pk__in=ids, kind=Kind.COMMISSION,
-                    payout_status=RevenueShareEntry.PayoutStatus.PENDING)
-            .update(payout_status=RevenueShareEntry.PayoutStatus.PAID,
-                    paid_out_at=timezone.now(), paid_out_by=actor))
+    selected = list(RevenueShareEntry.objects.select_for_update()
+                    .filter(pk__in=ids, payout_status=Status.PENDING).order_by("id"))
+    commission_ids = {e.pk for e in selected if e.kind == Kind.COMMISSION}
+    commission_ids |= {e.reverses_id for e in selected if e.kind == Kind.REVERSAL}
+    commissions = {c.pk: c for c in RevenueShareEntry.objects.select_for_update()
+                   .filter(pk__in=commission_ids).order_by("id")}
+    reversed_payout = dict(RevenueShareEntry.objects
+                           .filter(reverses_id__in=commission_ids).values("reverses_id")
+                           .annotate(s=Sum("advisor_payout")).values_list("reverses_id", "s"))
+    to_pay: set[int] = set()
+    paid = refused = 0
+    for entry in selected:
+        if entry.kind == Kind.COMMISSION:
+            if entry.advisor_payout + (reversed_payout.get(entry.pk) or ZERO) <= 0:
+                refused += 1
+                continue
+            to_pay.add(entry.pk)
+            to_pay.update(RevenueShareEntry.objects.filter(
+                reverses_id=entry.pk, payout_status=Status.PENDING).values_list("pk", flat=True))
+            paid += 1
+        elif commissions[entry.reverses_id].payout_status == Status.PAID:
+            to_pay.add(entry.pk)
+            paid += 1
+    if to_pay:
+        RevenueShareEntry.objects.filter(pk__in=to_pay, payout_status=Status.PENDING).update(
+            payout_status=Status.PAID, paid_out_at=timezone.now(), paid_out_by=actor)
+    return PayoutsMarked(paid=paid, refused=refused)
 
 
 def ledger_net_for_firm(firm_id: int) -> Decimal:

@@ -30,7 +30,7 @@ class MarkPaidForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Any id is a choice; the service only moves pending commission entries.
+        # Any id is a choice; the service decides which pending entries move.
         raw = self.data.getlist("entries") if hasattr(self.data, "getlist") else []
         self.fields["entries"].choices = [(v, v) for v in raw if v.isdigit() and len(v) < 19]
 
@@ -76,6 +76,10 @@ def mark_paid_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose the payouts to mark paid.")
         return redirect("ledger:platform_ledger")
-    count = payouts_mark_paid(entry_ids=form.cleaned_data["entries"], actor=request.user)
-    messages.success(request, f"{count} payout{'s' if count != 1 else ''} marked paid.")
+    done = payouts_mark_paid(entry_ids=form.cleaned_data["entries"], actor=request.user)
+    messages.success(request, f"{done.paid} payout{'s' if done.paid != 1 else ''} marked paid.")
+    if done.refused:
+        messages.error(request, f"{done.refused} commission{'s were' if done.refused != 1 else ' was'}"
+                                " fully reversed by refunds or a void: nothing is owed, so "
+                                "nothing was marked paid.")
     return redirect("ledger:platform_ledger")

@@ -173,7 +173,10 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
             with transaction.atomic():
                 document.save()
         except IntegrityError:
-            # The same content arrived in a concurrent upload a moment ago.
+            # The same content arrived in a concurrent upload a moment ago: answer with
+            # that document, and remove the bytes just written for this one.
+            document_discard(name)
+            stored.remove(name)
             earlier = Document.objects.alive().get(client=client, sha256=item.sha256)
             result.duplicates.append(earlier)
             continue

@@ -54,7 +54,7 @@ def test_concurrent_duplicate_upload_keeps_no_orphan_bytes(committed_client, dja
                                                category="other", uploaded_by_id=None).created)
                 inserted.set()
                 release.wait(10)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             problems.append(exc)
             inserted.set()
         finally:

@@ -101,6 +101,10 @@ def _validate(*, client: Client, files: Sequence[UploadedFile], category: str,
     elif len(files) > settings.DOCUMENTS_MAX_FILES_PER_UPLOAD:
         errors["files"] = [f"Up to {settings.DOCUMENTS_MAX_FILES_PER_UPLOAD} files can be "
                            "uploaded at once."]
+    elif sum(upload.size or 0 for upload in files) > settings.DOCUMENTS_MAX_UPLOAD_TOTAL_BYTES:
+        errors["files"] = [f"These files come to more than the "
+                           f"{_mb(settings.DOCUMENTS_MAX_UPLOAD_TOTAL_BYTES)} allowed in one "
+                           "upload; send them in several."]
     if request_item is not None and (request_item.request.client_id != client.pk
                                      or request_item.request.cancelled_at is not None):
         errors["request_item"] = ["That request is not open for this client."]

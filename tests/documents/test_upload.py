@@ -226,3 +226,18 @@ def test_an_archive_whose_index_is_too_large_is_refused(client_a):
         _upload(client_a, upload("long.docx", buf.getvalue()))
 
     assert "bytes of index" in caught.value.message_dict["files"][0]
+
+
+def test_files_of_one_upload_together_are_limited(client_a, settings, documents_storage):
+    settings.DOCUMENTS_MAX_UPLOAD_TOTAL_BYTES = 2 * 1024 * 1024
+    settings.DOCUMENTS_MAX_UPLOAD_BYTES = 1024 * 1024
+    # Three files, each under the per-file limit, over the per-upload one together.
+    parts = [upload(f"n{n}.csv", b"amount\n" + (f"{n}\n".encode() * 450_000))
+             for n in range(3)]
+
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, *parts)
+
+    assert "more than the 2 MB allowed in one upload" in caught.value.message_dict["files"][0]
+    assert Document.objects.count() == 0
+    assert not any(p.is_file() for p in documents_storage.rglob("*"))

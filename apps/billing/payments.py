@@ -29,7 +29,6 @@ from apps.billing.validation import (
 )
 from apps.portal.dashboard import dashboard_note_client_change
 
-
 ONLINE_PAYMENTS_DISABLED = ("Online payment is not available for this firm; pay by another "
                             "method or contact the firm.")
 

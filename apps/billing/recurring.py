@@ -141,7 +141,7 @@ def recurring_invoices_generate(*, today: date | None = None) -> int:
     for plan_id in list(due):
         try:
             made += _plan_generate(plan_id, today)
-        except Exception as exc:  # noqa: BLE001 - one bad plan must not stop the others
+        except Exception as exc:
             logger.exception("recurring plan %s could not be billed", plan_id)
             RecurringPlan.objects.filter(pk=plan_id).update(
                 last_error=_failure_reason(exc), last_error_at=timezone.now())

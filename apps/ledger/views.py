@@ -79,7 +79,7 @@ def mark_paid_page(request: HttpRequest) -> HttpResponse:
     done = payouts_mark_paid(entry_ids=form.cleaned_data["entries"], actor=request.user)
     messages.success(request, f"{done.paid} payout{'s' if done.paid != 1 else ''} marked paid.")
     if done.refused:
-        messages.error(request, f"{done.refused} commission{'s were' if done.refused != 1 else ' was'}"
-                                " fully reversed by refunds or a void: nothing is owed, so "
-                                "nothing was marked paid.")
+        were = "s were" if done.refused != 1 else " was"
+        messages.error(request, f"{done.refused} commission{were} fully reversed by refunds "
+                                "or a void: nothing is owed, so nothing was marked paid.")
     return redirect("ledger:platform_ledger")

@@ -99,7 +99,7 @@ def refunded_commission(world, price: str, refund: str, currency: str = "USD"
 
 
 def test_a_fully_reversed_commission_cannot_be_marked_paid(firm_a, django_user_model):
-    entry, reversals = refunded_commission(firm_a, "1000.00", "1000.00")
+    entry, _reversals = refunded_commission(firm_a, "1000.00", "1000.00")
     staff = django_user_model.objects.create_user(email="ops2@platform.test", password=None,
                                                   is_staff=True)
     client = public_as(staff)
@@ -117,7 +117,7 @@ def test_a_fully_reversed_commission_cannot_be_marked_paid(firm_a, django_user_m
 
 
 def test_paying_a_partly_reversed_commission_settles_its_reversal(firm_a, django_user_model):
-    entry, reversals = refunded_commission(firm_a, "1000.00", "400.00")
+    entry, _reversals = refunded_commission(firm_a, "1000.00", "400.00")
     staff = django_user_model.objects.create_user(email="ops3@platform.test", password=None,
                                                   is_staff=True)
     client = public_as(staff)

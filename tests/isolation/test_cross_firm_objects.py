@@ -157,3 +157,31 @@ def test_positive_control_firm_a_reaches_its_own_objects(route, firm_a):
     assert response.status_code != 404 and response.status_code < 500, (
         f"the sample for {route.name} does not name a reachable object: "
         f"{response.status_code}")
+
+
+CLIENT_SCOPED_ROUTES = [r for r in OBJECT_ROUTES if r.name.split(":")[0].startswith("portal")]
+
+
+def test_client_scoped_routes_are_found():
+    assert len(CLIENT_SCOPED_ROUTES) >= 8
+
+
+@pytest.mark.parametrize("route", CLIENT_SCOPED_ROUTES, ids=lambda r: r.name)
+def test_client_users_cannot_reach_other_clients_of_their_own_firm(route, firm_a):
+    """Objects of a client of firm A that firm A's client users were not given (any access
+    a sample granted is taken away first): the portal must not acknowledge them."""
+    from apps.portal.models import ClientAccess
+
+    kwargs = _sample_for(route)(firm_a)
+    assert "client_id" in kwargs, f"the sample for {route.name} must name its client"
+    with schema_context(firm_a.firm.schema_name):
+        ClientAccess.objects.filter(client_id=kwargs["client_id"]).delete()
+    path = _path(route, kwargs)
+
+    for role in (Role.CLIENT_OWNER, Role.CLIENT_MEMBER):
+        client = firm_a.client(role)
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            assert response.status_code in (403, 404, 405), (
+                f"{role} got {response.status_code} for another client's {method.upper()} "
+                f"{path}")

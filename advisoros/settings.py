@@ -122,6 +122,9 @@ MIDDLEWARE = [
     # After WhiteNoise (which serves its own pre-compressed files): compresses pages and
     # API responses; Django pads them against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    # Anonymous JSON reads of the public advisor API, answered from Redis before sessions,
+    # authentication and DRF (apps/marketplace/edge_cache.py).
+    "apps.marketplace.edge_cache.PublicApiEdgeCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -255,7 +258,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses to even check a password for a locked-out account or address.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the signed-in user of each request from Redis.
+    "apps.accounts.backends.CachedModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_URL_PATH = "/accounts/sign-in/"
@@ -284,6 +288,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "AdvisorOS"
 FIRM_HOST_CACHE_SECONDS = env_int("FIRM_HOST_CACHE_SECONDS", 60 * 60)
+# How long a web process reuses its own copy of a routed firm (0: always ask Redis). A
+# firm's change reaches the other processes within this many seconds.
+FIRM_HOST_LOCAL_SECONDS = env_int("FIRM_HOST_LOCAL_SECONDS", 5)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -126,7 +126,10 @@ def _clean_redis_and_schema() -> Iterator[None]:
     """Every test starts with empty test caches and ends back in the public schema."""
     from django_redis import get_redis_connection
 
+    from apps.firms.selectors import firm_host_local_forget
+
     for alias in ("default", "public"):
         get_redis_connection(alias).flushdb()
+    firm_host_local_forget()
     yield
     connection.set_schema_to_public()

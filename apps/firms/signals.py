@@ -8,10 +8,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.firms.models import Domain, Firm
-from apps.firms.selectors import firm_host_cache_key
+from apps.firms.selectors import firm_host_cache_key, firm_host_local_forget
 
 
 def _forget_hosts(hostnames: list[str]) -> None:
+    firm_host_local_forget(hostnames)
     keys = [firm_host_cache_key(name) for name in hostnames]
     if keys:
         # After commit: a reader between the delete and the commit would re-cache old data.

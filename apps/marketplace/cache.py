@@ -1,8 +1,9 @@
 """Caching of advisor lists and matches in the cross-firm (`public`) cache.
 
-Keys are `<kind>:v<version>:<sha1 of the normalised parameters>`. Any profile or review
-change bumps the one version number (an INCR), which makes every cached list and match
-unreachable at once; nothing ever scans keys. Old entries expire on their own.
+Keys are `mkt:<kind>:<sha1 of the normalised parameters>`; each entry carries the version
+it was computed under. Any profile or review change bumps the one version number (an
+INCR), which makes every cached list, profile and match stale at once; nothing ever scans
+keys. Stale entries are overwritten on the next miss or expire on their own.
 
 Hit and lookup counts are kept in Redis too, so the ratio covers every web process.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import pickle
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,19 +38,31 @@ def _raw_key(name: str) -> str:
     return _cache().make_key(name, version=1)
 
 
-def cache_version(count_lookup: str | None = None) -> int:
-    """The current version; with `count_lookup` (a kind), also counts one lookup of that
-    kind in the same round trip."""
+def queue_lookup(pipe, kind: str, key: str) -> None:
+    """Queue three commands: read the version, read the entry, count one lookup of
+    `kind`. Their results go to `unpack_lookup`."""
+    pipe.get(_raw_key(_VERSION_KEY))
+    pipe.get(key)
+    pipe.hincrby(_raw_key(_STATS_KEY), f"{kind}:lookups", 1)
+
+
+def unpack_lookup(version: bytes | None, entry: bytes | None, _count=None
+                  ) -> tuple[int, bytes | None]:
+    """(current version, the entry's payload if it was stored under that version)."""
+    current = int(version or 0)
+    if entry is not None:
+        stored_version, _, payload = entry.partition(b":")
+        if stored_version == str(current).encode():
+            return current, payload
+    return current, None
+
+
+def store_entry(key: str, version: int, payload: bytes, timeout: int) -> None:
     try:
-        pipe = get_redis_connection("public").pipeline(transaction=False)
-        pipe.get(_raw_key(_VERSION_KEY))
-        if count_lookup:
-            pipe.hincrby(_raw_key(_STATS_KEY), f"{count_lookup}:lookups", 1)
-        value = pipe.execute()[0]
+        get_redis_connection("public").set(key, str(version).encode() + b":" + payload,
+                                           ex=timeout)
     except RedisError:
-        logger.warning("marketplace cache version unreadable; treating as a miss")
-        return -1
-    return int(value or 0)
+        logger.warning("marketplace cache entry not stored")
 
 
 def advisors_cache_invalidate() -> None:
@@ -60,15 +74,14 @@ def advisors_cache_invalidate() -> None:
         logger.exception("marketplace cache version bump failed")
 
 
-def params_key(kind: str, version: int, normalised: dict[str, Any]) -> str:
+def params_key(kind: str, normalised: dict[str, Any]) -> str:
     digest = hashlib.sha1(json.dumps(normalised, sort_keys=True, default=str).encode(),
                           usedforsecurity=False).hexdigest()
-    return f"mkt:{kind}:v{version}:{digest}"
+    return _raw_key(f"mkt:{kind}:{digest}")
 
 
-def _count_miss(kind: str) -> None:
-    # Only misses cost a write of their own: a hit is a lookup that was not a miss, so the
-    # fast path stays at two Redis round trips (version + value).
+def count_miss(kind: str) -> None:
+    # Only misses cost a write of their own: a hit is a lookup that was not a miss.
     try:
         get_redis_connection("public").hincrby(_raw_key(_STATS_KEY), f"{kind}:misses", 1)
     except RedisError:
@@ -77,17 +90,27 @@ def _count_miss(kind: str) -> None:
 
 def cached(kind: str, normalised: dict[str, Any], timeout: int,
            compute: Callable[[], T]) -> tuple[T, bool]:
-    """(value, was_hit). `compute` runs on a miss and its result is stored."""
-    version = cache_version(count_lookup=kind)
-    if version < 0:  # Redis is down: serve from the database.
+    """(value, was_hit). `compute` runs on a miss and its result is stored.
+
+    An entry is stored as b"<version>:<pickle>" under a key without the version; it is a
+    hit only while the version it was computed under is still the current one. Reading
+    the version and the entry together costs one round trip, and a change committed while
+    a miss is being computed makes that entry stale at once (it carries the old version).
+    """
+    key = params_key(kind, normalised)
+    try:
+        pipe = get_redis_connection("public").pipeline(transaction=False)
+        queue_lookup(pipe, kind, key)
+        version, payload = unpack_lookup(*pipe.execute())
+    except RedisError:  # Redis is down: serve from the database.
+        logger.warning("marketplace cache unreadable; treating as a miss")
         return compute(), False
-    key = params_key(kind, version, normalised)
-    value = _cache().get(key)
-    if value is not None:
-        return value, True
-    _count_miss(kind)
+    if payload is not None:
+        # Our own Redis holds what our own processes pickled (as django-redis does).
+        return pickle.loads(payload), True  # noqa: S301
+    count_miss(kind)
     value = compute()
-    _cache().set(key, value, timeout)
+    store_entry(key, version, pickle.dumps(value), timeout)
     return value, False
 
 

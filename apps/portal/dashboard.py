@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from apps.portal.content_cache import client_content_changed
 from apps.portal.metrics import (
     client_metrics_from_view,
     client_metrics_live,
@@ -51,7 +52,10 @@ def client_change_key(client_id: int) -> str:
 
 
 def dashboard_note_client_change(client_id: int) -> None:
-    """Services call this inside their transaction; the marker is set after commit."""
+    """Services call this inside their transaction; the marker is set after commit. The
+    portal's cached sections of this client go stale too (queryset updates of the
+    document pipeline send no signals, so this call is their invalidation)."""
+    client_content_changed(client_id)
 
     def mark() -> None:
         cache.set(client_change_key(client_id), time.time(), _CHANGE_MARKER_SECONDS)

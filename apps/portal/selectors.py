@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
 from django.http import Http404
 
+from advisoros.token_cache import TokenCache
 from apps.accounts.models import Membership
 from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES
 from apps.billing.models import Invoice
@@ -151,9 +152,22 @@ def portal_client_ids(user_id: int) -> list[int]:
                 .values_list("client_id", flat=True))
 
 
+# The clients each client user was given, read on every portal page (it decides access
+# and fills the business switcher). Replaced whenever an access row or one of those
+# clients changes (apps/portal/signals.py).
+PORTAL_ACCESS = TokenCache("portal:access", alias="default", entry_seconds=10 * 60)
+
+
 def portal_clients(user_id: int) -> list[dict]:
-    return list(Client.objects.alive().filter(accesses__user_id=user_id)
-                .order_by("business_name", "id").values("id", "business_name"))
+    """[{id, business_name}] of the live clients this user was given, by name."""
+    return PORTAL_ACCESS.get(user_id, "clients", lambda: list(
+        Client.objects.alive().filter(accesses__user_id=user_id)
+        .order_by("business_name", "id").values("id", "business_name")))
+
+
+def portal_access_changed(user_ids) -> None:
+    for user_id in set(user_ids):
+        PORTAL_ACCESS.invalidate(user_id)
 
 
 def portal_client_get(*, user_id: int, client_id: int) -> Client:

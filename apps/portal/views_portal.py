@@ -4,34 +4,61 @@ rows: a client the user was not given answers 404, like one that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.documents.services import document_upload
 from apps.portal import selectors
+from apps.portal.content_cache import cached_section
 from apps.portal.dashboard import client_dashboard_get
 from apps.portal.forms import DocumentUploadForm, apply_service_errors
 from apps.portal.models import Client
 
 
-def portal_page(view: Callable) -> Callable:
-    """Portal permission, then the client from the user's access rows (404 otherwise)."""
+@dataclass(frozen=True)
+class PortalClient:
+    """What the read-only portal pages show of the client itself: its id and name."""
 
-    @firm_permission_required(Perm.PORTAL_ACCESS)
-    @wraps(view)
-    def wrapped(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
-        client = selectors.portal_client_get(user_id=request.user.pk, client_id=client_id)
-        request.portal_clients = selectors.portal_clients(request.user.pk)
-        return view(request, client, *args, **kwargs)
+    pk: int
+    business_name: str
 
-    return wrapped
+    @property
+    def id(self) -> int:
+        return self.pk
+
+
+def portal_page(view: Callable | None = None, *, model: bool = True) -> Callable:
+    """Portal permission, then the client from the user's access rows (404 otherwise).
+
+    One query lists the clients this user was given (the page's business switcher needs
+    it anyway) and decides access. Views that act on the client get the Client row too
+    (a second query); read-only pages declared with `model=False` get a PortalClient."""
+
+    def decorate(view: Callable) -> Callable:
+        @firm_permission_required(Perm.PORTAL_ACCESS)
+        @wraps(view)
+        def wrapped(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
+            request.portal_clients = selectors.portal_clients(request.user.pk)
+            row = next((c for c in request.portal_clients if c["id"] == client_id), None)
+            if row is None:
+                raise Http404("No such client.")
+            client = (selectors.portal_client_get(user_id=request.user.pk, client_id=client_id)
+                      if model else PortalClient(row["id"], row["business_name"]))
+            return view(request, client, *args, **kwargs)
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
 
 
 @firm_permission_required(Perm.PORTAL_ACCESS)
@@ -42,20 +69,35 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/no_clients.html")
 
 
-def _context(request: HttpRequest, client: Client, section: str, **extra) -> dict:
+def _context(request: HttpRequest, client: Client | PortalClient, section: str, **extra) -> dict:
     return {"client": client, "section": section,
             "portal_clients": request.portal_clients, **extra}
 
 
-@portal_page
-def portal_dashboard(request: HttpRequest, client: Client) -> HttpResponse:
+def _section(request: HttpRequest, client: PortalClient, template: str,
+             data: Callable[[], dict]) -> str:
+    """A list section of a portal page, from the client's section cache (see
+    apps/portal/content_cache.py); `data` runs its queries only on a miss. Only the
+    first page is cached: it is the one read all day, and other page numbers would let a
+    visitor fill the cache with copies."""
+    page = request.GET.get("page") or "1"
+
+    def render_section() -> str:
+        return render_to_string(template, {"client": client, "firm": request.firm, **data()})
+
+    if page != "1":
+        return mark_safe(render_section())  # noqa: S308 - our own template output
+    return cached_section(client.pk, template, (request.firm.name,), render_section)
+
+
+@portal_page(model=False)
+def portal_dashboard(request: HttpRequest, client: PortalClient) -> HttpResponse:
+    lists = _section(request, client, "portal/partials/dashboard_lists.html", lambda: {
+        "documents": selectors.client_documents(client.pk, limit=5),
+        "tasks": selectors.client_tasks(client.pk, open_only=True, limit=5),
+        "invoices": selectors.client_invoices(client.pk, open_only=True)})
     return render(request, "portal/dashboard.html", _context(
-        request, client, "dashboard",
-        dashboard=client_dashboard_get(client.pk),
-        documents=selectors.client_documents(client.pk, limit=5),
-        tasks=selectors.client_tasks(client.pk, open_only=True, limit=5),
-        invoices=selectors.client_invoices(client.pk, open_only=True),
-    ))
+        request, client, "dashboard", dashboard=client_dashboard_get(client.pk), lists=lists))
 
 
 @portal_page
@@ -84,15 +126,17 @@ def portal_documents(request: HttpRequest, client: Client) -> HttpResponse:
         status=status)
 
 
-@portal_page
-def portal_tasks(request: HttpRequest, client: Client) -> HttpResponse:
-    return render(request, "portal/tasks.html", _context(
-        request, client, "tasks",
-        page=selectors.client_tasks_page(client.pk, request.GET.get("page"))))
+@portal_page(model=False)
+def portal_tasks(request: HttpRequest, client: PortalClient) -> HttpResponse:
+    section = _section(request, client, "portal/partials/tasks_section.html", lambda: {
+        "page": selectors.client_tasks_page(client.pk, request.GET.get("page"))})
+    return render(request, "portal/tasks.html", _context(request, client, "tasks",
+                                                         listing=section))
 
 
-@portal_page
-def portal_invoices(request: HttpRequest, client: Client) -> HttpResponse:
-    return render(request, "portal/invoices.html", _context(
-        request, client, "invoices",
-        page=selectors.client_invoices_page(client.pk, request.GET.get("page"))))
+@portal_page(model=False)
+def portal_invoices(request: HttpRequest, client: PortalClient) -> HttpResponse:
+    section = _section(request, client, "portal/partials/invoices_section.html", lambda: {
+        "page": selectors.client_invoices_page(client.pk, request.GET.get("page"))})
+    return render(request, "portal/invoices.html", _context(request, client, "invoices",
+                                                            listing=section))

@@ -1,36 +1,104 @@
-"""Request throttles: per API key and per user (DRF; counters in Redis).
+"""Request throttles: per API key, per signed-in user and per anonymous address.
 
 Throttling limits load and scraping; it is not the brute-force defence (django-axes is).
+
+DRF's stock throttle keeps a list of every request time in the cache and rewrites it on
+each request: at 600/minute that is a 600-element list read, unpickled, pickled and
+written per request, growing with the rate. Ours is a sliding-window counter: two
+integer counters per client (this window and the last one) updated with one pipelined
+round trip to Redis, whatever the rate. The estimate weighs the previous window by how
+much of it still overlaps the sliding window, the scheme Cloudflare and Redis' own docs
+describe; it never lets through more than the rate over any window by more than the
+previous window's leftover share.
 """
 
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.security.models import ApiKey
 
+logger = logging.getLogger(__name__)
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
+# The public cache's Redis database: throttles count clients, not firms.
+_REDIS_ALIAS = "public"
+
+
+class SlidingWindowThrottle(SimpleRateThrottle):
+    """`SimpleRateThrottle` (rates, scopes, keys) with O(1) counting in Redis."""
+
+    timer = time.time
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        try:
+            pipe = get_redis_connection(_REDIS_ALIAS).pipeline(transaction=False)
+            self.queue(pipe)
+            current, _, previous = pipe.execute()
+        except RedisError:
+            # Redis down: serve rather than refuse everyone; /health/ reports the outage.
+            logger.warning("throttle counters unavailable; request allowed")
+            return True
+        return self.decide(current, previous)
+
+    def queue(self, pipe) -> None:
+        """Add this request's three commands to `pipe` (so callers can batch them with
+        their own); `decide` takes their results."""
+        self.now = self.timer()
+        self.window = int(self.now // self.duration)
+        current_key = f"throttle:{self.key}:{self.window}"
+        pipe.incr(current_key)
+        # Kept for two windows: the next window still reads it as its "previous".
+        pipe.expire(current_key, self.duration * 2)
+        pipe.get(f"throttle:{self.key}:{self.window - 1}")
+
+    def decide(self, current: int, previous: bytes | None) -> bool:
+        elapsed_share = (self.now - self.window * self.duration) / self.duration
+        self.estimate = int(previous or 0) * (1 - elapsed_share) + current
+        self.window_ends_in = (self.window + 1) * self.duration - self.now
+        # `current` includes this request: the limit is reached when it is over the rate.
+        return self.estimate <= self.num_requests
+
+    def wait(self) -> float | None:
+        """Seconds until the estimate drops back under the rate (for Retry-After)."""
+        return max(1.0, math.ceil(self.window_ends_in))
+
+
+class ApiKeyRateThrottle(SlidingWindowThrottle):
     scope = "api_key"
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
+            return f"{self.scope}:{request.auth.prefix}"
         return None
 
 
-class SignedInUserRateThrottle(SimpleRateThrottle):
+class SignedInUserRateThrottle(SlidingWindowThrottle):
     scope = "user"
 
     def get_cache_key(self, request, view):
         user = request.user
         if user and user.is_authenticated and user.pk is not None:
-            return self.cache_format % {"scope": self.scope, "ident": user.pk}
+            return f"{self.scope}:{user.pk}"
         return None
 
 
-class AnonymousRateThrottle(SimpleRateThrottle):
+class AnonymousRateThrottle(SlidingWindowThrottle):
     scope = "anon"
 
     def get_cache_key(self, request, view):
+        if getattr(request, "anonymous_throttle_counted", False):
+            return None  # the public read cache already counted (and allowed) it
         if request.user and request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return f"{self.scope}:{self.get_ident(request)}"

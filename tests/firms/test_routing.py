@@ -57,3 +57,30 @@ def test_domain_change_drops_the_cached_route(firm_a, django_capture_on_commit_c
         Domain.objects.filter(domain=firm_a.host).get().save()
 
     assert caches["public"].get(firm_host_cache_key(firm_a.host)) is None
+
+
+def test_a_process_reuses_its_routed_firm_briefly_and_forgets_it_on_change(
+        firm_a, settings, django_capture_on_commit_callbacks):
+    from apps.firms.selectors import firm_for_host
+
+    settings.FIRM_HOST_LOCAL_SECONDS = 60
+    first = firm_for_host(firm_a.host)
+    caches["public"].clear()  # Redis has nothing now; this process still routes
+
+    again = firm_for_host(firm_a.host)
+    assert again == first and again is not first  # a copy: requests may change theirs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        firm = again
+        firm.name = "Alpha CPA, renamed"
+        firm.save()
+    assert firm_for_host(firm_a.host).name == "Alpha CPA, renamed"
+
+
+def test_unknown_hosts_are_not_kept_in_process(firm_a):
+    from apps.firms import selectors
+
+    for index in range(50):
+        assert selectors.firm_for_host(f"made-up-{index}.localhost") is None
+
+    assert not any(host.startswith("made-up-") for host in selectors._local_firms)

@@ -114,3 +114,18 @@ def test_gzip_compresses_pages_for_clients_that_accept_it():
 
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
+
+
+def test_public_api_reads_answered_by_the_edge_cache_keep_their_route(public_client,
+                                                                      request_totals):
+    from apps.marketplace.cache import cache_stats
+    from tests.marketplace.factories import make_advisor
+
+    advisor = make_advisor()
+    for _ in range(2):
+        assert public_client.get(f"/api/v1/marketplace/advisors/{advisor.id}/").status_code \
+            == 200
+
+    assert cache_stats()["edge"]["hits"] == 1
+    series = _series(request_totals(), "/api/v1/marketplace/advisors/<int:pk>/", "public")
+    assert series["n"] == 2 and series["s:200"] == 2

@@ -8,15 +8,18 @@ selectors, writes through services; a ValidationError becomes a 400 with field m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +27,8 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.marketplace import selectors, services
+from apps.marketplace.cache import cached
+from apps.marketplace.edge_cache import edge_store
 from apps.marketplace.matching import advisor_match, match_weights
 from apps.marketplace.models import MarketplaceEngagement
 from apps.marketplace.params import match_criteria_parse, search_params_parse
@@ -76,27 +81,50 @@ _SEARCH_PARAMS = [
 ]
 
 
+def _cached_json(request: Request, kind: str, key: dict[str, Any],
+                 compute: Callable[[], Any]) -> HttpResponse | Response:
+    """The public reads are the busiest requests of the product: on a hit, the stored
+    JSON bytes go out as they are, with no serialisation at all. The cache versioning of
+    apps/marketplace/cache.py makes any profile or review change reach them at once."""
+    if request.accepted_renderer.format != "json":  # the browsable API: render each time
+        return Response(compute())
+    body, _ = cached(kind, key, settings.MARKETPLACE_SEARCH_CACHE_SECONDS,
+                     lambda: JSONRenderer().render(compute()))
+    edge_store(request, body)  # for the anonymous visitors after this one
+    return HttpResponse(body, content_type="application/json")
+
+
 class AdvisorListAPI(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=_SEARCH_PARAMS, responses={200: dict})
-    def get(self, request: Request, **kwargs) -> Response:
+    def get(self, request: Request, **kwargs) -> HttpResponse | Response:
         params = _parse(search_params_parse, request.query_params)
-        page, _ = selectors.advisor_search(params)
-        return Response({"results": _decimals_as_text(page.results),
-                         "next_cursor": page.next_cursor,
-                         "next": _page_link(request, page.next_cursor)})
+
+        def page_body() -> dict[str, Any]:
+            page, _ = selectors.advisor_search(params)
+            return {"results": _decimals_as_text(page.results),
+                    "next_cursor": page.next_cursor,
+                    "next": _page_link(request, page.next_cursor)}
+
+        # The data depends on the normalised parameters; the `next` link on the address.
+        return _cached_json(request, "search_api", {"params": params.cache_dict(),
+                                                    "url": request.build_absolute_uri()},
+                            page_body)
 
 
 class AdvisorDetailAPI(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: dict})
-    def get(self, request: Request, pk: int, **kwargs) -> Response:
-        advisor = selectors.advisor_detail(pk)
-        if advisor is None:
-            raise Http404
-        return Response(_decimals_as_text(advisor))
+    def get(self, request: Request, pk: int, **kwargs) -> HttpResponse | Response:
+        def detail_body() -> dict[str, Any]:
+            advisor = selectors.advisor_detail(pk)
+            if advisor is None:  # not cached: an unknown id costs the database each time
+                raise Http404
+            return _decimals_as_text(advisor)
+
+        return _cached_json(request, "detail_api", {"pk": pk}, detail_body)
 
 
 class MatchAPI(APIView):

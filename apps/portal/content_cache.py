@@ -1,0 +1,43 @@
+"""Rendered portal sections, cached per client until something shown in them changes.
+
+The portal's busiest pages (dashboard, tasks, invoices) show lists that change rarely
+against how often they are read, and rendering them costs more than everything else in
+the request: three or four queries and the row templates. A section is rendered once and
+reused by every user of that client until the client's content token changes.
+
+Sections are kept in a TokenCache (advisoros/token_cache.py) scoped by client, in the
+firm's cache namespace. The client's token is replaced (at once and after commit) whenever a row the
+portal shows for that client is saved or deleted (signals in apps/portal/signals.py) and
+whenever a service notes a client change (the same call the dashboard figures use, which
+also covers the queryset updates of the document pipeline).
+
+What stays live on every request: who may see the client (the access check), the page
+frame with the user's own header, and the dashboard figures (their own cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from advisoros.token_cache import TokenCache
+
+SECTIONS = TokenCache("portal:content", alias="default", entry_seconds=30 * 60)
+
+
+def client_content_changed(client_id: int) -> None:
+    """Call inside the writing transaction: the client's sections go stale at commit."""
+    SECTIONS.invalidate(client_id)
+
+
+def cached_section(client_id: int, name: str, vary: Iterable[object],
+                   render: Callable[[], str]) -> SafeString:
+    """The section's HTML: from the cache while the client's token is unchanged, else
+    rendered by `render` and stored. Vary on whatever else changes the HTML (the page
+    number, a permission); the current date and time zone are always added, because
+    rendered dates and "overdue" states depend on them."""
+    vary = (*vary, timezone.localdate().isoformat(), timezone.get_current_timezone_name())
+    html = SECTIONS.get(client_id, name, lambda: str(render()), vary=vary)
+    return mark_safe(html)  # noqa: S308 - rendered by our own templates

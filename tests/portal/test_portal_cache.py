@@ -1,0 +1,147 @@
+"""The portal's cached reads: warm pages touch no database, and every kind of change
+(saves, deletes, queryset updates noted by services, access changes) shows on the very
+next page load."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.documents.models import Document
+from apps.portal.dashboard import dashboard_note_client_change
+from apps.portal.models import ClientAccess
+from tests.portal.factories import give_access, make_client, make_document, make_invoice, make_task
+
+pytestmark = pytest.mark.django_db
+
+READ_PAGES = ["", "tasks/", "invoices/"]
+
+
+@pytest.fixture
+def mine(in_firm_a):
+    client = make_client(business_name="Mine LLC")
+    give_access(in_firm_a.user(Role.CLIENT_OWNER), client)
+    make_task(client, title="Send the bank statements")
+    make_invoice(client, number="INV-MINE-1")
+    make_document(client, file_name="receipts.pdf")
+    connection.set_schema_to_public()
+    return client
+
+
+def _page(http, client, page: str = "") -> str:
+    response = http.get(f"/portal/{client.pk}/{page}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("page", READ_PAGES)
+def test_a_warm_read_page_reads_no_table_but_the_mfa_device(firm_a, mine, page):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    _page(http, mine, page)
+
+    with CaptureQueriesContext(connection) as captured:
+        _page(http, mine, page)
+
+    # The user, their access, the lists and the figures all come from the cache; only
+    # django-otp's check of the session's device reads the database.
+    tables = [q["sql"].split(" FROM ")[1].split()[0] for q in captured
+              if " FROM " in q["sql"]]
+    assert tables == ['"otp_totp_totpdevice"']
+
+
+def test_saves_and_deletes_show_on_the_next_load(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    assert "Send the bank statements" in _page(http, mine, "tasks/")
+
+    connection.set_tenant(firm_a.firm)
+    task = mine.tasks.get()
+    task.title = "Send the signed engagement letter"
+    task.save()
+    make_invoice(mine, number="INV-MINE-2")
+    connection.set_schema_to_public()
+
+    assert "Send the signed engagement letter" in _page(http, mine, "tasks/")
+    assert "INV-MINE-2" in _page(http, mine, "invoices/")
+
+    connection.set_tenant(firm_a.firm)
+    mine.tasks.all().delete()
+    connection.set_schema_to_public()
+    assert "Send the signed engagement letter" not in _page(http, mine, "tasks/")
+
+
+def test_a_queryset_update_noted_by_its_service_shows_on_the_next_load(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    assert "receipts.pdf" in _page(http, mine)
+
+    # The document pipeline writes with update() (no signal) and notes the change.
+    connection.set_tenant(firm_a.firm)
+    Document.objects.filter(client=mine).update(file_name="receipts-march.pdf")
+    connection.set_schema_to_public()
+    assert "receipts-march.pdf" not in _page(http, mine)  # unnoted: still the cached rows
+
+    connection.set_tenant(firm_a.firm)
+    dashboard_note_client_change(mine.pk)
+    connection.set_schema_to_public()
+    assert "receipts-march.pdf" in _page(http, mine)
+
+
+def test_losing_access_is_a_404_on_the_next_request(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    _page(http, mine)
+
+    connection.set_tenant(firm_a.firm)
+    ClientAccess.objects.filter(client=mine).delete()
+    connection.set_schema_to_public()
+
+    assert http.get(f"/portal/{mine.pk}/").status_code == 404
+
+
+def test_a_deleted_or_renamed_client_leaves_the_switcher_at_once(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    connection.set_tenant(firm_a.firm)
+    other = make_client(business_name="Second Venture")
+    give_access(firm_a.user(Role.CLIENT_OWNER), other)
+    connection.set_schema_to_public()
+    assert "Second Venture" in _page(http, mine)
+
+    connection.set_tenant(firm_a.firm)
+    other.business_name = "Renamed Venture"
+    other.save()
+    connection.set_schema_to_public()
+    assert "Renamed Venture" in _page(http, mine)
+
+    connection.set_tenant(firm_a.firm)
+    other.deleted_at = timezone.now()
+    other.save()
+    connection.set_schema_to_public()
+    assert "Renamed Venture" not in _page(http, mine)
+    assert http.get(f"/portal/{other.pk}/").status_code == 404
+
+
+def test_clients_share_nothing_in_the_cache(firm_a, mine):
+    connection.set_tenant(firm_a.firm)
+    theirs = make_client(business_name="Theirs Inc")
+    make_task(theirs, title="Their private task")
+    give_access(firm_a.user(Role.CLIENT_MEMBER), theirs)
+    connection.set_schema_to_public()
+    http = firm_a.client(Role.CLIENT_OWNER)
+
+    assert "Their private task" not in _page(http, mine, "tasks/")
+
+
+def test_later_pages_are_rendered_live(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    connection.set_tenant(firm_a.firm)
+    for index in range(60):
+        make_task(mine, title=f"Bulk task {index:02d}")
+    connection.set_schema_to_public()
+    _page(http, mine, "tasks/?page=2")
+
+    with CaptureQueriesContext(connection) as captured:
+        second = _page(http, mine, "tasks/?page=2")
+
+    assert "Page 2 of 2" in second
+    assert any("portal_task" in q["sql"] for q in captured)

@@ -38,7 +38,7 @@ stop: $(STAMP)
 clean-data: stop
 	rm -rf .data
 
-## Seed the seed scale if missing, run every load scenario (gunicorn + Celery on
+## Seed the seed scale if missing, run every load scenario (granian + Celery on
 ## 127.0.0.1) and every bench_* command; writes docs/bench-report.{json,md} and the report
 ## block of docs/benchmarks.md. Its own database and Redis numbers: dev data is untouched.
 ## BENCH_ARGS passes options, e.g. BENCH_ARGS="--size small --serving-matrix".

@@ -1,10 +1,10 @@
 """gunicorn settings for AdvisorOS, every value overridable from the environment.
 
-Measured on the 2-core development machine (docs/benchmarks.md, "Serving"): the mixed
-read workload is CPU-bound in Python, so the worker count matters more than the worker
-type. gthread keeps a slow client or a slow query from blocking a whole process and lets
-keep-alive connections stay open cheaply; a few threads per process are enough because
-the GIL serialises the Python part of each request. Run:
+Production serves with granian (deploy/web.sh): on the 2-core machine it answers the
+mixed read workload faster than either gunicorn worker type (docs/benchmarks.md,
+"Serving"). gunicorn stays supported and measured: with gthread workers, keep-alive
+connections stick to the worker that accepted them and one worker ends up with most of
+the load; sync workers balance but pay a new connection per request. Run:
 
     gunicorn advisoros.wsgi:application -c deploy/gunicorn.conf.py
 """

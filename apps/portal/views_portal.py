@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from advisoros.pure_render import render_pure
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -23,6 +24,7 @@ from apps.portal.content_cache import cached_section
 from apps.portal.dashboard import client_dashboard_get
 from apps.portal.forms import DocumentUploadForm, apply_service_errors
 from apps.portal.models import Client
+from apps.portal.page_cache import cached_page
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,10 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 
 def _context(request: HttpRequest, client: Client | PortalClient, section: str, **extra) -> dict:
-    return {"client": client, "section": section,
+    tabs = render_pure("portal/partials/client_tabs.html",
+                       client=PortalClient(client.pk, client.business_name), section=section,
+                       portal_clients=request.portal_clients)
+    return {"client": client, "section": section, "tabs": tabs,
             "portal_clients": request.portal_clients, **extra}
 
 
@@ -92,12 +97,19 @@ def _section(request: HttpRequest, client: PortalClient, template: str,
 
 @portal_page(model=False)
 def portal_dashboard(request: HttpRequest, client: PortalClient) -> HttpResponse:
-    lists = _section(request, client, "portal/partials/dashboard_lists.html", lambda: {
-        "documents": selectors.client_documents(client.pk, limit=5),
-        "tasks": selectors.client_tasks(client.pk, open_only=True, limit=5),
-        "invoices": selectors.client_invoices(client.pk, open_only=True)})
-    return render(request, "portal/dashboard.html", _context(
-        request, client, "dashboard", dashboard=client_dashboard_get(client.pk), lists=lists))
+    dashboard = client_dashboard_get(client.pk)
+
+    def render_page(extra: dict) -> HttpResponse:
+        lists = _section(request, client, "portal/partials/dashboard_lists.html", lambda: {
+            "documents": selectors.client_documents(client.pk, limit=5),
+            "tasks": selectors.client_tasks(client.pk, open_only=True, limit=5),
+            "invoices": selectors.client_invoices(client.pk, open_only=True)})
+        figures = render_pure("portal/partials/dashboard_figures.html", dashboard=dashboard)
+        return render(request, "portal/dashboard.html", _context(
+            request, client, "dashboard", figures=figures, lists=lists, **extra))
+
+    # The figures have their own cache: the moment they were computed identifies them.
+    return cached_page(request, client.pk, render_page, vary=(dashboard.cached_at,))
 
 
 @portal_page
@@ -128,15 +140,21 @@ def portal_documents(request: HttpRequest, client: Client) -> HttpResponse:
 
 @portal_page(model=False)
 def portal_tasks(request: HttpRequest, client: PortalClient) -> HttpResponse:
-    section = _section(request, client, "portal/partials/tasks_section.html", lambda: {
-        "page": selectors.client_tasks_page(client.pk, request.GET.get("page"))})
-    return render(request, "portal/tasks.html", _context(request, client, "tasks",
-                                                         listing=section))
+    def render_page(extra: dict) -> HttpResponse:
+        section = _section(request, client, "portal/partials/tasks_section.html", lambda: {
+            "page": selectors.client_tasks_page(client.pk, request.GET.get("page"))})
+        return render(request, "portal/tasks.html", _context(request, client, "tasks",
+                                                             listing=section, **extra))
+
+    return cached_page(request, client.pk, render_page)
 
 
 @portal_page(model=False)
 def portal_invoices(request: HttpRequest, client: PortalClient) -> HttpResponse:
-    section = _section(request, client, "portal/partials/invoices_section.html", lambda: {
-        "page": selectors.client_invoices_page(client.pk, request.GET.get("page"))})
-    return render(request, "portal/invoices.html", _context(request, client, "invoices",
-                                                            listing=section))
+    def render_page(extra: dict) -> HttpResponse:
+        section = _section(request, client, "portal/partials/invoices_section.html", lambda: {
+            "page": selectors.client_invoices_page(client.pk, request.GET.get("page"))})
+        return render(request, "portal/invoices.html", _context(request, client, "invoices",
+                                                                listing=section, **extra))
+
+    return cached_page(request, client.pk, render_page)

@@ -82,3 +82,20 @@ def test_the_report_block_of_benchmarks_md_is_replaced_in_place(tmp_path):
     assert text.endswith("## Others\n")
     assert "mixed_read" in text
     assert json_path.exists() and md_path.exists()
+
+
+def test_the_stack_serves_with_granian_from_the_production_settings():
+    from apps.observability.harness.stack import ServingConfig, granian_env, stack_env
+
+    config = ServingConfig()
+    argv = config.web_argv(8765)
+    env = stack_env(config)
+
+    assert argv[0].endswith("granian") and "advisoros.wsgi:application" in argv
+    assert argv[argv.index("--workers") + 1] == "2"
+    assert granian_env()["GRANIAN_INTERFACE"] == "wsgi"
+    assert env["GRANIAN_RUNTIME_MODE"] == granian_env()["GRANIAN_RUNTIME_MODE"]
+    assert config.label == "granian 2 workers x1 thread, persistent DB connections"
+    gunicorn = ServingConfig("gunicorn", "gthread", workers=3, threads=4, conn_max_age=0)
+    assert gunicorn.web_argv(8765)[0].endswith("gunicorn")
+    assert gunicorn.label == "gunicorn gthread 3 workers x4 threads, per-request DB connections"

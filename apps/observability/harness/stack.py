@@ -1,5 +1,6 @@
-"""The local serving stack for load tests: gunicorn on 127.0.0.1 plus a Celery worker,
-on the same (embedded or configured) PostgreSQL and Redis as the calling process."""
+"""The local serving stack for load tests: the web server (granian by default, gunicorn
+for comparison) on 127.0.0.1 plus a Celery worker, on the same (embedded or configured)
+PostgreSQL and Redis as the calling process."""
 
 from __future__ import annotations
 
@@ -19,17 +20,35 @@ BIN = Path(sys.executable).parent
 
 @dataclass(frozen=True)
 class ServingConfig:
-    worker_class: str = "gthread"
-    workers: int = 3
-    threads: int = 4
+    # "granian" (deploy/granian.env: what production runs) or "gunicorn" with
+    # `worker_class` "sync" or "gthread" (deploy/gunicorn.conf.py).
+    server: str = "granian"
+    worker_class: str = "sync"
+    workers: int = 2
+    threads: int = 1
     conn_max_age: int = 600
 
     @property
     def label(self) -> str:
-        threads = f"x{self.threads} threads" if self.worker_class == "gthread" else ""
         persistent = "persistent" if self.conn_max_age else "per-request"
-        return (f"{self.worker_class} {self.workers} workers{(' ' + threads) if threads else ''}"
-                f", {persistent} DB connections")
+        if self.server == "granian":
+            kind = f"granian {self.workers} workers x{self.threads} thread" \
+                f"{'s' if self.threads > 1 else ''}"
+        else:
+            threads = f" x{self.threads} threads" if self.worker_class == "gthread" else ""
+            kind = f"gunicorn {self.worker_class} {self.workers} workers{threads}"
+        return f"{kind}, {persistent} DB connections"
+
+    def web_argv(self, port: int) -> list[str]:
+        if self.server == "granian":
+            # The rest of the settings come from deploy/granian.env, as in production.
+            return [str(BIN / "granian"), "advisoros.wsgi:application",
+                    "--host", "127.0.0.1", "--port", str(port),
+                    "--workers", str(self.workers), "--blocking-threads", str(self.threads)]
+        return [str(BIN / "gunicorn"), "advisoros.wsgi:application",
+                "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
+                "--worker-class", self.worker_class, "--threads", str(self.threads)]
 
 
 def stack_env(config: ServingConfig) -> dict[str, str]:
@@ -45,8 +64,21 @@ def stack_env(config: ServingConfig) -> dict[str, str]:
         "THROTTLE_USER": "10000000/minute",
         "THROTTLE_API_KEY": "10000000/minute",
         "GUNICORN_ACCESS_LOG": "",
+        "OBSERVABILITY_ACCESS_LOG": "false",
     })
+    env.update(granian_env())
     return env
+
+
+def granian_env() -> dict[str, str]:
+    """deploy/granian.env (KEY=value lines): granian's production settings."""
+    values = {}
+    for line in (ROOT / "deploy" / "granian.env").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
 
 
 class Stack:
@@ -60,18 +92,14 @@ class Stack:
         env = stack_env(self.config)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         cfg = self.config
-        self._spawn("web", [str(BIN / "gunicorn"), "advisoros.wsgi:application",
-                            "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                            "--bind", f"127.0.0.1:{self.port}", "--workers", str(cfg.workers),
-                            "--worker-class", cfg.worker_class, "--threads", str(cfg.threads)],
-                    env)
+        self._spawn("web", cfg.web_argv(self.port), env)
         # Both queues, as in production: uploads made by the scenarios are processed too.
         self._spawn("worker", [str(BIN / "celery"), "-A", "advisoros", "worker",
                                "--concurrency", "1", "--loglevel", "WARNING",
                                "--queues", "celery,documents"], env)
         if not self._wait_healthy(60):
             self.stop()
-            raise RuntimeError(f"gunicorn did not answer /health/; see {self.log_dir}")
+            raise RuntimeError(f"{cfg.server} did not answer /health/; see {self.log_dir}")
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process

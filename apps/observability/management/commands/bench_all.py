@@ -1,8 +1,10 @@
-"""`make bench`: seed if needed, run every load scenario against gunicorn + Celery on
-127.0.0.1, run every other bench_* command, and write the JSON and markdown report.
+"""`make bench`: seed if needed, run every load scenario against granian (or gunicorn) +
+Celery on 127.0.0.1, run every other bench_* command, and write the JSON and markdown
+report.
 
     manage.py bench_all [--size full|small] [--scenarios a,b] [--serving-matrix]
                         [--no-benches] [--duration-scale 0.5]
+                        [--server granian|gunicorn --workers 2 --threads 1]
 
 Bounded: each scenario has a time limit and a request cap; bench commands get
 --bench-timeout seconds each. Scenarios whose routes do not exist yet are skipped with
@@ -34,11 +36,15 @@ from apps.observability.harness.report import (
 from apps.observability.harness.scenarios import SCENARIOS, SCENARIOS_BY_NAME, skip_reason
 from apps.observability.harness.stack import ROOT, ServingConfig, Stack
 
+# The mixed read workload under each way of serving it (`--serving-matrix`).
 SERVING_MATRIX = (
-    ServingConfig("sync", workers=5, threads=1, conn_max_age=600),
-    ServingConfig("sync", workers=5, threads=1, conn_max_age=0),
-    ServingConfig("gthread", workers=3, threads=4, conn_max_age=600),
-    ServingConfig("gthread", workers=3, threads=4, conn_max_age=0),
+    ServingConfig("granian", workers=2, threads=1, conn_max_age=600),
+    ServingConfig("granian", workers=2, threads=1, conn_max_age=0),
+    ServingConfig("granian", workers=3, threads=1, conn_max_age=600),
+    ServingConfig("granian", workers=2, threads=2, conn_max_age=600),
+    ServingConfig("gunicorn", "sync", workers=3, threads=1, conn_max_age=600),
+    ServingConfig("gunicorn", "sync", workers=3, threads=1, conn_max_age=0),
+    ServingConfig("gunicorn", "gthread", workers=3, threads=4, conn_max_age=600),
 )
 
 
@@ -56,9 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--bench-timeout", type=int, default=900)
         parser.add_argument("--duration-scale", type=float, default=1.0)
         parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
-        parser.add_argument("--workers", type=int, default=3)
-        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--server", default="granian", choices=["granian", "gunicorn"])
+        parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                            help="gunicorn only")
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--out", default=str(ROOT / "docs"))
 
     def say(self, line: str) -> None:
@@ -93,7 +101,8 @@ class Command(BaseCommand):
         fixtures["upload_path"] = _upload_path()
 
         self.say("3/4 load scenarios")
-        default = ServingConfig(opts["worker_class"], opts["workers"], opts["threads"],
+        default = ServingConfig(opts["server"], opts["worker_class"], opts["workers"],
+                                opts["threads"],
                                 settings.DATABASES["default"].get("CONN_MAX_AGE") or 0)
         runnable = []
         for scenario in scenarios:

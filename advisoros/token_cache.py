@@ -48,22 +48,28 @@ class TokenCache:
         return f"{self.namespace}:{scope}:{name}:{digest}"
 
     def get(self, scope: object, name: str, compute: Callable[[], T],
-            vary: Iterable[object] = ()) -> T:
-        """The entry's value while the scope's token is unchanged, else `compute()`'s
+            vary: Iterable[object] = (), also: Iterable[object] = ()) -> T:
+        """The entry's value while the tokens of `scope` (and of the scopes in `also`,
+        for an entry that shows several kinds of rows) are unchanged, else `compute()`'s
         (stored). Without Redis, `compute()` answers every time."""
-        token_key, key = self._token_key(scope), self.entry_key(scope, name, vary)
+        scopes = (scope, *also)
+        token_keys = [self._token_key(each) for each in scopes]
+        key = self.entry_key(scope, name, (*vary, *also))
         # django-redis answers None instead of a dict when Redis is unreachable.
-        found = self.cache.get_many([token_key, key]) or {}
-        token, entry = found.get(token_key), found.get(key)
-        if token is not None and entry is not None and entry[0] == token:
+        found = self.cache.get_many([*token_keys, key]) or {}
+        tokens = tuple(found.get(token_key) for token_key in token_keys)
+        entry = found.get(key)
+        if None not in tokens and entry is not None and entry[0] == tokens:
             return entry[1]
-        if token is None:
+        if None in tokens:
             # add() keeps a token another process set meanwhile.
-            self.cache.add(token_key, secrets.token_hex(8), self.token_seconds)
-            token = self.cache.get(token_key)
+            for token_key, token in zip(token_keys, tokens, strict=True):
+                if token is None:
+                    self.cache.add(token_key, secrets.token_hex(8), self.token_seconds)
+            tokens = tuple((self.cache.get_many(token_keys) or {}).get(k) for k in token_keys)
         value = compute()
-        if token is not None:  # None only when Redis is unreachable
-            self.cache.set(key, (token, value), self.entry_seconds)
+        if None not in tokens:  # a None left means Redis is unreachable
+            self.cache.set(key, (tokens, value), self.entry_seconds)
         return value
 
     def invalidate(self, scope: object) -> None:

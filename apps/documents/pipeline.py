@@ -28,6 +28,7 @@ from apps.documents.parsing import Parsed, ParseError, parse_isolated
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.storage import document_read
+from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def document_claim(document_id: int) -> tuple[Document, int] | None:
                 failure_reason=(f"Processing did not finish after {document.attempts} "
                                 "attempts (the file may be damaged or too demanding); "
                                 "staff can retry."))
-            dashboard_note_client_change(document.client_id)
+            dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
             return None
         document.status = Document.Status.PROCESSING
         document.attempts = F("attempts") + 1
@@ -179,7 +180,7 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
                                config="english")
                 + SearchVector("text", weight="C", config="english")))
             _fulfil_requests(document, outcome.doc_type, now)
-        dashboard_note_client_change(document.client_id)
+        dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
     return True
 
 

@@ -25,6 +25,7 @@ from apps.documents.sniffing import (
     sniff,
 )
 from apps.documents.storage import document_discard, document_store
+from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.models import Client
 
@@ -191,7 +192,7 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
         request_item.fulfilled_at = now
         request_item.save(update_fields=["document", "fulfilled_at"])
     if result.created:
-        dashboard_note_client_change(client.pk)
+        dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
         queue.enqueue_after_commit(result.created)
     return result
 
@@ -218,7 +219,7 @@ def document_delete(*, document: Document) -> Document:
     if document.deleted_at is None:
         document.deleted_at = timezone.now()
         document.save(update_fields=["deleted_at"])
-        dashboard_note_client_change(document.client_id)
+        dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
     return document
 
 
@@ -266,5 +267,5 @@ def document_review(*, document: Document, decision: str, doc_type: str = "",
         locked.tax_year = tax_year
         update.append("tax_year")
     locked.save(update_fields=update)
-    dashboard_note_client_change(locked.client_id)
+    dashboard_note_client_change(locked.client_id, kinds=(DOCUMENTS,))
     return locked

@@ -26,18 +26,26 @@ from advisoros.token_cache import TokenCache
 
 SECTIONS = TokenCache("portal:content", alias="default", entry_seconds=30 * 60)
 
+# What a section can show of a client; each kind has its own token per client, so an
+# upload (documents) leaves the invoices and tasks pages cached.
+DOCUMENTS, TASKS, INVOICES = "documents", "tasks", "invoices"
+KINDS = (DOCUMENTS, TASKS, INVOICES)
 
-def client_content_changed(client_id: int) -> None:
-    """Call inside the writing transaction: the client's sections go stale at commit."""
-    SECTIONS.invalidate(client_id)
+
+def client_content_changed(client_id: int, kinds: Iterable[str] = KINDS) -> None:
+    """Call inside the writing transaction: the client's sections showing `kinds` go
+    stale now and at commit."""
+    for kind in kinds:
+        SECTIONS.invalidate(f"{client_id}:{kind}")
 
 
 def cached_section(client_id: int, name: str, vary: Iterable[object],
-                   render: Callable[[], str]) -> SafeString:
-    """The section's HTML: from the cache while the client's token is unchanged, else
-    rendered by `render` and stored. Vary on whatever else changes the HTML (the page
-    number, a permission); the current date and time zone are always added, because
-    rendered dates and "overdue" states depend on them."""
+                   render: Callable[[], str], kinds: Iterable[str] = KINDS) -> SafeString:
+    """The section's HTML: from the cache while the client's tokens of `kinds` are
+    unchanged, else rendered by `render` and stored. Vary on whatever else changes the
+    HTML (the page number, a permission); the current date and time zone are always
+    added, because rendered dates and "overdue" states depend on them."""
     vary = (*vary, timezone.localdate().isoformat(), timezone.get_current_timezone_name())
-    html = SECTIONS.get(client_id, name, lambda: str(render()), vary=vary)
+    first, *others = [f"{client_id}:{kind}" for kind in kinds]
+    html = SECTIONS.get(first, name, lambda: str(render()), vary=vary, also=others)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates

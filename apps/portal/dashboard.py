@@ -11,6 +11,7 @@ load instead of after the next refresh.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.portal.content_cache import client_content_changed
+from apps.portal.content_cache import KINDS, client_content_changed
 from apps.portal.metrics import (
     client_metrics_from_view,
     client_metrics_live,
@@ -51,11 +52,12 @@ def client_change_key(client_id: int) -> str:
     return f"portal:dashboard:changed:v1:{client_id}"
 
 
-def dashboard_note_client_change(client_id: int) -> None:
+def dashboard_note_client_change(client_id: int, kinds: Iterable[str] = KINDS) -> None:
     """Services call this inside their transaction; the marker is set after commit. The
-    portal's cached sections of this client go stale too (queryset updates of the
-    document pipeline send no signals, so this call is their invalidation)."""
-    client_content_changed(client_id)
+    portal's cached sections of this client showing `kinds` go stale too (queryset
+    updates of the document pipeline send no signals, so this call is their
+    invalidation)."""
+    client_content_changed(client_id, kinds)
 
     def mark() -> None:
         cache.set(client_change_key(client_id), time.time(), _CHANGE_MARKER_SECONDS)

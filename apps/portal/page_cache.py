@@ -3,8 +3,8 @@
 Rendering the page frame (header, navigation, tabs) is what a warm portal page still
 spends most of its time on once the lists come from the section cache. The frame differs
 per user, so the finished page is stored per user, in the client's TokenCache scope
-(apps/portal/content_cache.py): any change to the client's rows stales it with the
-sections. Everything else the page shows is part of its key:
+(apps/portal/content_cache.py): a change to the kinds of rows it shows stales it with
+the sections. Everything else the page shows is part of its key:
 
 - the path (first page only, no other query: other pages render live),
 - the user (id, short name, role), the firm's name, the clients in the switcher,
@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 
 from apps.accounts.access import request_role
-from apps.portal.content_cache import cached_section
+from apps.portal.content_cache import KINDS, cached_section
 
 # Never a valid token (tokens are 64 alphanumeric characters), so nothing else matches.
 CSRF_PLACEHOLDER = "csrf-token-set-per-response"
@@ -44,9 +44,10 @@ def _messages_waiting(request: HttpRequest) -> bool:
 
 def cached_page(request: HttpRequest, client_id: int,
                 render_page: Callable[[dict], HttpResponse],
-                vary: Iterable[object] = ()) -> HttpResponse:
+                vary: Iterable[object] = (), kinds: Iterable[str] = KINDS) -> HttpResponse:
     """`render_page(extra_context)` renders the page; it runs only on a miss (or when the
-    page is not cacheable), with the CSRF placeholder as `csrf_token` when stored."""
+    page is not cacheable), with the CSRF placeholder as `csrf_token` when stored.
+    `kinds`: the kinds of the client's rows the page shows (content_cache.KINDS)."""
     if (request.method != "GET" or request.META.get("QUERY_STRING", "") not in
             _CACHEABLE_QUERIES or _messages_waiting(request)):
         return render_page({})
@@ -58,5 +59,5 @@ def cached_page(request: HttpRequest, client_id: int,
     def render_for_cache() -> str:
         return render_page({"csrf_token": CSRF_PLACEHOLDER}).content.decode()
 
-    html = cached_section(client_id, "page", key, render_for_cache)
+    html = cached_section(client_id, "page", key, render_for_cache, kinds=kinds)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from apps.billing.models import Invoice
 from apps.documents.models import Document
-from apps.portal.content_cache import client_content_changed
+from apps.portal.content_cache import DOCUMENTS, INVOICES, TASKS, client_content_changed
 from apps.portal.models import Client, ClientAccess, Engagement, Task
 from apps.portal.selectors import portal_access_changed
 
@@ -26,9 +26,13 @@ def _access_changed(sender, instance: ClientAccess, **kwargs) -> None:
     portal_access_changed([instance.user_id])
 
 
+# Task rows show their engagement's type, hence engagements under "tasks".
+_KIND_OF = {Document: DOCUMENTS, Task: TASKS, Engagement: TASKS, Invoice: INVOICES}
+
+
 @receiver([post_save, post_delete], sender=Document)
 @receiver([post_save, post_delete], sender=Task)
 @receiver([post_save, post_delete], sender=Engagement)
 @receiver([post_save, post_delete], sender=Invoice)
 def _client_row_changed(sender, instance, **kwargs) -> None:
-    client_content_changed(instance.client_id)
+    client_content_changed(instance.client_id, kinds=(_KIND_OF[sender],))

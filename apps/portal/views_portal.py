@@ -20,7 +20,7 @@ from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.documents.services import document_upload
 from apps.portal import selectors
-from apps.portal.content_cache import cached_section
+from apps.portal.content_cache import DOCUMENTS, INVOICES, TASKS, cached_section
 from apps.portal.dashboard import client_dashboard_get
 from apps.portal.forms import DocumentUploadForm, apply_service_errors
 from apps.portal.models import Client
@@ -80,7 +80,7 @@ def _context(request: HttpRequest, client: Client | PortalClient, section: str, 
 
 
 def _section(request: HttpRequest, client: PortalClient, template: str,
-             data: Callable[[], dict]) -> str:
+             data: Callable[[], dict], kind: str) -> str:
     """A list section of a portal page, from the client's section cache (see
     apps/portal/content_cache.py); `data` runs its queries only on a miss. Only the
     first page is cached: it is the one read all day, and other page numbers would let a
@@ -92,7 +92,8 @@ def _section(request: HttpRequest, client: PortalClient, template: str,
 
     if page != "1":
         return mark_safe(render_section())  # noqa: S308 - our own template output
-    return cached_section(client.pk, template, (request.firm.name,), render_section)
+    return cached_section(client.pk, template, (request.firm.name,), render_section,
+                          kinds=(kind,))
 
 
 @portal_page(model=False)
@@ -100,13 +101,24 @@ def portal_dashboard(request: HttpRequest, client: PortalClient) -> HttpResponse
     dashboard = client_dashboard_get(client.pk)
 
     def render_page(extra: dict) -> HttpResponse:
-        lists = _section(request, client, "portal/partials/dashboard_lists.html", lambda: {
-            "documents": selectors.client_documents(client.pk, limit=5),
-            "tasks": selectors.client_tasks(client.pk, open_only=True, limit=5),
-            "invoices": selectors.client_invoices(client.pk, open_only=True)})
+        # One section per kind of row: an upload re-renders the documents only.
+        sections = {
+            "tasks_section": _section(
+                request, client, "portal/partials/dashboard_tasks.html", lambda: {
+                    "tasks": selectors.client_tasks(client.pk, open_only=True, limit=5)},
+                TASKS),
+            "documents_section": _section(
+                request, client, "portal/partials/dashboard_documents.html", lambda: {
+                    "documents": selectors.client_documents(client.pk, limit=5)},
+                DOCUMENTS),
+            "invoices_section": _section(
+                request, client, "portal/partials/dashboard_invoices.html", lambda: {
+                    "invoices": selectors.client_invoices(client.pk, open_only=True)},
+                INVOICES),
+        }
         figures = render_pure("portal/partials/dashboard_figures.html", dashboard=dashboard)
         return render(request, "portal/dashboard.html", _context(
-            request, client, "dashboard", figures=figures, lists=lists, **extra))
+            request, client, "dashboard", figures=figures, **sections, **extra))
 
     # The figures have their own cache: the moment they were computed identifies them.
     return cached_page(request, client.pk, render_page, vary=(dashboard.cached_at,))
@@ -142,19 +154,20 @@ def portal_documents(request: HttpRequest, client: Client) -> HttpResponse:
 def portal_tasks(request: HttpRequest, client: PortalClient) -> HttpResponse:
     def render_page(extra: dict) -> HttpResponse:
         section = _section(request, client, "portal/partials/tasks_section.html", lambda: {
-            "page": selectors.client_tasks_page(client.pk, request.GET.get("page"))})
+            "page": selectors.client_tasks_page(client.pk, request.GET.get("page"))}, TASKS)
         return render(request, "portal/tasks.html", _context(request, client, "tasks",
                                                              listing=section, **extra))
 
-    return cached_page(request, client.pk, render_page)
+    return cached_page(request, client.pk, render_page, kinds=(TASKS,))
 
 
 @portal_page(model=False)
 def portal_invoices(request: HttpRequest, client: PortalClient) -> HttpResponse:
     def render_page(extra: dict) -> HttpResponse:
         section = _section(request, client, "portal/partials/invoices_section.html", lambda: {
-            "page": selectors.client_invoices_page(client.pk, request.GET.get("page"))})
+            "page": selectors.client_invoices_page(client.pk, request.GET.get("page"))},
+            INVOICES)
         return render(request, "portal/invoices.html", _context(request, client, "invoices",
                                                                 listing=section, **extra))
 
-    return cached_page(request, client.pk, render_page)
+    return cached_page(request, client.pk, render_page, kinds=(INVOICES,))

@@ -99,3 +99,23 @@ def test_the_stack_serves_with_granian_from_the_production_settings():
     gunicorn = ServingConfig("gunicorn", "gthread", workers=3, threads=4, conn_max_age=0)
     assert gunicorn.web_argv(8765)[0].endswith("gunicorn")
     assert gunicorn.label == "gunicorn gthread 3 workers x4 threads, per-request DB connections"
+
+
+def test_scenarios_start_once_queued_background_work_is_done(settings):
+    from advisoros.celery import app
+    from apps.observability.harness.stack import wait_for_background_work
+
+    said = []
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        client.flushdb()  # what other tests queued without a worker to take it
+        assert wait_for_background_work(5, said.append, interval=0.05) < 1
+
+        client.lpush("documents", b"{}")
+        try:
+            waited = wait_for_background_work(0.5, said.append, interval=0.05)
+        finally:
+            client.delete("documents")
+
+    assert 0.5 <= waited < 2
+    assert said and "still queued" in said[-1]

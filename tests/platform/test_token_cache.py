@@ -64,3 +64,19 @@ def test_without_redis_every_read_computes(monkeypatch, tmp_path):
 
     assert CACHE.get(1, "n", lambda: calls.append(1) or len(calls)) == 1
     assert CACHE.get(1, "n", lambda: calls.append(1) or len(calls)) == 2
+
+
+def test_an_entry_over_several_scopes_goes_stale_with_any_of_them():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert CACHE.get("c1:tasks", "page", compute, also=("c1:invoices",)) == 1
+    assert CACHE.get("c1:tasks", "page", compute, also=("c1:invoices",)) == 1
+    CACHE.invalidate("c1:documents")  # not a scope of this entry
+    assert CACHE.get("c1:tasks", "page", compute, also=("c1:invoices",)) == 1
+    CACHE.invalidate("c1:invoices")
+
+    assert CACHE.get("c1:tasks", "page", compute, also=("c1:invoices",)) == 2

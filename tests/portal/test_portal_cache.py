@@ -207,3 +207,24 @@ def test_a_waiting_message_is_shown_not_a_stored_page(firm_a, mine):
 
     assert "Your password is changed" in _page(http, mine, "tasks/")
     assert "Your password is changed" not in _page(http, mine, "tasks/")  # shown once
+
+
+def test_a_document_change_leaves_the_invoice_and_task_pages_cached(firm_a, mine):
+    http = firm_a.client(Role.CLIENT_OWNER)
+    for page in READ_PAGES:
+        _page(http, mine, page)
+
+    connection.set_tenant(firm_a.firm)
+    make_document(mine, file_name="new-upload.pdf")
+    connection.set_schema_to_public()
+
+    assert "new-upload.pdf" in _page(http, mine)
+    for page in ("tasks/", "invoices/"):
+        with CaptureQueriesContext(connection) as captured:
+            _page(http, mine, page)
+        assert not any("portal_" in q["sql"] or "billing_" in q["sql"] for q in captured)
+    # ...and an invoice change reaches the invoices page and the dashboard at once.
+    connection.set_tenant(firm_a.firm)
+    make_invoice(mine, number="INV-MINE-9")
+    connection.set_schema_to_public()
+    assert "INV-MINE-9" in _page(http, mine, "invoices/")

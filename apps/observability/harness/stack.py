@@ -141,3 +141,27 @@ class Stack:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def wait_for_background_work(timeout: float, say, interval: float = 1.0) -> float:
+    """Wait until the Celery queues have been empty for three checks in a row (the worker
+    has taken the last task and, a few seconds later, finished it), so one scenario's
+    uploads are not still being processed under the next scenario. Returns the seconds
+    waited; gives up (and says so) after `timeout`."""
+    from apps.observability.selectors import queue_depths
+
+    started = time.monotonic()
+    quiet_checks, last_said = 0, 0.0
+    while quiet_checks < 3:
+        waiting = sum(queue_depths().values())
+        quiet_checks = quiet_checks + 1 if waiting == 0 else 0
+        waited = time.monotonic() - started
+        if waited > timeout:
+            say(f"       background work still queued after {timeout:.0f} s; going on")
+            break
+        if waiting and waited - last_said >= 10:
+            say(f"       waiting for {waiting} queued background tasks "
+                f"({waited:.0f} s so far)")
+            last_said = waited
+        time.sleep(interval)
+    return time.monotonic() - started

@@ -34,7 +34,12 @@ from apps.observability.harness.report import (
     write_reports,
 )
 from apps.observability.harness.scenarios import SCENARIOS, SCENARIOS_BY_NAME, skip_reason
-from apps.observability.harness.stack import ROOT, ServingConfig, Stack
+from apps.observability.harness.stack import (
+    ROOT,
+    ServingConfig,
+    Stack,
+    wait_for_background_work,
+)
 
 # The mixed read workload under each way of serving it (`--serving-matrix`).
 SERVING_MATRIX = (
@@ -123,6 +128,8 @@ class Command(BaseCommand):
             self.say(f"  stack: {config.label} on 127.0.0.1:{opts['port']}")
             with Stack(config, opts["port"], ROOT / ".data" / "bench-logs"):
                 for scenario in todo:
+                    # A quiet start: the previous scenario's uploads are processed first.
+                    wait_for_background_work(600, self.say)
                     self.say(f"  RUN  {scenario.name}: {scenario.users} users, "
                              f"{scenario.run_seconds * opts['duration_scale']:.0f} s max, "
                              f"{scenario.max_requests} requests max")

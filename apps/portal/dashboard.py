@@ -23,6 +23,7 @@ from apps.portal.content_cache import KINDS, client_content_changed
 from apps.portal.metrics import (
     client_metrics_from_view,
     client_metrics_live,
+    client_metrics_live_one,
     stored_documents_window,
 )
 from apps.portal.refresh import dashboard_snapshot_at
@@ -74,10 +75,14 @@ def client_dashboard_compute(client_id: int, changed_at: float | None = None
     row = None if own_change_is_newer else client_metrics_from_view(client_id)
     if row is not None:
         return DashboardFigures(row, snapshot, "view", started)
-    # The view has no row for a new client, or predates this client's own change.
+    # The view has no row for a new client, or predates this client's own change: the
+    # same figures, computed now in one statement.
     now = timezone.now()
-    figures = client_metrics_live([client_id], documents_since=stored_documents_window())
-    return DashboardFigures(figures[client_id], now, "live", started)
+    figures = client_metrics_live_one(client_id)
+    if figures is None:  # no such client (deleted meanwhile): the figures of nothing
+        figures = client_metrics_live([client_id],
+                                      documents_since=stored_documents_window())[client_id]
+    return DashboardFigures(figures, now, "live", started)
 
 
 def client_dashboard_fill(client_id: int) -> DashboardFigures:

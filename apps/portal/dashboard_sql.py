@@ -107,3 +107,19 @@ CREATE_INDEXES = [
 ]
 
 DROP_VIEW = f"DROP MATERIALIZED VIEW IF EXISTS {VIEW_NAME}"
+
+# One client's figures computed live, in one statement: the view's own SELECT narrowed to
+# the client (PostgreSQL pushes the client id into each grouped subquery, so it reads that
+# client's rows only). The portal uses it after the client's own change, until the next
+# refresh catches up; the same text as the view, so the two cannot disagree.
+# Parameters: the "last 30 days" start to use when no refresh has stored one yet, then
+# the client id.
+_STORED_WINDOW = "(SELECT documents_since FROM portal_dashboard_window WHERE id = 1) w"
+LIVE_ONE_CLIENT = (
+    CREATE_VIEW.split(" AS\n", 1)[1]
+    .replace(_STORED_WINDOW, "(SELECT COALESCE((SELECT documents_since FROM "
+                             "portal_dashboard_window WHERE id = 1), %s::timestamptz)"
+                             " AS documents_since) w")
+    .replace("WHERE c.deleted_at IS NULL\nWITH DATA", "WHERE c.id = %s")
+)
+assert LIVE_ONE_CLIENT.lstrip().startswith("SELECT") and LIVE_ONE_CLIENT.count("%s") == 2

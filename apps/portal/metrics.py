@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from apps.billing.models import Invoice
 from apps.documents.models import Document
+from apps.portal.dashboard_sql import LIVE_ONE_CLIENT
 from apps.portal.models import ClientDashboardMetrics, DashboardWindow, Engagement, Task
 
 METRIC_FIELDS: tuple[str, ...] = (
@@ -36,6 +38,20 @@ def empty_metrics() -> dict:
     figures.update(revenue_paid=_ZERO, outstanding_balance=_ZERO, next_task_due=None,
                    last_document_at=None, last_task_at=None, last_invoice_at=None,
                    last_engagement_at=None, last_activity_at=None)
+    return figures
+
+
+def client_metrics_live_one(client_id: int) -> dict | None:
+    """One client's figures computed now from the base tables in one statement (the
+    view's SQL narrowed to the client); None for an unknown client."""
+    with connection.cursor() as cursor:
+        cursor.execute(LIVE_ONE_CLIENT, [documents_window_start(), client_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        columns = [column.name for column in cursor.description]
+    figures = dict(zip(columns, row, strict=True))
+    figures.pop("client_id")
     return figures
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from apps.billing.models import Invoice
 from apps.documents.models import Document
@@ -158,3 +159,33 @@ def test_a_second_refresh_of_the_same_firm_skips_while_one_runs(in_firm_a):
         other.close()
 
     assert dashboard_refresh() is not None
+
+
+def test_one_statement_live_figures_equal_the_live_aggregation(in_firm_a,
+                                                               django_assert_num_queries):
+    from apps.portal.metrics import client_metrics_live_one
+
+    busy, quiet, empty, _archived = build_practice()
+    for refreshed in (False, True):  # before any refresh stored a window, then after
+        if refreshed:
+            dashboard_refresh()
+        live = client_metrics_live([busy, quiet, empty],
+                                   documents_since=stored_documents_window())
+        for client_id in (busy, quiet, empty):
+            with django_assert_num_queries(1):
+                assert client_metrics_live_one(client_id) == live[client_id]
+    assert client_metrics_live_one(987_654_321) is None
+
+
+def test_one_statement_live_figures_read_only_that_clients_rows(in_firm_a):
+    busy, *_ = build_practice()
+    from apps.portal.dashboard_sql import LIVE_ONE_CLIENT
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + LIVE_ONE_CLIENT, [timezone.now(), busy])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Each grouped subquery is filtered by the client id, not aggregated for everyone.
+    for table in ("documents_document", "portal_task", "billing_invoice", "portal_engagement"):
+        assert table in plan
+    assert plan.count(f"client_id = {busy}") >= 4, plan

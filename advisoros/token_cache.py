@@ -15,6 +15,7 @@ counter restarting at zero could do.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -23,6 +24,7 @@ from django.core.cache import caches
 from django.db import transaction
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class TokenCache:
@@ -79,7 +81,13 @@ class TokenCache:
         (under the new token) before the change was visible to it."""
 
         def replace_token() -> None:
-            self.cache.set(self._token_key(scope), secrets.token_hex(8), self.token_seconds)
+            # django-redis swallows Redis errors here (IGNORE_EXCEPTIONS) and answers
+            # None: say so loudly, with how long stale entries may still be served.
+            if not self.cache.set(self._token_key(scope), secrets.token_hex(8),
+                                  self.token_seconds):
+                logger.error("cache invalidation of %s:%s failed; its entries may be served "
+                             "for up to %s s more", self.namespace, scope,
+                             self.entry_seconds)
 
         replace_token()
         transaction.on_commit(replace_token, robust=True)

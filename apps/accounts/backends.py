@@ -16,7 +16,9 @@ from django.contrib.auth.backends import ModelBackend
 from advisoros.token_cache import TokenCache
 from apps.accounts.models import User
 
-USERS = TokenCache("auth:user", alias="public", entry_seconds=10 * 60)
+# Short-lived: if Redis ever loses an invalidation (logged), a lock or a new password
+# still applies within a minute.
+USERS = TokenCache("auth:user", alias="public", entry_seconds=60)
 
 
 def _user_row(user_id: int) -> User | None:

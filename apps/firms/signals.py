@@ -12,7 +12,10 @@ from apps.firms.selectors import firm_host_cache_key, firm_host_local_forget
 
 
 def _forget_hosts(hostnames: list[str]) -> None:
+    # This process's copies: now, and again at commit (a thread may have copied the old
+    # row meanwhile).
     firm_host_local_forget(hostnames)
+    transaction.on_commit(lambda: firm_host_local_forget(hostnames))
     keys = [firm_host_cache_key(name) for name in hostnames]
     if keys:
         # After commit: a reader between the delete and the commit would re-cache old data.

@@ -1,9 +1,10 @@
 """Caching of advisor lists and matches in the cross-firm (`public`) cache.
 
 Keys are `mkt:<kind>:<sha1 of the normalised parameters>`; each entry carries the version
-it was computed under. Any profile or review change bumps the one version number (an
-INCR), which makes every cached list, profile and match stale at once; nothing ever scans
-keys. Stale entries are overwritten on the next miss or expire on their own.
+it was computed under. Any profile or review change replaces the one version (a random
+value, so an evicted version can never match old entries again), which makes every cached
+list, profile and match stale at once; nothing ever scans keys. Stale entries are
+overwritten on the next miss or expire on their own.
 
 Hit and lookup counts are kept in Redis too, so the ratio covers every web process.
 """
@@ -14,6 +15,7 @@ import hashlib
 import json
 import logging
 import pickle
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -47,28 +49,38 @@ def queue_lookup(pipe, kind: str, key: str) -> None:
 
 
 def unpack_lookup(version: bytes | None, entry: bytes | None, _count=None
-                  ) -> tuple[int, bytes | None]:
+                  ) -> tuple[bytes | None, bytes | None]:
     """(current version, the entry's payload if it was stored under that version)."""
-    current = int(version or 0)
-    if entry is not None:
+    if version is not None and entry is not None:
         stored_version, _, payload = entry.partition(b":")
-        if stored_version == str(current).encode():
-            return current, payload
-    return current, None
+        if stored_version == version:
+            return version, payload
+    return version, None
 
 
-def store_entry(key: str, version: int, payload: bytes, timeout: int) -> None:
+def _new_version() -> bytes:
+    # Random, not a counter: a version key lost to eviction must never come back as a
+    # value some old entry was stored under.
+    return secrets.token_hex(8).encode()
+
+
+def store_entry(key: str, version: bytes | None, payload: bytes, timeout: int) -> None:
+    """Store `payload` under `version` (the one read before computing it). With no
+    version yet, one is started first (SET NX keeps another process's)."""
     try:
-        get_redis_connection("public").set(key, str(version).encode() + b":" + payload,
-                                           ex=timeout)
+        redis = get_redis_connection("public")
+        if version is None:
+            redis.set(_raw_key(_VERSION_KEY), _new_version(), nx=True)
+            version = redis.get(_raw_key(_VERSION_KEY))
+        redis.set(key, version + b":" + payload, ex=timeout)
     except RedisError:
         logger.warning("marketplace cache entry not stored")
 
 
 def advisors_cache_invalidate() -> None:
-    """Every cached advisor list and match becomes stale: one INCR, no key scan."""
+    """Every cached advisor list and match becomes stale: one SET, no key scan."""
     try:
-        get_redis_connection("public").incr(_raw_key(_VERSION_KEY))
+        get_redis_connection("public").set(_raw_key(_VERSION_KEY), _new_version())
     except RedisError:
         # Entries still expire within their TTL; log so an operator sees the outage.
         logger.exception("marketplace cache version bump failed")

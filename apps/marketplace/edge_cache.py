@@ -39,6 +39,7 @@ from apps.marketplace.cache import (
     store_entry,
     unpack_lookup,
 )
+from apps.marketplace.params import SEARCH_PARAM_NAMES
 from apps.security.throttles import AnonymousRateThrottle
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def edge_key(request: HttpRequest) -> str | None:
         return None
     accept = request.META.get("HTTP_ACCEPT", "").split(";")[0].strip()
     if accept not in _JSON_ACCEPTS:
+        return None
+    # Only the list's own parameters: invented ones would each make a stored copy.
+    if not set(request.GET) <= SEARCH_PARAM_NAMES:
         return None
     return params_key(KIND, {"url": f"{request.scheme}://{request.get_host()}"
                                     f"{request.get_full_path()}"})

@@ -184,6 +184,12 @@ def _cursor(value: Any, sort: str, errors: dict) -> Cursor | None:
     return Cursor(sort=sort, value=str(cursor_value), last_id=last_id)
 
 
+# The list's query parameters; anything else is ignored (and left out of `next` links
+# and cache keys).
+SEARCH_PARAM_NAMES = frozenset({"industries", "services", "min_rating", "max_rate",
+                                "available", "verified", "q", "sort", "page_size", "cursor"})
+
+
 def search_params_parse(data: Mapping) -> SearchParams:
     errors: dict[str, str] = {}
     sort = _one(data, "sort") or "rating"

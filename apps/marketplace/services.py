@@ -31,7 +31,7 @@ _LIMITS = {"professional_title": 120, "headline": 200, "bio": 5000, "client_name
 
 def invalidate_after_commit() -> None:
     # A transaction may bump the version more than once (service and signal); an extra
-    # INCR costs one Redis call and keeps the rule simple: every change bumps.
+    # SET costs one Redis call and keeps the rule simple: every change bumps.
     transaction.on_commit(advisors_cache_invalidate)
 
 

@@ -60,4 +60,6 @@ def cached_page(request: HttpRequest, client_id: int,
         return render_page({"csrf_token": CSRF_PLACEHOLDER}).content.decode()
 
     html = cached_section(client_id, "page", key, render_for_cache, kinds=kinds)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    # The whole attribute: escaped user content can hold the word, never a raw quote.
+    return HttpResponse(html.replace(f'value="{CSRF_PLACEHOLDER}"',
+                                     f'value="{get_token(request)}"'))

@@ -155,7 +155,8 @@ def portal_client_ids(user_id: int) -> list[int]:
 # The clients each client user was given, read on every portal page (it decides access
 # and fills the business switcher). Replaced whenever an access row or one of those
 # clients changes (apps/portal/signals.py).
-PORTAL_ACCESS = TokenCache("portal:access", alias="default", entry_seconds=10 * 60)
+# Short-lived for the same reason as the user cache: a lost invalidation ends in a minute.
+PORTAL_ACCESS = TokenCache("portal:access", alias="default", entry_seconds=60)
 
 
 def portal_clients(user_id: int) -> list[dict]:

@@ -64,14 +64,33 @@ class SlidingWindowThrottle(SimpleRateThrottle):
 
     def decide(self, current: int, previous: bytes | None) -> bool:
         elapsed_share = (self.now - self.window * self.duration) / self.duration
-        self.estimate = int(previous or 0) * (1 - elapsed_share) + current
-        self.window_ends_in = (self.window + 1) * self.duration - self.now
+        self.previous = int(previous or 0)
+        self.estimate = self.previous * (1 - elapsed_share) + current
         # `current` includes this request: the limit is reached when it is over the rate.
-        return self.estimate <= self.num_requests
+        if self.estimate <= self.num_requests:
+            return True
+        # Refused requests do not count (as with DRF's throttle): a client retrying too
+        # fast is not kept out for longer than its own allowed requests warrant.
+        self.current = current - 1
+        try:
+            get_redis_connection(_REDIS_ALIAS).decr(f"throttle:{self.key}:{self.window}")
+        except RedisError:
+            logger.warning("throttle counter not corrected after a refusal")
+        return False
 
     def wait(self) -> float | None:
-        """Seconds until the estimate drops back under the rate (for Retry-After)."""
-        return max(1.0, math.ceil(self.window_ends_in))
+        """Seconds until one more request fits under the rate (for Retry-After), assuming
+        no other request meanwhile: the previous window's share shrinks as it slides."""
+        room = self.num_requests - self.current - 1  # what the old share must fall to
+        window_start = self.window * self.duration
+        if self.previous and room >= 0:
+            fits_at = window_start + (1 - room / self.previous) * self.duration
+        else:  # this window alone is full: wait for it to become the "previous" one
+            over = self.current + 1 - self.num_requests
+            next_start = window_start + self.duration
+            fits_at = next_start + (over / max(self.current, 1)) * self.duration \
+                if self.current else next_start
+        return max(1.0, math.ceil(fits_at - self.now))
 
 
 class ApiKeyRateThrottle(SlidingWindowThrottle):

@@ -93,3 +93,25 @@ def test_edge_hits_count_against_the_anonymous_throttle(api):
     assert statuses == [200, 200, 200, 429]
     assert last.status_code == 429 and int(last["Retry-After"]) >= 1
     assert "throttled" in last.json()["detail"]
+
+
+def test_invented_query_parameters_make_no_new_entries(api):
+    make_advisor()
+    api.get(URL)
+
+    for index in range(5):
+        assert api.get(URL, {"utm_campaign": f"c{index}"}).status_code == 200
+
+    assert cache_stats()["edge"]["lookups"] == 1  # only the plain request looked there
+    assert cache_stats()["search_api"] == {"lookups": 6, "hits": 5, "hit_ratio": 0.8333}
+
+
+def test_a_lost_version_never_revives_old_answers(api):
+    from django.core.cache import caches
+
+    advisor = make_advisor(headline="Before")
+    api.get(f"{URL}{advisor.id}/")
+    type(advisor).objects.filter(pk=advisor.pk).update(headline="After")  # no signal
+    caches["public"].delete("mkt:advisors:version")  # evicted
+
+    assert api.get(f"{URL}{advisor.id}/").json()["headline"] == "After"

@@ -80,3 +80,16 @@ def test_an_entry_over_several_scopes_goes_stale_with_any_of_them():
     CACHE.invalidate("c1:invoices")
 
     assert CACHE.get("c1:tasks", "page", compute, also=("c1:invoices",)) == 2
+
+
+def test_a_failed_invalidation_is_logged_as_an_error(monkeypatch, tmp_path, caplog):
+    from django_redis.cache import RedisCache
+
+    unreachable = RedisCache(f"unix://{tmp_path}/no-redis.sock", {"OPTIONS": {
+        "IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2}})
+    monkeypatch.setattr(TokenCache, "cache", property(lambda self: unreachable))
+
+    CACHE.invalidate(5)
+
+    assert any(r.levelname == "ERROR" and "invalidation of test:tokens:5 failed" in
+               r.getMessage() for r in caplog.records)

@@ -228,3 +228,39 @@ def test_a_document_change_leaves_the_invoice_and_task_pages_cached(firm_a, mine
     make_invoice(mine, number="INV-MINE-9")
     connection.set_schema_to_public()
     assert "INV-MINE-9" in _page(http, mine, "invoices/")
+
+
+def test_moving_rows_to_another_owner_stales_the_old_owners_caches(firm_a, mine):
+    owner, member = firm_a.client(Role.CLIENT_OWNER), firm_a.client(Role.CLIENT_MEMBER)
+    connection.set_tenant(firm_a.firm)
+    other = make_client(business_name="Other Books LLC")
+    give_access(firm_a.user(Role.CLIENT_MEMBER), other)
+    connection.set_schema_to_public()
+    assert "receipts.pdf" in _page(owner, mine)
+    _page(member, other)
+
+    # The admin may move a document to another client, and an access row to another user.
+    connection.set_tenant(firm_a.firm)
+    document = Document.objects.get(client=mine)
+    document.client = other
+    document.save()
+    access = ClientAccess.objects.get(client=mine, user=firm_a.user(Role.CLIENT_OWNER))
+    access.user = firm_a.user(Role.CLIENT_MEMBER)
+    access.save()
+    connection.set_schema_to_public()
+
+    assert owner.get(f"/portal/{mine.pk}/").status_code == 404
+    assert "receipts.pdf" in _page(member, other)
+    assert "receipts.pdf" not in _page(member, mine)
+
+
+def test_content_that_spells_the_csrf_placeholder_is_left_alone(firm_a, mine):
+    from apps.portal.page_cache import CSRF_PLACEHOLDER
+
+    connection.set_tenant(firm_a.firm)
+    make_task(mine, title=CSRF_PLACEHOLDER)
+    connection.set_schema_to_public()
+    http = firm_a.client(Role.CLIENT_OWNER)
+    _page(http, mine, "tasks/")
+
+    assert f"<td>{CSRF_PLACEHOLDER}</td>" in _page(http, mine, "tasks/")

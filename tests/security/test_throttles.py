@@ -60,13 +60,34 @@ def test_the_previous_window_still_counts_in_proportion():
     assert all(_allowed("10/minute", start + 180 + i / 10) for i in range(10))
 
 
-def test_retry_after_is_the_time_left_in_the_window():
-    throttle = _throttle("1/minute", 6_000_180.0 + 20)
-    request = _anonymous_request("10.0.0.4")
-    assert throttle.allow_request(request, None)
-    assert not throttle.allow_request(request, None)
+@pytest.mark.parametrize(("rate", "earlier", "now_offset"), [
+    ("1/minute", 0, 20),     # this window alone is full
+    ("10/minute", 10, 15),   # full because of the last window's share
+    ("5/minute", 3, 50),
+])
+def test_retry_after_is_when_a_request_fits_again(rate, earlier, now_offset):
+    address = f"10.0.1.{earlier}{now_offset}"
+    start = 6_000_300.0
+    for i in range(earlier):  # requests late in the previous window
+        assert _allowed(rate, start - 5 + i / 100, address)
+    now = start + now_offset
+    while _allowed(rate, now, address):
+        now += 0.001
+    throttle = _throttle(rate, now)
+    assert not throttle.allow_request(_anonymous_request(address), None)
+    wait = throttle.wait()
 
-    assert throttle.wait() == 40
+    assert not _allowed(rate, now + wait - 2, address)  # refused tries do not count...
+    assert _allowed(rate, now + wait, address)  # ...and after Retry-After one fits
+
+
+def test_refused_requests_do_not_count():
+    address, start = "10.0.0.9", 6_000_420.0
+    assert [_allowed("2/minute", start + i, address) for i in range(50)] == \
+        [True, True] + [False] * 48
+
+    # In the next window only the two allowed requests weigh on the estimate.
+    assert _allowed("2/minute", start + 60 + 31, address)
 
 
 def test_redis_trouble_lets_requests_through(monkeypatch):

@@ -31,7 +31,11 @@ from apps.marketplace.cache import cached
 from apps.marketplace.edge_cache import edge_store
 from apps.marketplace.matching import advisor_match, match_weights
 from apps.marketplace.models import MarketplaceEngagement
-from apps.marketplace.params import match_criteria_parse, search_params_parse
+from apps.marketplace.params import (
+    SEARCH_PARAM_NAMES,
+    match_criteria_parse,
+    search_params_parse,
+)
 from apps.marketplace.reviews import review_create
 
 
@@ -65,6 +69,8 @@ def _page_link(request: Request, cursor: str | None) -> str | None:
     if cursor is None:
         return None
     query = request.query_params.copy()
+    for name in set(query) - SEARCH_PARAM_NAMES:
+        del query[name]
     query["cursor"] = cursor
     return request.build_absolute_uri(request.path + "?" + query.urlencode())
 
@@ -107,10 +113,13 @@ class AdvisorListAPI(APIView):
                     "next_cursor": page.next_cursor,
                     "next": _page_link(request, page.next_cursor)}
 
-        # The data depends on the normalised parameters; the `next` link on the address.
-        return _cached_json(request, "search_api", {"params": params.cache_dict(),
-                                                    "url": request.build_absolute_uri()},
-                            page_body)
+        # The data depends on the normalised parameters; the `next` link on the address
+        # and the known parameters as sent (junk parameters make no new entries).
+        known = sorted((name, value) for name, values in request.query_params.lists()
+                       if name in SEARCH_PARAM_NAMES for value in values)
+        return _cached_json(request, "search_api", {
+            "params": params.cache_dict(), "query": known,
+            "base": request.build_absolute_uri(request.path)}, page_body)
 
 
 class AdvisorDetailAPI(APIView):

@@ -31,6 +31,7 @@ from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
 
 from apps.marketplace.cache import (
     count_miss,
@@ -98,9 +99,8 @@ def _cached_response(request: HttpRequest, compressed: bytes) -> HttpResponse:
 
 def _throttled_response(throttle: AnonymousRateThrottle) -> JsonResponse:
     wait = int(throttle.wait())
-    response = JsonResponse(
-        {"detail": f"Request was throttled. Expected available in {wait} seconds."},
-        status=429)
+    # DRF's own wording, as its throttle would have answered.
+    response = JsonResponse({"detail": str(Throttled(wait).detail)}, status=429)
     response["Retry-After"] = str(wait)
     return response
 
@@ -114,7 +114,7 @@ class PublicApiEdgeCacheMiddleware:
         if key is None:
             return self.get_response(request)
         throttle = AnonymousRateThrottle()
-        throttle.key = f"{throttle.scope}:{throttle.get_ident(request)}"
+        throttle.key = throttle.address_key(request)
         try:
             pipe = get_redis_connection("public").pipeline(transaction=False)
             if throttle.rate is not None:

@@ -5,11 +5,12 @@ against how often they are read, and rendering them costs more than everything e
 the request: three or four queries and the row templates. A section is rendered once and
 reused by every user of that client until the client's content token changes.
 
-Sections are kept in a TokenCache (advisoros/token_cache.py) scoped by client, in the
-firm's cache namespace. The client's token is replaced (at once and after commit) whenever a row the
-portal shows for that client is saved or deleted (signals in apps/portal/signals.py) and
-whenever a service notes a client change (the same call the dashboard figures use, which
-also covers the queryset updates of the document pipeline).
+Sections are kept in a TokenCache (advisoros/token_cache.py), in the firm's cache
+namespace, with one scope per client and kind of row (documents, tasks, invoices). A
+kind's token is replaced (at once and after commit) whenever a row of that kind is saved
+or deleted (signals in apps/portal/signals.py) and whenever a service notes a change of
+it (the same call the dashboard figures use, which also covers the queryset updates of
+the document pipeline).
 
 What stays live on every request: who may see the client (the access check), the page
 frame with the user's own header, and the dashboard figures (their own cache).

@@ -86,10 +86,8 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         if self.previous and room >= 0:
             fits_at = window_start + (1 - room / self.previous) * self.duration
         else:  # this window alone is full: wait for it to become the "previous" one
-            over = self.current + 1 - self.num_requests
-            next_start = window_start + self.duration
-            fits_at = next_start + (over / max(self.current, 1)) * self.duration \
-                if self.current else next_start
+            over = max(self.current + 1 - self.num_requests, 0)
+            fits_at = window_start + (1 + over / max(self.current, 1)) * self.duration
         return max(1.0, math.ceil(fits_at - self.now))
 
 
@@ -120,4 +118,9 @@ class AnonymousRateThrottle(SlidingWindowThrottle):
             return None  # the public read cache already counted (and allowed) it
         if request.user and request.user.is_authenticated:
             return None
+        return self.address_key(request)
+
+    def address_key(self, request) -> str:
+        """The counter of the request's address (also used before authentication, by
+        apps/marketplace/edge_cache.py, for requests known to be anonymous)."""
         return f"{self.scope}:{self.get_ident(request)}"

@@ -9,11 +9,16 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
+from advisoros.broker_keepalive import UnackedKeepAlive
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
 
 app = CeleryApp("advisoros")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A short visibility timeout recovers a dead worker's messages quickly; this keeps a live
+# worker's messages (long tasks, countdowns) from being delivered twice meanwhile.
+app.steps["consumer"].add(UnackedKeepAlive)
 
 
 @app.on_after_finalize.connect

@@ -120,7 +120,13 @@ def ensure_redis(data_dir: Path) -> Path:
             "--logfile", str(data_dir / "redis.log"),
             "--dir", str(data_dir),
             "--dbfilename", "redis.rdb",
-            "--save", "300 100",
+            # Persistence, so a restart keeps queued tasks, sessions and caches: an
+            # append-only file synced every second (a crash loses at most a second of
+            # writes) plus snapshots. Each value is its own argument: `"300 100"` as one
+            # argument reaches Redis as a single quoted token and leaves `save` empty.
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "900", "1", "--save", "300", "100", "--save", "60", "10000",
             "--databases", "32",
         ],
         check=True,

@@ -115,6 +115,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     # First: times the whole request, gives it its id, counts queries and cache lookups.
     "apps.observability.middleware.RequestMetricsMiddleware",
+    # Every error under /api/ answers JSON, never an HTML (debug) page (advisoros/errors.py).
+    "advisoros.errors.ApiJsonErrorsMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,8 +234,32 @@ CELERY_RESULT_EXPIRES = 60 * 60
 CELERY_TIMEZONE = "UTC"
 # The firm row is fetched once per worker per minute, not once per task.
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# Lost messages (a worker killed outright) come back after the visibility timeout: one
+# minute, swept every 10 s, instead of Celery's hour. Live workers keep theirs fresh
+# (advisoros/broker_keepalive.py), so long tasks and countdowns are never run twice.
+# Trade-offs: docs/operations.md, "Lost tasks".
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 6)),
+    "unacked_restore_throttle": 1,
+    # A broker that stops answering is noticed in seconds, not at the next TCP timeout.
+    "socket_timeout": 30, "socket_connect_timeout": 5, "health_check_interval": 25,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Ride out a broker outage of any length: retry for ever (Celery's default gives up
+# after 100 attempts and the worker exits).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# On a lost broker connection, a running late-acked task cannot be acknowledged any more
+# and its message goes back to the queue: stop it rather than let two copies run.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_REDIS_SOCKET_TIMEOUT = 30
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+# A result written during a short Redis outage is retried (with back-off, capped) rather
+# than failing a task that did its work.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 20
 CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]

@@ -2,8 +2,13 @@
 
 Starts (when no DATABASE_URL / REDIS_URL are set) the embedded PostgreSQL and Redis,
 migrates every schema, seeds the demo, then runs the web server, a Celery worker and
-Celery beat as child processes. Ctrl-C (or any child dying) stops every child, and the
-embedded servers this run started, leaving nothing behind.
+Celery beat as child processes. The web server is the production one (granian through
+deploy/web.sh and deploy/granian.env): a fixed number of processes and threads, so a long
+day of requests holds a fixed number of database connections (Django's runserver starts a
+thread, and so a persistent connection, per browser connection, until Postgres refuses
+more). A child that dies is started again (with a growing pause if it keeps dying) while
+the others keep serving; Ctrl-C stops every child, and the embedded servers this run
+started, leaving nothing behind.
 
 Run as `python -m advisoros.devstack [--port 8000] [--host 127.0.0.1]`.
 """
@@ -17,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,19 +59,76 @@ def _wait_for_web(url: str, timeout: float = 60) -> bool:
     return False
 
 
-def _spawn(name: str, argv: list[str]) -> subprocess.Popen:
+def web_server_command(host: str, port: str | int) -> tuple[list[str], dict[str, str]]:
+    """How the development stack serves HTTP: deploy/web.sh (granian with
+    deploy/granian.env, as in production) on `host:port`. Returns argv and environment."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "WEB_HOST": str(host), "PORT": str(port),
+           # web.sh runs `granian` from PATH: this virtualenv's, even when not activated.
+           "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+           # One JSON access line per request is noise in a terminal.
+           "OBSERVABILITY_ACCESS_LOG": os.environ.get("OBSERVABILITY_ACCESS_LOG", "false")}
+    return ["sh", str(ROOT / "deploy" / "web.sh")], env
+
+
+def _spawn(name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     print(f"  starting {name}: {' '.join(argv)}", flush=True)
     # Own process group: Ctrl-C reaches us once, and we stop each child's whole tree.
-    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(argv, cwd=ROOT, start_new_session=True, env=env)
 
 
-def _stop(children: dict[str, subprocess.Popen]) -> None:
-    for proc in children.values():
+@dataclass
+class Supervised:
+    """A child process that is started again when it dies."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+    restart_at: float | None = None
+    started_at: float = 0.0
+
+    def start(self) -> None:
+        self.proc = _spawn(self.name, self.argv, self.env)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+
+# A child that ran this long before dying is "healthy again": its pause starts over.
+STABLE_SECONDS = 60.0
+MAX_PAUSE_SECONDS = 30.0
+
+
+def supervise_once(children: list[Supervised], now: float | None = None) -> list[str]:
+    """One supervision round: notice dead children, schedule their restart with a pause
+    that doubles while they keep dying (1, 2, 4 ... 30 s), restart those whose pause is
+    over. Returns what happened, for the terminal."""
+    now = time.monotonic() if now is None else now
+    events: list[str] = []
+    for child in children:
+        proc = child.proc
+        if proc is not None and proc.poll() is not None and child.restart_at is None:
+            quick = now - child.started_at < STABLE_SECONDS
+            child.restarts = child.restarts + 1 if quick else 1
+            pause = min(MAX_PAUSE_SECONDS, 2.0 ** (child.restarts - 1))
+            child.restart_at = now + pause
+            events.append(f"{child.name} exited with status {proc.returncode}; "
+                          f"starting it again in {pause:.0f} s (the rest keeps running)")
+        if child.restart_at is not None and now >= child.restart_at:
+            child.start()
+            events.append(f"{child.name} started again")
+    return events
+
+
+def _stop(children: list[Supervised]) -> None:
+    running = {child.name: child.proc for child in children if child.proc is not None}
+    for proc in running.values():
         if proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
-    for name, proc in children.items():
+    for name, proc in running.items():
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -94,7 +157,6 @@ def main() -> int:
 
     python_bin = sys.executable
     celery_bin = str(Path(python_bin).with_name("celery"))
-    children: dict[str, subprocess.Popen] = {}
     stopping = False
 
     def request_stop(signum, frame) -> None:
@@ -103,16 +165,18 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    try:
-        children["web"] = _spawn("web", [python_bin, "manage.py", "runserver",
-                                         f"{args.host}:{args.port}"])
+    web_argv, web_env = web_server_command(args.host, args.port)
+    children = [
+        Supervised("web", web_argv, web_env),
         # -Q: the default queue and the documents processing queue (apps/documents).
-        children["worker"] = _spawn("worker", [celery_bin, "-A", "advisoros", "worker",
-                                               "--loglevel", "INFO", "--concurrency", "2",
-                                               "-Q", "celery,documents"])
-        children["beat"] = _spawn("beat", [celery_bin, "-A", "advisoros", "beat",
-                                           "--loglevel", "INFO", "--schedule",
-                                           str(data_dir / "celerybeat-schedule")])
+        Supervised("worker", [celery_bin, "-A", "advisoros", "worker", "--loglevel", "INFO",
+                              "--concurrency", "2", "-Q", "celery,documents"]),
+        Supervised("beat", [celery_bin, "-A", "advisoros", "beat", "--loglevel", "INFO",
+                            "--schedule", str(data_dir / "celerybeat-schedule")]),
+    ]
+    try:
+        for child in children:
+            child.start()
         # Print the summary after the servers' start-up logs, so it is the last thing seen.
         _wait_for_web(f"http://{args.host}:{args.port}/health/")
         time.sleep(1.5)
@@ -128,10 +192,8 @@ def main() -> int:
             flush=True,
         )
         while not stopping:
-            dead = [name for name, proc in children.items() if proc.poll() is not None]
-            if dead:
-                print(f"\n{', '.join(dead)} exited; stopping the rest.", flush=True)
-                break
+            for event in supervise_once(children):
+                print(f"\n{event}", flush=True)
             time.sleep(0.5)
     finally:
         print("\nStopping web, worker and beat...", flush=True)

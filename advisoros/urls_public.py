@@ -18,7 +18,10 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("metrics", observability_views.metrics, name="metrics"),
     path("ops/", include("apps.observability.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The public API's OpenAPI schema (marketplace search, detail, match); each firm host
+    # serves the firm API's at the same path (docs/api.md).
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="advisoros.urls_public"),
+         name="api-schema"),
     path("marketplace/", include(marketplace_pages)),
     path("api/v1/marketplace/", include(marketplace_api)),
     path("billing/", include("apps.ledger.urls")),  # advisors' payouts, platform ledger

@@ -5,6 +5,7 @@ no route answers another firm's users.
 """
 
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
@@ -36,6 +37,9 @@ urlpatterns = [
     path("api/v1/", include("apps.audit.api.urls")),
     path("api/v1/", include("apps.documents.api.urls")),
     path("api/v1/billing/", include("apps.billing.api.urls")),
+    # The firm API's OpenAPI schema: the same for every firm, no firm data (docs/api.md).
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="advisoros.urls_tenant"),
+         name="api-schema"),
 ]
 
 # Generic error page with a request id, never a traceback.

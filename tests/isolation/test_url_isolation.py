@@ -20,6 +20,8 @@ OPEN_BY_DESIGN = {
     "accounts:login", "accounts:logout", "accounts:password_reset",
     "accounts:password_reset_done", "accounts:password_reset_confirm",
     "accounts:password_reset_complete", "health", "firm_admin:login", "firm_admin:logout",
+    # The firm API's OpenAPI schema: the same document at every firm, no firm data.
+    "api-schema",
 }
 DENIED = {302, 401, 403, 404, 405}
 

@@ -15,9 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -37,6 +37,7 @@ from apps.marketplace.params import (
     search_params_parse,
 )
 from apps.marketplace.reviews import review_create
+from apps.security.models import ApiKey
 
 
 def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -207,6 +208,11 @@ def engagement_row(engagement: MarketplaceEngagement) -> dict[str, Any]:
     return row
 
 
+API_KEY_CANNOT_REQUEST = (
+    "API keys cannot request advisors: a request is made by a signed-in person of the "
+    "firm, who answers for it to the advisor. Keys may list the firm's engagements (GET).")
+
+
 class FirmEngagementsAPI(APIView):
     """The firm's marketplace engagements (GET) and new requests (POST)."""
 
@@ -218,8 +224,14 @@ class FirmEngagementsAPI(APIView):
         rows = selectors.engagements_for_firm(request.firm)[:100]
         return Response({"results": _decimals_as_text([engagement_row(e) for e in rows])})
 
-    @extend_schema(request=EngagementRequestInput, responses={201: dict})
+    @extend_schema(
+        request=EngagementRequestInput,
+        responses={201: dict, 403: OpenApiResponse(
+            description="Refused to API keys: a request for an advisor is made by a person "
+                        "of the firm (signed in), who answers for it to the advisor.")})
     def post(self, request: Request, **kwargs) -> Response:
+        if isinstance(request.auth, ApiKey):
+            raise PermissionDenied(API_KEY_CANNOT_REQUEST)
         data = EngagementRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:

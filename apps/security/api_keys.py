@@ -80,6 +80,25 @@ def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
     return key
 
 
+@transaction.atomic
+def api_keys_revoke_of_member(*, firm_id: int, user_id: int, by=None, reason: str
+                              ) -> list[ApiKey]:
+    """Revoke every live key `user_id` made in the firm, each audited in the firm's trail
+    with `reason`. Membership services call it inside the transaction that ends the
+    membership, so the keys stop working in the same commit."""
+    from apps.accounts.services import audit_in_firm
+
+    keys = list(ApiKey.objects.select_for_update()
+                .filter(firm_id=firm_id, created_by_id=user_id, revoked_at__isnull=True))
+    now = timezone.now()
+    for key in keys:
+        key.revoked_at = now
+        key.save(update_fields=["revoked_at"])  # saved one by one: the signal invalidates
+        audit_in_firm(firm_id, action=AuditAction.API_KEY_REVOKED, by=by, target=key,
+                      details={"name": key.name, "reason": reason})
+    return keys
+
+
 class ApiKeyPrincipal:
     """Stands in for request.user when a request authenticates with an API key."""
 
@@ -123,6 +142,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key was revoked.")
         if key.expires_at <= now:
             raise exceptions.AuthenticationFailed("This API key has expired.")
+        if key.created_by_id is None or \
+                firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id) is None:
+            # A key acts for its owner: it ends with the owner's membership (what the
+            # owner's current role still allows is cut in access.api_key_permissions).
+            raise exceptions.AuthenticationFailed(
+                "This API key's owner is no longer an active member of this firm.")
         if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return ApiKeyPrincipal(key), key

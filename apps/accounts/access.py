@@ -1,9 +1,13 @@
 """The one function that decides access, and the cached role lookup under it.
 
 `has_permission(user, firm, perm)` answers from the user's role in the firm. The role is
-read from Redis (the "public" cache alias), so a warm check runs no query; the cache entry
-is dropped whenever the membership changes (apps.accounts.signals). A request also
-memoises the role, so several checks in one request cost one Redis read.
+read from Redis (the "public" cache alias) through the project's tagged cache
+(advisoros/cache_tags.py), so a warm check runs no query. Every role entry of a user
+carries the tag `access:user:<id>`, bumped inside the transaction that changes one of the
+user's memberships or the user (apps/accounts/signals.py) and again after it commits:
+a request that read the old membership before the commit cannot cache it past the
+commit (issue 12, item 9). A request also memoises the role, so several checks in one
+request cost one Redis read.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import caches
 
+from advisoros.cache_tags import TaggedCache
 from apps.accounts.roles import Perm, is_client_role, permissions_for_role
 
 if TYPE_CHECKING:
@@ -23,31 +27,38 @@ if TYPE_CHECKING:
 # Cached for a user without an active membership, so denials are cheap too.
 _NO_ROLE = ""
 
+ROLES = TaggedCache("acl:v2", alias="public", entry_seconds=60 * 60)
 
-def role_cache_key(user_id: int, firm_id: int) -> str:
-    return f"acl:v1:firm:{firm_id}:user:{user_id}"
+
+def user_access_tag(user_id: int) -> str:
+    """Carried by every cached decision about this user's access (roles, their keys)."""
+    return f"access:user:{user_id}"
+
+
+def _role_from_database(user_id: int, firm_id: int) -> str:
+    from apps.accounts.models import Membership
+
+    return (
+        Membership.objects.filter(user_id=user_id, firm_id=firm_id, is_active=True,
+                                  user__is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    ) or _NO_ROLE
 
 
 def firm_role_get(*, user_id: int, firm_id: int) -> str | None:
     """The user's active role in the firm, or None."""
-    cache = caches["public"]
-    key = role_cache_key(user_id, firm_id)
-    cached = cache.get(key)
-    if cached is None:
-        from apps.accounts.models import Membership
-
-        cached = (
-            Membership.objects.filter(user_id=user_id, firm_id=firm_id, is_active=True,
-                                      user__is_active=True)
-            .values_list("role", flat=True)
-            .first()
-        ) or _NO_ROLE
-        cache.set(key, cached, settings.PERMISSION_CACHE_SECONDS)
-    return cached or None
+    role = ROLES.get(f"firm:{firm_id}:user:{user_id}",
+                     lambda: _role_from_database(user_id, firm_id),
+                     tags=[user_access_tag(user_id)],
+                     timeout=settings.PERMISSION_CACHE_SECONDS)
+    return role or None
 
 
-def role_cache_forget(*, user_id: int, firm_id: int) -> None:
-    caches["public"].delete(role_cache_key(user_id, firm_id))
+def user_access_changed(*, user_id: int) -> None:
+    """Call inside the transaction that changes the user's memberships or account: their
+    cached roles (in every firm) go stale now and again at commit."""
+    ROLES.invalidate(user_access_tag(user_id))
 
 
 def _role_for(user, firm: Firm | None, request: HttpRequest | None) -> str | None:

@@ -144,11 +144,13 @@ class TaggedCache:
 
     def get(self, name: str, compute: Callable[[], T], *, tags: Sequence[str],
             vary: Iterable[object] = (), timeout: int | None = None,
-            keep_none: bool = True) -> T:
+            keep_none: bool = True, keep_local: Callable[[T], bool] | None = None,
+            timeout_for: Callable[[T], int | None] | None = None) -> T:
         """The stored value while every tag in `tags` keeps the version it had when the
         value was computed, else `compute()`'s (stored; a None only with `keep_none`).
-        Vary on whatever else changes the value. Without Redis, `compute()` answers every
-        time."""
+        Vary on whatever else changes the value. `keep_local(value)` decides whether this
+        process keeps a local copy (default: yes), `timeout_for(value)` may shorten the
+        timeout for some values. Without Redis, `compute()` answers every time."""
         cache = self.cache
         key = self.entry_key(name, vary)
         tag_keys = [tag_key(tag) for tag in tags]
@@ -161,15 +163,18 @@ class TaggedCache:
         versions = tuple(found.get(tag_key) for tag_key in tag_keys)
         entry = found.get(key)
         if None not in versions and entry is not None and entry[0] == versions:
-            self._local_put(local_key, entry)
+            if keep_local is None or keep_local(entry[1]):
+                self._local_put(local_key, entry)
             return entry[1]
         versions = _versions_started(cache, tag_keys, versions)
         value = compute()
         if versions is not None and (keep_none or value is not None):
             # (versions is None: Redis is unreachable, keep nothing)
             entry = (versions, value)
-            cache.set(key, entry, timeout or self.entry_seconds)
-            self._local_put(local_key, entry)
+            seconds = (timeout_for(value) if timeout_for else None) or timeout
+            cache.set(key, entry, seconds or self.entry_seconds)
+            if keep_local is None or keep_local(value):
+                self._local_put(local_key, entry)
         return value
 
     def invalidate(self, *tags: str) -> None:

@@ -314,9 +314,6 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "AdvisorOS"
 FIRM_HOST_CACHE_SECONDS = env_int("FIRM_HOST_CACHE_SECONDS", 60 * 60)
-# How long a web process reuses its own copy of a routed firm (0: always ask Redis). A
-# firm's change reaches the other processes within this many seconds.
-FIRM_HOST_LOCAL_SECONDS = env_int("FIRM_HOST_LOCAL_SECONDS", 5)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -1,9 +1,13 @@
 """The one function that decides access, and the cached role lookup under it.
 
 `has_permission(user, firm, perm)` answers from the user's role in the firm. The role is
-read from Redis (the "public" cache alias), so a warm check runs no query; the cache entry
-is dropped whenever the membership changes (apps.accounts.signals). A request also
-memoises the role, so several checks in one request cost one Redis read.
+read from Redis (the "public" cache alias) through the project's tagged cache
+(advisoros/cache_tags.py), so a warm check runs no query. Every role entry of a user
+carries the tag `access:user:<id>`, bumped inside the transaction that changes one of the
+user's memberships or the user (apps/accounts/signals.py) and again after it commits:
+a request that read the old membership before the commit cannot cache it past the
+commit (issue 12, item 9). A request also memoises the role, so several checks in one
+request cost one Redis read.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import caches
 
+from advisoros.cache_tags import TaggedCache
 from apps.accounts.roles import Perm, is_client_role, permissions_for_role
 
 if TYPE_CHECKING:
@@ -23,31 +27,38 @@ if TYPE_CHECKING:
 # Cached for a user without an active membership, so denials are cheap too.
 _NO_ROLE = ""
 
+ROLES = TaggedCache("acl:v2", alias="public", entry_seconds=60 * 60)
 
-def role_cache_key(user_id: int, firm_id: int) -> str:
-    return f"acl:v1:firm:{firm_id}:user:{user_id}"
+
+def user_access_tag(user_id: int) -> str:
+    """Carried by every cached decision about this user's access (roles, their keys)."""
+    return f"access:user:{user_id}"
+
+
+def _role_from_database(user_id: int, firm_id: int) -> str:
+    from apps.accounts.models import Membership
+
+    return (
+        Membership.objects.filter(user_id=user_id, firm_id=firm_id, is_active=True,
+                                  user__is_active=True)
+        .values_list("role", flat=True)
+        .first()
+    ) or _NO_ROLE
 
 
 def firm_role_get(*, user_id: int, firm_id: int) -> str | None:
     """The user's active role in the firm, or None."""
-    cache = caches["public"]
-    key = role_cache_key(user_id, firm_id)
-    cached = cache.get(key)
-    if cached is None:
-        from apps.accounts.models import Membership
-
-        cached = (
-            Membership.objects.filter(user_id=user_id, firm_id=firm_id, is_active=True,
-                                      user__is_active=True)
-            .values_list("role", flat=True)
-            .first()
-        ) or _NO_ROLE
-        cache.set(key, cached, settings.PERMISSION_CACHE_SECONDS)
-    return cached or None
+    role = ROLES.get(f"firm:{firm_id}:user:{user_id}",
+                     lambda: _role_from_database(user_id, firm_id),
+                     tags=[user_access_tag(user_id)],
+                     timeout=settings.PERMISSION_CACHE_SECONDS)
+    return role or None
 
 
-def role_cache_forget(*, user_id: int, firm_id: int) -> None:
-    caches["public"].delete(role_cache_key(user_id, firm_id))
+def user_access_changed(*, user_id: int) -> None:
+    """Call inside the transaction that changes the user's memberships or account: their
+    cached roles (in every firm) go stale now and again at commit."""
+    ROLES.invalidate(user_access_tag(user_id))
 
 
 def _role_for(user, firm: Firm | None, request: HttpRequest | None) -> str | None:
@@ -80,8 +91,19 @@ def request_has_permission(request: HttpRequest, perm: Perm | str) -> bool:
     firm = getattr(request, "firm", None)
     key = _request_api_key(request)
     if key is not None:
-        return firm is not None and key.firm_id == firm.pk and perm in key.scopes
+        return firm is not None and key.firm_id == firm.pk and perm in api_key_permissions(key)
     return has_permission(getattr(request, "user", None), firm, perm, request=request)
+
+
+def api_key_permissions(key) -> frozenset[str]:
+    """What a key may do now: its scopes, cut down to what its owner's CURRENT role in the
+    key's firm allows. A key never does more than the person who made it still may: an
+    owner who leaves (or is deleted: created_by is then empty) leaves keys that can do
+    nothing, and a role that shrinks shrinks every key its holder made."""
+    if key.created_by_id is None:
+        return frozenset()
+    role = firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id)
+    return frozenset(key.scopes) & permissions_for_role(role)
 
 
 def _request_api_key(request: HttpRequest):

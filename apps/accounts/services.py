@@ -42,9 +42,10 @@ def _role_validate(role: str) -> None:
         raise ValidationError({"role": f"'{role}' is not a role."})
 
 
-def _audit_in_firm(firm_id: int, *, action: str, by: User | None, membership: Membership,
-                   details: dict) -> None:
-    """Membership changes belong to the firm's own trail, whichever schema we are in."""
+def audit_in_firm(firm_id: int, *, action: str, by: User | None, target, details: dict
+                  ) -> None:
+    """Membership changes (and what they revoke) belong to the firm's own trail, whichever
+    schema we are in."""
     from django_tenants.utils import schema_context
 
     from apps.audit.services import audit_record
@@ -55,8 +56,13 @@ def _audit_in_firm(firm_id: int, *, action: str, by: User | None, membership: Me
     if schema is None:
         return
     with schema_context(schema):
-        audit_record(action=action, actor=by, target=membership.user,
-                     details={"email": membership.user.email, **details})
+        audit_record(action=action, actor=by, target=target, details=details)
+
+
+def _audit_in_firm(firm_id: int, *, action: str, by: User | None, membership: Membership,
+                   details: dict) -> None:
+    audit_in_firm(firm_id, action=action, by=by, target=membership.user,
+                  details={"email": membership.user.email, **details})
 
 
 @transaction.atomic
@@ -91,7 +97,13 @@ def membership_role_set(*, membership: Membership, role: str, by: User | None = 
 
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, by: User | None = None) -> Membership:
+    """End a membership completely, in one transaction: the role stops counting at once
+    (the save invalidates the cached role, apps/accounts/signals.py), every API key the
+    member made in the firm is revoked (audited), and after commit the member's sessions
+    end."""
+    from apps.accounts.sessions import user_sessions_end
     from apps.audit.models import AuditAction
+    from apps.security.api_keys import api_keys_revoke_of_member
 
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership)
@@ -99,6 +111,10 @@ def membership_deactivate(*, membership: Membership, by: User | None = None) -> 
     membership.save(update_fields=["is_active", "updated_at"])
     _audit_in_firm(membership.firm_id, action=AuditAction.MEMBER_DEACTIVATED, by=by,
                    membership=membership, details={"role": membership.role})
+    api_keys_revoke_of_member(firm_id=membership.firm_id, user_id=membership.user_id, by=by,
+                              reason="the key's owner was deactivated")
+    user_id = membership.user_id
+    transaction.on_commit(lambda: user_sessions_end(user_id=user_id))
     return membership
 
 

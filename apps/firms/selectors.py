@@ -3,75 +3,62 @@
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db.models import QuerySet
 
+from advisoros.cache_tags import TaggedCache
 from apps.firms.models import Domain, Firm
 
-# Stored in the cache for a host that matches no firm, so probing unknown hosts costs
-# one Redis read, not one database query each.
+# Host -> firm, in the project's tagged cache (advisoros/cache_tags.py): each entry
+# carries the tag of its host, bumped (in the writing transaction and again at commit)
+# by apps.firms.signals whenever the firm or one of its domains changes. Each web process
+# also keeps the firms it routed to: routing is the one lookup every firm request makes,
+# and unpickling the firm is a tenth of a warm portal page. A local copy is used only
+# after the host's tag version is read from Redis and matches, so a change reaches every
+# process on its next request.
+FIRM_HOSTS = TaggedCache("firm-host:v2", alias="public", entry_seconds=60 * 60,
+                         local_entries=10_000)
+
+# Kept for a host that matches no firm, so probing unknown hosts costs one Redis read,
+# not one database query each.
 _NO_FIRM = "no-firm"
 _UNKNOWN_HOST_SECONDS = 30
 
 
-def firm_host_cache_key(hostname: str) -> str:
-    return f"firm-host:v1:{hostname}"
+def firm_host_tag(hostname: str) -> str:
+    return f"firm-host:{hostname}"
 
 
-# Each web process also keeps the firms it routed to for a few seconds: routing is the
-# one lookup every firm request makes, and a Redis round trip plus unpickling the firm is
-# a tenth of a warm portal page. A change reaches the process that made it at once (the
-# signal clears it) and every other process within FIRM_HOST_LOCAL_SECONDS.
-_local_firms: dict[str, tuple[float, Firm]] = {}
-_LOCAL_FIRMS_MAX = 10_000
+def firm_hosts_changed(hostnames: list[str]) -> None:
+    """Inside the writing transaction: these hosts are routed from the database again."""
+    FIRM_HOSTS.invalidate(*(firm_host_tag(name) for name in hostnames))
 
 
-def firm_host_local_forget(hostnames: list[str] | None = None) -> None:
-    """Forget this process's copies (of `hostnames`, or all)."""
-    if hostnames is None:
-        _local_firms.clear()
-    for hostname in hostnames or ():
-        _local_firms.pop(hostname, None)
+def firm_host_local_forget() -> None:
+    """Forget this process's copies (tests start from nothing)."""
+    FIRM_HOSTS._local.clear()
 
 
 def firm_for_host(hostname: str) -> Firm | None:
     """The firm that `hostname` routes to, or None: a fresh copy each call (requests may
-    change theirs). Warm calls run no query and, within a few seconds of the last one in
-    this process, no Redis read either.
-
-    Invalidated by apps.firms.signals whenever a firm or one of its domains changes.
-    """
-    local = _local_firms.get(hostname)
-    if local is not None and local[0] > time.monotonic():
-        return copy.copy(local[1])
-    firm = _firm_for_host_shared(hostname)
-    # Only real firms: unknown hosts are anyone's to invent, and must not grow the dict.
-    if firm is not None and settings.FIRM_HOST_LOCAL_SECONDS > 0:
-        if len(_local_firms) >= _LOCAL_FIRMS_MAX:
-            _local_firms.clear()
-        _local_firms[hostname] = (time.monotonic() + settings.FIRM_HOST_LOCAL_SECONDS, firm)
-    return copy.copy(firm)
-
-
-def _firm_for_host_shared(hostname: str) -> Firm | None:
-    """From the Redis host map (every process), or the database on a miss."""
-    cache = caches["public"]
-    key = firm_host_cache_key(hostname)
-    cached = cache.get(key)
-    if cached == _NO_FIRM:
+    change theirs). Warm calls run no query and read one tag version from Redis."""
+    found = FIRM_HOSTS.get(hostname, lambda: _firm_for_host_from_database(hostname),
+                           tags=[firm_host_tag(hostname)],
+                           timeout=settings.FIRM_HOST_CACHE_SECONDS,
+                           # Unknown hosts are anyone's to invent: briefly in Redis only.
+                           keep_local=lambda found: found != _NO_FIRM,
+                           timeout_for=lambda found: _UNKNOWN_HOST_SECONDS
+                           if found == _NO_FIRM else None)
+    if found == _NO_FIRM:
         return None
-    if cached is not None:
-        return cached
+    return copy.copy(found)
+
+
+def _firm_for_host_from_database(hostname: str) -> Firm | str:
     domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    if domain is None:
-        cache.set(key, _NO_FIRM, _UNKNOWN_HOST_SECONDS)
-        return None
-    cache.set(key, domain.tenant, settings.FIRM_HOST_CACHE_SECONDS)
-    return domain.tenant
+    return _NO_FIRM if domain is None else domain.tenant
 
 
 def firm_host(slug: str) -> str:

@@ -1,10 +1,12 @@
 """Caching of advisor lists and matches in the cross-firm (`public`) cache.
 
 Keys are `mkt:<kind>:<sha1 of the normalised parameters>`; each entry carries the version
-it was computed under. Any profile or review change replaces the one version (a random
-value, so an evicted version can never match old entries again), which makes every cached
-list, profile and match stale at once; nothing ever scans keys. Stale entries are
-overwritten on the next miss or expire on their own.
+of the tag `marketplace:advisors` it was computed under: the project's one invalidation
+mechanism (advisoros/cache_tags.py), read here with a raw pipeline so the edge cache can
+count the throttle in the same round trip. Any profile or review change bumps the tag
+(`advisors_cache_invalidate`), which makes every cached list, profile and match stale at
+once; nothing ever scans keys. Stale entries are overwritten on the next miss or expire
+on their own.
 
 Hit and lookup counts are kept in Redis too, so the ratio covers every web process.
 """
@@ -15,7 +17,6 @@ import hashlib
 import json
 import logging
 import pickle
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,11 +24,13 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from advisoros.cache_tags import tag_raw_key, tag_versions, tags_bump
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_VERSION_KEY = "mkt:advisors:version"
+ADVISORS_TAG = "marketplace:advisors"
 _STATS_KEY = "mkt:cache:stats"
 
 
@@ -43,7 +46,7 @@ def _raw_key(name: str) -> str:
 def queue_lookup(pipe, kind: str, key: str) -> None:
     """Queue three commands: read the version, read the entry, count one lookup of
     `kind`. Their results go to `unpack_lookup`."""
-    pipe.get(_raw_key(_VERSION_KEY))
+    pipe.get(tag_raw_key(ADVISORS_TAG, alias="public"))
     pipe.get(key)
     pipe.hincrby(_raw_key(_STATS_KEY), f"{kind}:lookups", 1)
 
@@ -58,32 +61,24 @@ def unpack_lookup(version: bytes | None, entry: bytes | None, _count=None
     return version, None
 
 
-def _new_version() -> bytes:
-    # Random, not a counter: a version key lost to eviction must never come back as a
-    # value some old entry was stored under.
-    return secrets.token_hex(8).encode()
-
-
 def store_entry(key: str, version: bytes | None, payload: bytes, timeout: int) -> None:
     """Store `payload` under `version` (the one read before computing it). With no
     version yet, one is started first (SET NX keeps another process's)."""
     try:
-        redis = get_redis_connection("public")
         if version is None:
-            redis.set(_raw_key(_VERSION_KEY), _new_version(), nx=True)
-            version = redis.get(_raw_key(_VERSION_KEY))
-        redis.set(key, version + b":" + payload, ex=timeout)
+            started = tag_versions([ADVISORS_TAG], alias="public")
+            if started is None:
+                return
+            version = str(started[0]).encode()
+        get_redis_connection("public").set(key, version + b":" + payload, ex=timeout)
     except RedisError:
         logger.warning("marketplace cache entry not stored")
 
 
 def advisors_cache_invalidate() -> None:
-    """Every cached advisor list and match becomes stale: one SET, no key scan."""
-    try:
-        get_redis_connection("public").set(_raw_key(_VERSION_KEY), _new_version())
-    except RedisError:
-        # Entries still expire within their TTL; log so an operator sees the outage.
-        logger.exception("marketplace cache version bump failed")
+    """Every cached advisor list, match and edge response becomes stale: one tag bump (now
+    and again after commit), no key scan."""
+    tags_bump([ADVISORS_TAG], alias="public")
 
 
 def params_key(kind: str, normalised: dict[str, Any]) -> str:

@@ -8,13 +8,14 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from advisoros.cache_tags import TaggedCache
 from apps.accounts.access import firm_role_get
 from apps.accounts.roles import Perm, permissions_for_role
 from apps.audit.models import AuditAction
@@ -80,6 +81,63 @@ def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
     return key
 
 
+@transaction.atomic
+def api_keys_revoke_of_member(*, firm_id: int, user_id: int, by=None, reason: str
+                              ) -> list[ApiKey]:
+    """Revoke every live key `user_id` made in the firm, each audited in the firm's trail
+    with `reason`. Membership services call it inside the transaction that ends the
+    membership, so the keys stop working in the same commit."""
+    from apps.accounts.services import audit_in_firm
+
+    keys = list(ApiKey.objects.select_for_update()
+                .filter(firm_id=firm_id, created_by_id=user_id, revoked_at__isnull=True))
+    now = timezone.now()
+    for key in keys:
+        key.revoked_at = now
+        key.save(update_fields=["revoked_at"])  # saved one by one: the signal invalidates
+        audit_in_firm(firm_id, action=AuditAction.API_KEY_REVOKED, by=by, target=key,
+                      details={"name": key.name, "reason": reason})
+    return keys
+
+
+# Keys by prefix, so an API request spends no query on its key: the key row, its scopes
+# and revocation all come from Redis. Every save or delete of a key bumps its tag (inside
+# the transaction and again after commit, apps/security/signals.py), so a revoked key is
+# refused on its very next request. Unknown prefixes are not kept (anyone can invent
+# them); what the owner may do is the role cache's business (access.api_key_permissions).
+KEYS = TaggedCache("apikey:v1", alias="public", entry_seconds=10 * 60)
+
+
+def api_key_tag(prefix: str) -> str:
+    return f"apikey:{prefix}"
+
+
+def api_key_by_prefix(prefix: str) -> ApiKey | None:
+    return KEYS.get(prefix, lambda: ApiKey.objects.filter(prefix=prefix).first(),
+                    tags=[api_key_tag(prefix)], keep_none=False)
+
+
+def api_key_changed(*, key: ApiKey) -> None:
+    """Inside the writing transaction: the key is read from the database again."""
+    KEYS.invalidate(api_key_tag(key.prefix))
+
+
+# When this process last wrote each key's last_used_at: the cached row keeps the value it
+# was cached with, so without this every request of a busy key would write it again.
+_last_used_written: dict[int, datetime] = {}
+
+
+def _last_used_record(key: ApiKey, now: datetime) -> None:
+    last = max(filter(None, (key.last_used_at, _last_used_written.get(key.pk))), default=None)
+    if last is not None and now - last <= _LAST_USED_RESOLUTION:
+        return
+    if len(_last_used_written) > 10_000:
+        _last_used_written.clear()
+    _last_used_written[key.pk] = now
+    # A queryset update sends no signal: last use is not worth staling the cached key.
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
 class ApiKeyPrincipal:
     """Stands in for request.user when a request authenticates with an API key."""
 
@@ -112,7 +170,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 or not _SECRET_SHAPE.fullmatch(parts[2]):
             raise exceptions.AuthenticationFailed("Malformed API key.")
         _, prefix, secret = parts
-        key = ApiKey.objects.select_related("firm").filter(prefix=prefix).first()
+        key = api_key_by_prefix(prefix)
         firm = getattr(request, "firm", None)
         if key is None or not hmac.compare_digest(key.secret_hash, _secret_hash(secret)):
             raise exceptions.AuthenticationFailed("Invalid API key.")
@@ -123,8 +181,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key was revoked.")
         if key.expires_at <= now:
             raise exceptions.AuthenticationFailed("This API key has expired.")
-        if key.last_used_at is None or now - key.last_used_at > _LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        if key.created_by_id is None or \
+                firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id) is None:
+            # A key acts for its owner: it ends with the owner's membership (what the
+            # owner's current role still allows is cut in access.api_key_permissions).
+            raise exceptions.AuthenticationFailed(
+                "This API key's owner is no longer an active member of this firm.")
+        _last_used_record(key, now)
         return ApiKeyPrincipal(key), key
 
     def authenticate_header(self, request) -> str:

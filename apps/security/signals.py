@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.security.api_keys import api_key_changed
+from apps.security.models import ApiKey
 from apps.security.services import sign_in_failure_record
 
 
@@ -32,3 +35,10 @@ def _session_start(sender, request, user, **kwargs) -> None:
     now = time.time()
     request.session[AUTH_AT] = now
     request.session[LAST_SEEN] = now
+
+
+@receiver([post_save, post_delete], sender=ApiKey, dispatch_uid="security_api_key_cache")
+def _api_key_changed(sender, instance: ApiKey, **kwargs) -> None:
+    # However a key changed (revoked in the page, by a membership ending, in the admin):
+    # its cached copy goes stale inside the transaction and again at commit.
+    api_key_changed(key=instance)

@@ -112,6 +112,6 @@ def test_a_lost_version_never_revives_old_answers(api):
     advisor = make_advisor(headline="Before")
     api.get(f"{URL}{advisor.id}/")
     type(advisor).objects.filter(pk=advisor.pk).update(headline="After")  # no signal
-    caches["public"].delete("mkt:advisors:version")  # evicted
+    caches["public"].delete("tag:marketplace:advisors")  # evicted
 
     assert api.get(f"{URL}{advisor.id}/").json()["headline"] == "After"

@@ -287,6 +287,11 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "AdvisorOS"
+# Password reset mail per client address and per account in one window (Redis counters,
+# apps/security/rate_limits.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 5)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3)
+PASSWORD_RESET_LIMIT_WINDOW_SECONDS = env_int("PASSWORD_RESET_LIMIT_WINDOW_SECONDS", 60 * 60)
 FIRM_HOST_CACHE_SECONDS = env_int("FIRM_HOST_CACHE_SECONDS", 60 * 60)
 # How long a web process reuses its own copy of a routed firm (0: always ask Redis). A
 # firm's change reaches the other processes within this many seconds.

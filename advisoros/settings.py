@@ -125,6 +125,8 @@ MIDDLEWARE = [
     # Anonymous JSON reads of the public advisor API, answered from Redis before sessions,
     # authentication and DRF (apps/marketplace/edge_cache.py).
     "apps.marketplace.edge_cache.PublicApiEdgeCacheMiddleware",
+    # Outside sessions (sees their cookie): personal responses get "private, no-store".
+    "advisoros.middleware.PrivateCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,7 +1,7 @@
 """Multi-factor authentication with django-otp: TOTP apps plus one-time backup codes.
 
 Who must use it: firm staff always; a firm's client users when the firm requires it;
-platform staff on the public site; anyone whose sign-in was scored risky (step-up).
+platform staff everywhere; anyone whose sign-in was scored risky (step-up).
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ def mfa_required(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    if request.session.get(STEP_UP_SESSION_KEY):
+    # Platform staff hold keys to every firm: MFA wherever they are signed in.
+    if request.session.get(STEP_UP_SESSION_KEY) or user.is_staff or user.is_superuser:
         return True
     firm = getattr(request, "firm", None)
     if firm is None:
-        return bool(user.is_staff)
+        return False
     role = request_role(request)
     if role in STAFF_ROLES:
         return True

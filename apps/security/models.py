@@ -99,3 +99,23 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code of device {self.device_id}"
+
+
+class EmailChangeRequest(models.Model):
+    """A requested change of sign-in address, applied only when the link sent to the new
+    address is opened (apps/security/services.py). Only a SHA-256 of the link's secret is
+    stored; a request is used once, and a newer request replaces older open ones."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="email_change_requests")
+    old_email = models.EmailField()
+    new_email = models.EmailField()
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_email} -> {self.new_email}"

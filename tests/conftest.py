@@ -136,4 +136,4 @@ def _clean_redis_and_schema() -> Iterator[None]:
 
 
 # A real in-process SMTP server for tests that count delivered mail (tests/mail.py).
-from tests.mail import smtp_server  # noqa: E402, F401
+from tests.mail import outbox, smtp_server  # noqa: E402, F401

@@ -6,9 +6,10 @@ through Django's real SMTP backend and a real SMTP conversation, so a test count
 delivered, not what was handed to a fake backend.
 
 Use: add `smtp_server` to a test's arguments (it is re-exported by tests/conftest.py).
-Celery tasks that send mail run in-process with the `eager_celery` fixture
-(tests/security/conftest.py); mail sent after commit needs
-`django_capture_on_commit_callbacks(execute=True)`.
+For mail that the product sends the usual way (a Celery task queued after commit), use
+`outbox` instead: the same server, with tasks run in-process, and `with outbox.deliver():`
+around the request runs its after-commit callbacks, so its mail has arrived when the block
+ends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import email.policy
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -85,3 +87,21 @@ def smtp_server(settings) -> Iterator[MailBox]:
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def outbox(smtp_server, django_capture_on_commit_callbacks) -> Iterator[MailBox]:
+    from advisoros.celery import app
+
+    @contextmanager
+    def deliver():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    smtp_server.deliver = deliver
+    try:
+        yield smtp_server
+    finally:
+        app.conf.task_always_eager = previous

@@ -25,13 +25,13 @@ NEW = "renamed@alpha.test"
 
 
 @pytest.fixture
-def mail(smtp_server, eager_celery, django_capture_on_commit_callbacks):
+def mail(outbox):
     def send(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
+        with outbox.deliver():
             return call(*args, **kwargs)
 
-    smtp_server.send = send
-    return smtp_server
+    outbox.send = send
+    return outbox
 
 
 def _reauthenticated(world, role):

@@ -17,16 +17,16 @@ RESET = "/accounts/password-reset/"
 
 
 @pytest.fixture
-def mail(smtp_server, eager_celery, django_capture_on_commit_callbacks):
+def mail(outbox):
     """Reset requests deliver their mail (after commit, through the worker task) to the
     test's SMTP server."""
 
     def post(client: Client, email: str, **extra):
-        with django_capture_on_commit_callbacks(execute=True):
+        with outbox.deliver():
             return client.post(RESET, {"email": email}, **extra)
 
-    smtp_server.post = post
-    return smtp_server
+    outbox.post = post
+    return outbox
 
 
 def test_one_address_gets_five_reset_mails_then_429(firm_a, mail, settings):

@@ -119,3 +119,27 @@ class EmailChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_email} -> {self.new_email}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser of a person, for their "active sessions" list and revoke
+    button. The session itself lives in Django's session store; this row only names it
+    (written by SessionPolicyMiddleware when the session is first seen and every half
+    minute of activity after that)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="tracked_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    firm = models.ForeignKey("firms.Firm", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "last_seen_at"], name="usersession_user_seen")]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -16,4 +16,6 @@ urlpatterns = [
     path("security/email/confirm/<str:token>/", views.email_change_confirm_page,
          name="email_change_confirm"),
     path("security/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("security/sessions/<int:session_id>/revoke/", views.session_revoke,
+         name="session_revoke"),
 ]

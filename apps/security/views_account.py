@@ -31,6 +31,7 @@ from apps.security.services import (
     email_change_request,
     user_notify,
 )
+from apps.security.sessions import user_session_revoke, user_sessions_active
 
 REAUTH_AT = "reauth_at"
 ENROLMENT_SESSION_KEY = "mfa_enrolment_device"
@@ -87,7 +88,22 @@ def account_security(request: HttpRequest) -> HttpResponse:
     return render(request, "security/account.html", {
         "has_mfa": mfa.user_has_mfa(request.user),
         "mfa_required": mfa.mfa_required(request),
+        "sessions": user_sessions_active(user=request.user,
+                                         current_key=request.session.session_key),
     })
+
+
+@login_required
+@own_firm_or_public
+def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Sign one of the person's other browsers out."""
+    if request.method != "POST":
+        return redirect("security:account")
+    if user_session_revoke(user=request.user, session_id=session_id, request=request):
+        messages.success(request, "That session is signed out.")
+    else:
+        messages.error(request, "That session had already ended.")
+    return redirect("security:account")
 
 
 @login_required
@@ -109,8 +125,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                                            token=form.cleaned_data["code"])
         if codes is not None:
             request.session.pop(ENROLMENT_SESSION_KEY, None)
-            return render(request, "security/backup_codes.html",
-                          {"codes": codes, "next": _safe_next(request)})
+            return _backup_codes_page(request, codes, next_url=_safe_next(request))
         form.add_error("code", "That code did not match. Check your phone's clock and try "
                                "the newest code.")
     return render(request, "security/mfa_setup.html", {
@@ -140,7 +155,18 @@ def backup_codes_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("security:account")
     codes = mfa.backup_codes_regenerate(user=request.user, request=request)
-    return render(request, "security/backup_codes.html", {"codes": codes, "next": ""})
+    return _backup_codes_page(request, codes, next_url="")
+
+
+def _backup_codes_page(request: HttpRequest, codes: list[str], *, next_url: str
+                       ) -> HttpResponse:
+    """The one time the codes are shown. The download is built into the page itself (a
+    data: link), because the server keeps only their hashes and cannot send them again."""
+    where = request.get_host().split(":")[0]
+    text = "\n".join([f"AdvisorOS backup codes for {request.user.email} ({where})",
+                      "Each code works once.", "", *codes, ""])
+    return render(request, "security/backup_codes.html",
+                  {"codes": codes, "next": next_url, "download_text": text})
 
 
 @login_required

@@ -4,24 +4,56 @@ members whose role grants admin access). Models register on the one that fits th
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from apps.accounts.access import request_has_permission
 from apps.accounts.roles import Perm
 
 
-class PlatformAdminSite(admin.AdminSite):
+class ProductSignInMixin:
+    """The admin has no sign-in of its own: Django's admin login form checks only the
+    password and `is_staff`, skipping the membership check, risk scoring and MFA of the
+    product's sign-in. Its login page sends people there instead, and never signs anyone
+    in itself (a POST of credentials to it is not even read)."""
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        index = reverse("admin:index", current_app=self.name)
+        target = request.GET.get(REDIRECT_FIELD_NAME) or index
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            target = index
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(target)
+            # Signed in, but not allowed here: sending them to sign in again would loop.
+            raise PermissionDenied
+        return HttpResponseRedirect(
+            f"{settings.LOGIN_URL_PATH}?{urlencode({REDIRECT_FIELD_NAME: target})}")
+
+
+class PlatformAdminSite(ProductSignInMixin, admin.AdminSite):
     site_header = "AdvisorOS platform"
     site_title = "AdvisorOS platform"
     index_title = "Platform administration"
 
     def has_permission(self, request: HttpRequest) -> bool:
+        from apps.security.mfa import mfa_is_verified
+
+        # MFA is also enforced by MfaRequiredMiddleware; checked here too, so the
+        # platform's data never depends on one middleware's list of exempt paths.
         return getattr(request, "firm", None) is None and request.user.is_active and \
-            request.user.is_staff
+            request.user.is_staff and mfa_is_verified(request)
 
 
-class FirmAdminSite(admin.AdminSite):
+class FirmAdminSite(ProductSignInMixin, admin.AdminSite):
     site_header = "AdvisorOS firm admin"
     site_title = "Firm admin"
     index_title = "Firm administration"

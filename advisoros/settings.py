@@ -127,6 +127,8 @@ MIDDLEWARE = [
     # Anonymous JSON reads of the public advisor API, answered from Redis before sessions,
     # authentication and DRF (apps/marketplace/edge_cache.py).
     "apps.marketplace.edge_cache.PublicApiEdgeCacheMiddleware",
+    # Outside sessions (sees their cookie): personal responses get "private, no-store".
+    "advisoros.middleware.PrivateCacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -313,6 +315,11 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "AdvisorOS"
+# Password reset mail per client address and per account in one window (Redis counters,
+# apps/security/rate_limits.py).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 5)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3)
+PASSWORD_RESET_LIMIT_WINDOW_SECONDS = env_int("PASSWORD_RESET_LIMIT_WINDOW_SECONDS", 60 * 60)
 FIRM_HOST_CACHE_SECONDS = env_int("FIRM_HOST_CACHE_SECONDS", 60 * 60)
 
 EMAIL_BACKEND = env_str(

@@ -133,3 +133,7 @@ def _clean_redis_and_schema() -> Iterator[None]:
     firm_host_local_forget()
     yield
     connection.set_schema_to_public()
+
+
+# A real in-process SMTP server for tests that count delivered mail (tests/mail.py).
+from tests.mail import outbox, smtp_server  # noqa: E402, F401

@@ -1,9 +1,13 @@
 """Sign-in, sign-out and password reset pages, on the public site and every firm's host."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import reverse_lazy
 
-from apps.accounts.forms import FirmAuthenticationForm
+from advisoros.request_info import client_ip
+from apps.accounts.forms import FirmAuthenticationForm, FirmPasswordResetForm
+from apps.security.rate_limits import account_key, rate_limit_hit
 
 
 class SignInView(auth_views.LoginView):
@@ -36,8 +40,40 @@ class SignOutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Reset links are limited per client address and per account (Redis counters).
+
+    Too many requests from one address get the form back with status 429 (that says
+    nothing about any account). Too many for one account (counted whether or not it
+    exists) answer exactly like a sent link, and send nothing."""
+
+    form_class = FirmPasswordResetForm
     email_template_name = "registration/password_reset_email.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "firm": getattr(self.request, "firm", None)}
+
+    def form_valid(self, form) -> HttpResponse:
+        window = settings.PASSWORD_RESET_LIMIT_WINDOW_SECONDS
+        by_address = rate_limit_hit(scope="password-reset:address",
+                                    key=client_ip(self.request) or "unknown",
+                                    limit=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+                                    window_seconds=window)
+        if not by_address.allowed:
+            minutes = -(-by_address.retry_after // 60)
+            form.add_error(None, "Too many reset requests from your network. Try again in "
+                                 f"{minutes} minute{'s' if minutes != 1 else ''}.")
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(by_address.retry_after)
+            return response
+        by_account = rate_limit_hit(scope="password-reset:account",
+                                    key=account_key(form.cleaned_data["email"]),
+                                    limit=settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT,
+                                    window_seconds=window)
+        if not by_account.allowed:
+            return super(auth_views.PasswordResetView, self).form_valid(form)  # no mail
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

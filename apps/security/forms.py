@@ -39,7 +39,9 @@ class ReauthForm(forms.Form):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label="New email address", max_length=254)
+    email = forms.EmailField(label="New email address", max_length=254,
+                             help_text="We send a link to this address; your address changes "
+                                       "when you open it.")
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Multi-factor authentication with django-otp: TOTP apps plus one-time backup codes.
 
 Who must use it: firm staff always; a firm's client users when the firm requires it;
-platform staff on the public site; anyone whose sign-in was scored risky (step-up).
+platform staff everywhere; anyone whose sign-in was scored risky (step-up).
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.access import request_role
 from apps.accounts.roles import STAFF_ROLES, is_client_role
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.security.backup_codes import backup_code_hash, backup_code_new
+from apps.security.models import BackupCode, BackupCodeDevice
 
 BACKUP_CODE_COUNT = 10
 STEP_UP_SESSION_KEY = "mfa_step_up"
@@ -28,11 +29,12 @@ def mfa_required(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    if request.session.get(STEP_UP_SESSION_KEY):
+    # Platform staff hold keys to every firm: MFA wherever they are signed in.
+    if request.session.get(STEP_UP_SESSION_KEY) or user.is_staff or user.is_superuser:
         return True
     firm = getattr(request, "firm", None)
     if firm is None:
-        return bool(user.is_staff)
+        return False
     role = request_role(request)
     if role in STAFF_ROLES:
         return True
@@ -94,11 +96,14 @@ def totp_enrolment_confirm(*, request: HttpRequest, device: TOTPDevice, token: s
 @transaction.atomic
 def backup_codes_regenerate(*, user, request: HttpRequest | None = None,
                             audit: bool = True) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes",
-                                                   defaults={"confirmed": True})
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    """A new set of codes replacing the old one. The codes are returned to be shown once;
+    only their keyed hashes are stored."""
+    device, _ = BackupCodeDevice.objects.get_or_create(user=user, name="Backup codes",
+                                                       defaults={"confirmed": True})
+    device.codes.all().delete()
+    codes = [backup_code_new() for _ in range(BACKUP_CODE_COUNT)]
+    BackupCode.objects.bulk_create(BackupCode(device=device, code_hash=backup_code_hash(code))
+                                   for code in codes)
     if audit:
         audit_record(action=AuditAction.MFA_BACKUP_REGENERATED, request=request, actor=user,
                      target=user)
@@ -107,14 +112,16 @@ def backup_codes_regenerate(*, user, request: HttpRequest | None = None,
 
 def mfa_verify(*, request: HttpRequest, token: str) -> bool:
     """Check a code against the user's authenticator, then backup codes. A code works once:
-    TOTP remembers the last time step used, and backup codes are deleted when used."""
+    TOTP remembers the last time step used, and backup codes are deleted when used (and
+    compared as keyed hashes, in constant time)."""
     token = "".join(token.split())[:16]
     user = request.user
     with transaction.atomic():
         for device in TOTPDevice.objects.filter(user=user, confirmed=True).select_for_update():
             if device.verify_token(token):
                 return _verified(request, device, AuditAction.MFA_VERIFIED)
-        for device in StaticDevice.objects.filter(user=user, confirmed=True).select_for_update():
+        for device in BackupCodeDevice.objects.filter(user=user,
+                                                      confirmed=True).select_for_update():
             if device.verify_token(token):
                 return _verified(request, device, AuditAction.MFA_BACKUP_USED)
     audit_record(action=AuditAction.MFA_FAILED, request=request, details={"during": "sign-in"})
@@ -131,5 +138,5 @@ def _verified(request: HttpRequest, device, action: str) -> bool:
 @transaction.atomic
 def mfa_remove(*, request: HttpRequest) -> None:
     TOTPDevice.objects.filter(user=request.user).delete()
-    StaticDevice.objects.filter(user=request.user).delete()
+    BackupCodeDevice.objects.filter(user=request.user).delete()
     audit_record(action=AuditAction.MFA_REMOVED, request=request, target=request.user)

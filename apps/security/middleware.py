@@ -16,6 +16,7 @@ from apps.accounts.roles import STAFF_ROLES
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.security.mfa import mfa_is_verified, mfa_required, user_has_mfa
+from apps.security.sessions import TRACKED_KEY, user_session_touch, user_sessions_prune
 
 AUTH_AT = "auth_at"
 LAST_SEEN = "last_seen"
@@ -65,8 +66,14 @@ class SessionPolicyMiddleware:
         last_seen = session.get(LAST_SEEN, now)
         if now - last_seen > idle_limit_seconds(request):
             return "no activity for too long"
-        if now - last_seen >= _LAST_SEEN_RESOLUTION or LAST_SEEN not in session:
+        refresh = now - last_seen >= _LAST_SEEN_RESOLUTION or LAST_SEEN not in session
+        if refresh:
             session[LAST_SEEN] = now
+        first_seen = session.get(TRACKED_KEY) != session.session_key  # new or rotated key
+        if first_seen:
+            user_sessions_prune(user=user)
+        if refresh or first_seen:
+            user_session_touch(request=request)  # the account page's session list
         return None
 
 

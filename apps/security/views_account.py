@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -24,7 +24,14 @@ from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.security import mfa
 from apps.security.forms import CodeForm, EmailChangeForm, ReauthForm
-from apps.security.services import user_notify
+from apps.security.services import (
+    EMAIL_CHANGE_LINK_INVALID,
+    email_change_confirm,
+    email_change_pending,
+    email_change_request,
+    user_notify,
+)
+from apps.security.sessions import user_session_revoke, user_sessions_active
 
 REAUTH_AT = "reauth_at"
 ENROLMENT_SESSION_KEY = "mfa_enrolment_device"
@@ -81,7 +88,22 @@ def account_security(request: HttpRequest) -> HttpResponse:
     return render(request, "security/account.html", {
         "has_mfa": mfa.user_has_mfa(request.user),
         "mfa_required": mfa.mfa_required(request),
+        "sessions": user_sessions_active(user=request.user,
+                                         current_key=request.session.session_key),
     })
+
+
+@login_required
+@own_firm_or_public
+def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Sign one of the person's other browsers out."""
+    if request.method != "POST":
+        return redirect("security:account")
+    if user_session_revoke(user=request.user, session_id=session_id, request=request):
+        messages.success(request, "That session is signed out.")
+    else:
+        messages.error(request, "That session had already ended.")
+    return redirect("security:account")
 
 
 @login_required
@@ -103,8 +125,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
                                            token=form.cleaned_data["code"])
         if codes is not None:
             request.session.pop(ENROLMENT_SESSION_KEY, None)
-            return render(request, "security/backup_codes.html",
-                          {"codes": codes, "next": _safe_next(request)})
+            return _backup_codes_page(request, codes, next_url=_safe_next(request))
         form.add_error("code", "That code did not match. Check your phone's clock and try "
                                "the newest code.")
     return render(request, "security/mfa_setup.html", {
@@ -134,27 +155,66 @@ def backup_codes_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return redirect("security:account")
     codes = mfa.backup_codes_regenerate(user=request.user, request=request)
-    return render(request, "security/backup_codes.html", {"codes": codes, "next": ""})
+    return _backup_codes_page(request, codes, next_url="")
+
+
+def _backup_codes_page(request: HttpRequest, codes: list[str], *, next_url: str
+                       ) -> HttpResponse:
+    """The one time the codes are shown. The download is built into the page itself (a
+    data: link), because the server keeps only their hashes and cannot send them again."""
+    where = request.get_host().split(":")[0]
+    text = "\n".join([f"AdvisorOS backup codes for {request.user.email} ({where})",
+                      "Each code works once.", "", *codes, ""])
+    return render(request, "security/backup_codes.html",
+                  {"codes": codes, "next": next_url, "download_text": text})
 
 
 @login_required
 @own_firm_or_public
 @reauth_required
 def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new address; it applies once the link sent there is opened."""
     form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        old_email = request.user.email
-        request.user.email = form.cleaned_data["email"]
-        request.user.save(update_fields=["email"])
-        audit_record(action=AuditAction.EMAIL_CHANGED, request=request, target=request.user,
-                     details={"before": old_email, "after": request.user.email})
-        user_notify(user=request.user, to_email=old_email,
-                    subject="Your AdvisorOS email address changed",
-                    body=f"The sign-in address of your account is now {request.user.email}. "
-                         "If you did not do this, contact your firm at once.")
-        messages.success(request, "Your email address is changed.")
-        return redirect("security:account")
-    return render(request, "security/email_change.html", {"form": form})
+        try:
+            change = email_change_request(user=request.user, new_email=form.cleaned_data["email"],
+                                          request=request)
+        except ValidationError as exc:
+            form_errors_add(form, exc)
+        else:
+            messages.success(request, f"We sent a link to {change.new_email}. Your address "
+                                      "changes when you open it and confirm.")
+            return redirect("security:account")
+    return render(request, "security/email_change.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@own_firm_or_public
+def email_change_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the confirmation email. Opening it shows what will change; the change
+    is made by the button (a POST), so a mail scanner fetching the link changes nothing."""
+    change = email_change_pending(token=token, user=request.user)
+    errors: list[str] = []
+    if request.method == "POST" and change is not None:
+        try:
+            email_change_confirm(token=token, user=request.user, request=request)
+        except ValidationError as exc:
+            errors = [message for messages_ in exc.message_dict.values()
+                      for message in messages_]
+        else:
+            messages.success(request, f"Your email address is now {change.new_email}.")
+            return redirect("security:account")
+    if change is None:
+        errors = errors or [EMAIL_CHANGE_LINK_INVALID]
+    return render(request, "security/email_change_confirm.html",
+                  {"change": change, "errors": errors}, status=400 if errors else 200)
+
+
+def form_errors_add(form, exc: ValidationError) -> None:
+    for field, field_messages in exc.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 @method_decorator([login_required, own_firm_or_public], name="dispatch")

@@ -1,11 +1,11 @@
 import pytest
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import schema_context
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditAction, AuditEvent
 from apps.firms.models import Firm
+from apps.security.models import BackupCode
 from tests.conftest import sign_in
 from tests.security.helpers import complete_mfa, totp_code
 
@@ -94,7 +94,7 @@ def test_a_backup_code_works_once_and_is_audited(firm_a):
     assert client.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 302
     again = _signed_in_without_mfa(firm_a, Role.ADMIN)
     assert again.post("/accounts/mfa/verify/", {"code": codes[0]}).status_code == 200
-    assert StaticToken.objects.filter(device__user=user).count() == 9
+    assert BackupCode.objects.filter(device__user=user).count() == 9
     with schema_context(firm_a.firm.schema_name):
         assert AuditEvent.objects.filter(action=AuditAction.MFA_BACKUP_USED).count() == 1
 

@@ -67,4 +67,17 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60,
         "options": {"expires": 50},
     },
+    # Audit trails: audited writes only INSERT; each commit queues a seal, and this seals
+    # whatever those missed (a lost message, a broker outage) in every schema.
+    "audit-seal-all": {
+        "task": "audit.seal_all",
+        "schedule": 30,
+        "options": {"expires": 25},
+    },
+    # Anchor every audit chain's head (database + outside copy), so truncation shows.
+    "audit-anchor-all": {
+        "task": "audit.anchor_all",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
 }

@@ -96,6 +96,13 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     change the audit trail (advisoros/db_roles.py); the owner drops the database."""
     from advisoros.db_roles import app_role_name, connection_use_role, roles_are_separate
 
+    from apps.firms.template_schema import template_schema_ensure
+
+    with django_db_blocker.unblock():
+        # Firms are cloned from the template; tests that create one inside their
+        # transaction could not migrate it there (the owner's work, on another role).
+        template_schema_ensure()
+        connection.set_schema_to_public()
     if roles_are_separate():
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             # Scratch objects some tests create in public (a materialized view); the

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import dj_database_url
 import psycopg
 import pytest
 from django.conf import settings
@@ -21,10 +20,8 @@ from apps.firms.services import firm_create, firm_delete
 @contextmanager
 def owner_connection(schema: str) -> Iterator[psycopg.Connection]:
     """A separate connection as the owner of the audit tables, in `schema`."""
-    owner = dj_database_url.parse(settings.DATABASE_MIGRATE_URL)
-    with psycopg.connect(host=owner["HOST"] or None, port=owner["PORT"] or None,
-                         user=owner["USER"], password=owner["PASSWORD"] or None,
-                         dbname=connection.settings_dict["NAME"], autocommit=True) as conn:
+    with psycopg.connect(settings.DATABASE_MIGRATE_URL, dbname=connection.settings_dict["NAME"],
+                         autocommit=True) as conn:
         conn.execute(f'SET search_path = "{schema}"')
         yield conn
 

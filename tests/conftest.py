@@ -95,7 +95,6 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
     """Then every test runs as the application's role, which owns nothing and cannot
     change the audit trail (advisoros/db_roles.py); the owner drops the database."""
     from advisoros.db_roles import app_role_name, connection_use_role, roles_are_separate
-
     from apps.firms.template_schema import template_schema_ensure
 
     with django_db_blocker.unblock():

@@ -29,7 +29,7 @@ def test_a_writer_does_not_wait_for_another_writers_open_transaction(committed_f
                 audit_record(action=AuditAction.EXPORTED, details={"who": "slow"})
                 written.set()
                 release.wait(10)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -61,7 +61,7 @@ def test_concurrent_writers_are_all_sealed_into_one_verifiable_chain(committed_f
                 for i in range(25):
                     audit_record(action=AuditAction.SENSITIVE_REVEALED,
                                  details={"writer": n, "i": i})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
@@ -71,7 +71,7 @@ def test_concurrent_writers_are_all_sealed_into_one_verifiable_chain(committed_f
             with schema_context(schema):
                 while not stop_sealing.is_set():
                     audit_chain_seal(batch_size=7)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

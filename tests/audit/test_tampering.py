@@ -4,7 +4,6 @@ can do to committed audit rows, and that verification reports it: issue 12 item 
 import hashlib
 import json
 
-import pytest
 from django_tenants.utils import schema_context
 
 from apps.audit.chain import GENESIS_HASH, canonical_payload
@@ -71,7 +70,8 @@ def test_a_rewritten_row_with_every_later_hash_recomputed_is_found(committed_fir
     with schema_context(schema):
         events = _events(4)
         audit_chain_anchor()
-        sealed = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("chain_seq"))
+        sealed = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events])
+                      .order_by("chain_seq"))
         target = sealed[1]
         target.details = {"field": "none", "n": 1}
         prev = sealed[0].hash

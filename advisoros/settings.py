@@ -55,7 +55,7 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or dev_secret(
 # The audit chain's HMAC keys (apps/audit/chain.py), same form and rotation as the field
 # keys: the first seals, all verify. Outside the database, or a database owner could
 # re-seal a rewritten trail. In prod there is no generated default: sealing refuses to
-# run without it and `check --deploy` names it.
+# run without it (ImproperlyConfigured naming the variable; audited writes still append).
 AUDIT_CHAIN_KEYS = env_str("AUDIT_CHAIN_KEYS") or ("" if IS_PROD else dev_secret(
     DATA_DIR, "AUDIT_CHAIN_KEYS",
     lambda: "audit1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()))

@@ -67,14 +67,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60,
         "options": {"expires": 50},
     },
-    # Audit trails: audited writes only INSERT; each commit queues a seal, and this seals
-    # whatever those missed (a lost message, a broker outage) in every schema.
-    "audit-seal-all": {
-        "task": "audit.seal_all",
-        "schedule": 30,
-        "options": {"expires": 25},
+    # Audit trails: audited writes only INSERT and mark their schema; this seals the
+    # marked schemas' new rows into their chains (apps/audit/services.py).
+    "audit-seal-pending": {
+        "task": "audit.seal_pending",
+        "schedule": 5,
+        "options": {"expires": 4},
     },
-    # Anchor every audit chain's head (database + outside copy), so truncation shows.
+    # Seal everything and anchor every audit chain's head (database + outside copy), so
+    # truncation shows; also the sweep for rows whose mark was lost.
     "audit-anchor-all": {
         "task": "audit.anchor_all",
         "schedule": 5 * 60,

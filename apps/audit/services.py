@@ -3,9 +3,9 @@
 `audit_record` appends one row in the current schema (the firm's log on a firm's host or in
 a firm's task, the platform's otherwise) with a plain INSERT: no lock, so writers never
 wait on each other, and a flood of refused requests cannot slow anyone down. After commit
-it asks for a seal; `audit_chain_seal` (a short step, under a lock taken only by sealers)
-chains every unsealed row in order, and `audit_chain_anchor` records the head, signed,
-in the database and outside it. Verification: apps/audit/selectors.py.
+it marks its schema for sealing; `audit_chain_seal` (a short step, under a lock taken only
+by sealers) chains every unsealed row in order, and `audit_chain_anchor` records the head,
+signed, in the database and outside it. Verification: apps/audit/selectors.py.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 # pg_advisory_xact_lock(class, object): one lock per schema's chain, taken by sealers only.
 SEAL_LOCK_CLASS = 7_432
 SEAL_BATCH = 1000
-# After a commit, a seal is queued at most this often per schema (beat catches the rest).
-SEAL_DEBOUNCE_SECONDS = 1
+# Schemas with rows written since the last seal (a Redis set on the public cache server).
+PENDING_SCHEMAS_KEY = "audit:unsealed-schemas"
 
 
 def _jsonable(details: dict[str, Any] | None) -> dict[str, Any]:
@@ -75,20 +75,24 @@ def audit_record(
 
 
 def audit_seal_request(*, schema: str) -> None:
-    """Queue a seal of `schema`'s chain, at most once a second per schema. Never raises:
-    a broker or cache outage leaves the rows for the periodic seal."""
-    from django.core.cache import caches
-    from django_tenants.utils import schema_context
-
-    from apps.audit.tasks import audit_seal
+    """Mark `schema` as having rows to seal; beat's `audit.seal_pending` seals the marked
+    schemas every few seconds. One Redis SADD per commit, no message per write. Never
+    raises: without Redis the rows wait for the periodic sweep (`audit.anchor_all`)."""
+    from django_redis import get_redis_connection
 
     try:
-        with schema_context(schema):
-            if caches["default"].add("audit:seal-queued", 1, timeout=SEAL_DEBOUNCE_SECONDS):
-                audit_seal.apply_async(countdown=SEAL_DEBOUNCE_SECONDS)
-    except Exception:  # the periodic seal is the fallback
-        logger.warning("audit: could not queue a seal for %s; beat will seal it", schema,
+        get_redis_connection("public").sadd(PENDING_SCHEMAS_KEY, schema)
+    except Exception:  # the periodic sweep is the fallback
+        logger.warning("audit: could not mark %s for sealing; the sweep will seal it", schema,
                        exc_info=True)
+
+
+def audit_seal_pending_schemas(*, limit: int = 10_000) -> list[str]:
+    """Take the schemas marked since the last call (each is sealed by the caller)."""
+    from django_redis import get_redis_connection
+
+    taken = get_redis_connection("public").spop(PENDING_SCHEMAS_KEY, limit) or []
+    return sorted(name.decode() if isinstance(name, bytes) else name for name in taken)
 
 
 def _chain_head(cursor) -> tuple[int, str]:

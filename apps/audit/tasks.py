@@ -3,9 +3,13 @@ finds nothing to seal, and a head already anchored is not anchored again)."""
 
 from __future__ import annotations
 
+import logging
+
 from django_tenants.utils import schema_context
 
 from advisoros.celery import app
+
+logger = logging.getLogger(__name__)
 
 
 def _every_schema() -> list[str]:
@@ -14,29 +18,25 @@ def _every_schema() -> list[str]:
     return ["public", *firm_schema_names_ready()]
 
 
-@app.task(name="audit.seal")
-def audit_seal() -> int:
-    """Seal this schema's waiting rows (queued after a commit that wrote some)."""
-    from apps.audit.services import audit_chain_seal
-
-    return audit_chain_seal()
-
-
-@app.task(name="audit.seal_all")
-def audit_seal_all() -> int:
-    """Beat's safety net: seal whatever the after-commit seals missed, in every schema."""
-    from apps.audit.services import audit_chain_seal
+@app.task(name="audit.seal_pending")
+def audit_seal_pending() -> int:
+    """Seal the schemas whose writes marked them since the last run (beat, every 5 s)."""
+    from apps.audit.services import audit_chain_seal, audit_seal_pending_schemas
 
     sealed = 0
-    for schema in _every_schema():
-        with schema_context(schema):
-            sealed += audit_chain_seal()
+    for schema in audit_seal_pending_schemas():
+        try:
+            with schema_context(schema):
+                sealed += audit_chain_seal()
+        except Exception:  # one firm's failure must not hold up the others
+            logger.exception("audit: sealing %s failed; the sweep retries it", schema)
     return sealed
 
 
 @app.task(name="audit.anchor_all")
 def audit_anchor_all() -> int:
-    """Anchor every schema's head (in the database and outside it)."""
+    """Seal and anchor every schema's head (in the database and outside it): also the
+    sweep that seals whatever the marks missed (Redis down, a worker lost)."""
     from apps.audit.services import audit_chain_anchor
 
     schemas = _every_schema()

@@ -135,3 +135,32 @@ def test_refused_requests_append_without_taking_any_lock(firm_a):
             cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                            "AND pid = pg_backend_pid()")
             assert cursor.fetchone()[0] == 0
+
+
+def test_a_committed_write_marks_its_schema_and_beat_seals_it(committed_firm):
+    from django_redis import get_redis_connection
+
+    from apps.audit.services import PENDING_SCHEMAS_KEY
+    from apps.audit.tasks import audit_seal_pending
+
+    schema = committed_firm.schema_name
+    get_redis_connection("public").delete(PENDING_SCHEMAS_KEY)
+    with schema_context(schema):
+        event = audit_record(action=AuditAction.EXPORTED, details={"what": "marked"})
+    assert get_redis_connection("public").smembers(PENDING_SCHEMAS_KEY) == {schema.encode()}
+
+    assert audit_seal_pending() >= 1
+
+    with schema_context(schema):
+        assert AuditEvent.objects.get(pk=event.pk).chain_seq is not None
+    assert not get_redis_connection("public").smembers(PENDING_SCHEMAS_KEY)
+
+
+def test_an_uncommitted_write_marks_nothing(firm_a):
+    from django_redis import get_redis_connection
+
+    from apps.audit.services import PENDING_SCHEMAS_KEY
+
+    with schema_context(firm_a.firm.schema_name):
+        audit_record(action=AuditAction.EXPORTED, details={"what": "rolled back"})
+    assert not get_redis_connection("public").smembers(PENDING_SCHEMAS_KEY)

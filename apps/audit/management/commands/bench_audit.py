@@ -5,14 +5,16 @@ Scenarios, each for `--seconds`:
 - throughput: `--writers` threads, each an endless loop of one transaction with one audited
   write plus `--work-ms` of other work in the same transaction (what a request does after
   its audit call); a sealer thread seals as a worker would;
-- flood: `--flood` threads recording refused requests as fast as they can while 4 other
-  users each make one audited write every 20 ms; their latency is compared with a run
-  without the flood.
+- flood: `--flood` writers (in 4 processes of their own, as web workers would be)
+  recording refused requests as fast as they can while 4 other users each make one audited
+  write every 20 ms; their latency is compared with a run without the flood.
+A monitor samples pg_locks every 10 ms: how many writers were waiting on a lock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import threading
 import time
 import uuid
@@ -92,6 +94,35 @@ def _loop(schema: str, stop: threading.Event, run: Run, lock: threading.Lock, *,
             run.latencies.extend(mine)
 
 
+def _lock_monitor(stop: threading.Event, samples: list[int]) -> None:
+    """Writers waiting on a lock in this database, sampled every 10 ms."""
+    try:
+        with connection.cursor() as cursor:
+            while not stop.is_set():
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+                               "(SELECT oid FROM pg_database WHERE datname = current_database())")
+                samples.append(cursor.fetchone()[0])
+                time.sleep(0.01)
+    finally:
+        connections.close_all()
+
+
+def _flood_process(schema: str, threads: int, append_name: str, pause: float, stop,
+                   counts) -> None:
+    """A process of its own (its own interpreter lock), like a web worker."""
+    run, lock, local_stop = Run(), threading.Lock(), threading.Event()
+    workers = [threading.Thread(target=_loop, args=(schema, local_stop, run, lock), kwargs={
+        "append": APPENDERS[append_name], "action": AuditAction.PERMISSION_DENIED,
+        "work_ms": 0, "pause": pause}) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    stop.wait()
+    local_stop.set()
+    for thread in workers:
+        thread.join()
+    counts.put(len(run.latencies))
+
+
 def _sealer(schema: str, stop: threading.Event, sealed: list[int]) -> None:
     try:
         with schema_context(schema):
@@ -110,9 +141,11 @@ class Command(BaseCommand):
         parser.add_argument("--flood", type=int, default=16)
         parser.add_argument("--seconds", type=float, default=8.0)
         parser.add_argument("--work-ms", type=float, nargs="*", default=[0.0, 2.0])
+        # 0: each flood writer as fast as it can; 100: each about 10 refused requests/s.
+        parser.add_argument("--flood-pause-ms", type=float, nargs="*", default=[0.0, 100.0])
 
     def handle(self, *args, writers: int, flood: int, seconds: float, work_ms: list[float],
-               **options):
+               flood_pause_ms: list[float], **options):
         run_id = uuid.uuid4().hex[:6]
         owner = user_create(email=f"bench-audit-{run_id}@bench.test", password=None,
                             validate=False)
@@ -124,41 +157,47 @@ class Command(BaseCommand):
         try:
             out(f"one firm ({schema}), {writers} concurrent writers, {seconds:g} s per run")
             out("| appending | other work in the transaction | audited writes/s | p50 ms "
-                "| p95 ms | errors |")
-            out("|---|---|---|---|---|---|")
+                "| p95 ms | writers waiting on a lock (mean) | errors |")
+            out("|---|---|---|---|---|---|---|")
             for work in work_ms:
                 for name, append in APPENDERS.items():
-                    run, elapsed = self._run(schema, seconds, append=append, threads=writers,
-                                             work_ms=work)
+                    run, elapsed, waiting = self._run(schema, seconds, append=append,
+                                                      threads=writers, work_ms=work)
                     out(f"| {name} | {work:g} ms | {len(run.latencies) / elapsed:,.0f} | "
-                        f"{run.p(50):.1f} | {run.p(95):.1f} | {len(run.errors)} |")
+                        f"{run.p(50):.1f} | {run.p(95):.1f} | {waiting:.1f} | "
+                        f"{len(run.errors)} |")
             self._seal_and_verify(schema)
             out("")
-            out(f"a flood of refused requests ({flood} threads) and 4 other users, each "
-                "writing every 20 ms")
-            out("| appending | flood | other users' writes/s | their p50 ms | their p95 ms "
-                "| refused requests/s |")
-            out("|---|---|---|---|---|---|")
-            for name, append in APPENDERS.items():
-                for flooding in (False, True):
-                    users, flooded, elapsed = self._flood_run(
-                        schema, seconds, append=append, flood=flood if flooding else 0)
-                    out(f"| {name} | {'yes' if flooding else 'no'} | "
+            out(f"a flood of refused requests ({flood} writers in 4 processes) and 4 other "
+                "users, each writing every 20 ms")
+            out("| appending | flood (pause per refused request) | other users' writes/s "
+                "| their p50 ms | their p95 ms | refused requests/s "
+                "| writers waiting on a lock (mean) |")
+            out("|---|---|---|---|---|---|---|")
+            floods = [(0, 0.0)] + [(flood, pause) for pause in flood_pause_ms]
+            for name in APPENDERS:
+                for flooders, pause in floods:
+                    users, flooded, elapsed, waiting = self._flood_run(
+                        schema, seconds, append_name=name, flood=flooders, pause=pause / 1000)
+                    label = f"{flooders} writers, {pause:g} ms" if flooders else "none"
+                    out(f"| {name} | {label} | "
                         f"{len(users.latencies) / elapsed:,.0f} | {users.p(50):.1f} | "
-                        f"{users.p(95):.1f} | {len(flooded.latencies) / elapsed:,.0f} |")
+                        f"{users.p(95):.1f} | {flooded / elapsed:,.0f} | {waiting:.1f} |")
             self._seal_and_verify(schema)
         finally:
             firm_delete(firm=firm)
             owner.delete()
 
     def _run(self, schema: str, seconds: float, *, append, threads: int, work_ms: float):
-        stop, lock, run, sealed = threading.Event(), threading.Lock(), Run(), []
+        stop, lock, run, sealed, waits = (threading.Event(), threading.Lock(), Run(), [],
+                                          [])
         # The sealer runs only with the new way (in production: a Celery worker).
         sealers = [] if append is _locked_append else [
             threading.Thread(target=_sealer, args=(schema, stop, sealed))]
         workers = [threading.Thread(target=_loop, args=(schema, stop, run, lock), kwargs={
             "append": append, "action": AuditAction.RECORD_CHANGED, "work_ms": work_ms,
             "pause": 0}) for _ in range(threads)]
+        workers.append(threading.Thread(target=_lock_monitor, args=(stop, waits)))
         started = time.perf_counter()
         for thread in [*sealers, *workers]:
             thread.start()
@@ -168,27 +207,41 @@ class Command(BaseCommand):
             thread.join()
         if run.errors:
             self.stderr.write(f"  errors: {run.errors[:3]}")
-        return run, time.perf_counter() - started
+        return run, time.perf_counter() - started, sum(waits) / len(waits) if waits else 0.0
 
-    def _flood_run(self, schema: str, seconds: float, *, append, flood: int):
-        stop, lock, users, flooded, sealed = (threading.Event(), threading.Lock(), Run(),
-                                              Run(), [])
+    def _flood_run(self, schema: str, seconds: float, *, append_name: str, flood: int,
+                   pause: float):
+        append = APPENDERS[append_name]
+        stop, lock, users, sealed, waits = (threading.Event(), threading.Lock(), Run(), [],
+                                            [])
         threads = [] if append is _locked_append else [
             threading.Thread(target=_sealer, args=(schema, stop, sealed))]
+        threads.append(threading.Thread(target=_lock_monitor, args=(stop, waits)))
         threads += [threading.Thread(target=_loop, args=(schema, stop, users, lock), kwargs={
             "append": append, "action": AuditAction.RECORD_CHANGED, "work_ms": 0,
             "pause": 0.02}) for _ in range(4)]
-        threads += [threading.Thread(target=_loop, args=(schema, stop, flooded, lock), kwargs={
-            "append": append, "action": AuditAction.PERMISSION_DENIED, "work_ms": 0,
-            "pause": 0}) for _ in range(flood)]
+        context = multiprocessing.get_context("fork")
+        process_stop, counts = context.Event(), context.Queue()
+        processes = [context.Process(target=_flood_process,
+                                     args=(schema, flood // 4, append_name, pause,
+                                           process_stop, counts)) for _ in range(4 if flood else 0)]
+        connections.close_all()  # children open their own connections
+        for process in processes:
+            process.start()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
         time.sleep(seconds)
         stop.set()
+        process_stop.set()
         for thread in threads:
             thread.join()
-        return users, flooded, time.perf_counter() - started
+        flooded = sum(counts.get(timeout=60) for _ in processes)
+        for process in processes:
+            process.join()
+        elapsed = time.perf_counter() - started
+        mean_waiting = sum(waits) / len(waits) if waits else 0.0
+        return users, flooded, elapsed, mean_waiting
 
     def _seal_and_verify(self, schema: str) -> None:
         with schema_context(schema):

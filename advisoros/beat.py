@@ -67,4 +67,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60,
         "options": {"expires": 50},
     },
+    # Audit trails: audited writes only INSERT and mark their schema; this seals the
+    # marked schemas' new rows into their chains (apps/audit/services.py).
+    "audit-seal-pending": {
+        "task": "audit.seal_pending",
+        "schedule": 5,
+        "options": {"expires": 4},
+    },
+    # Seal everything and anchor every audit chain's head (database + outside copy), so
+    # truncation shows; also the sweep for rows whose mark was lost.
+    "audit-anchor-all": {
+        "task": "audit.anchor_all",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
 }

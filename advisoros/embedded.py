@@ -42,11 +42,18 @@ def _postmaster_socket_dir(pgdata: Path) -> Path | None:
 
 
 def ensure_postgres(data_dir: Path, database: str) -> str:
-    """Start (if needed) the embedded PostgreSQL and return a URL for `database`.
+    """Start (if needed) the embedded PostgreSQL and return a superuser URL for `database`.
 
     The database is created on first use; the `vector` extension is created by a
-    migration, not here, so external servers behave the same.
+    migration, not here, so external servers behave the same. The application itself
+    connects through `ensure_postgres_with_roles`, never as the superuser.
     """
+    socket_dir = _postgres_socket_dir(data_dir)
+    _ensure_database(socket_dir, database)
+    return f"postgresql://postgres@/{database}?host={socket_dir}"
+
+
+def _postgres_socket_dir(data_dir: Path) -> Path:
     pgdata = data_dir / "pg"
     socket_dir = _postmaster_socket_dir(pgdata)
     if socket_dir is None:
@@ -57,11 +64,10 @@ def ensure_postgres(data_dir: Path, database: str) -> str:
         # process of the stack (and every test run) shares it.
         server = pgserver.get_server(pgdata, cleanup_mode=None)
         socket_dir = Path(server.get_postmaster_info().socket_dir)
-    _ensure_database(socket_dir, database)
-    return f"postgresql://postgres@/{database}?host={socket_dir}"
+    return socket_dir
 
 
-def _ensure_database(socket_dir: Path, database: str) -> None:
+def _ensure_database(socket_dir: Path, database: str, owner: str | None = None) -> None:
     import psycopg
 
     with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres",
@@ -69,7 +75,119 @@ def _ensure_database(socket_dir: Path, database: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                               [database]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{database}"')
+            owned_by = f' OWNER "{owner}"' if owner else ""
+            conn.execute(f'CREATE DATABASE "{database}"{owned_by}')
+
+
+# Two roles, as in production (docs/configuration.md): the owner runs migrations and owns
+# every table; the application connects as a role that only has the grants the owner
+# gives it (apps/audit/migrations/0004): no UPDATE, DELETE or TRUNCATE on the audit trail
+# and no way to switch its triggers off. Neither is a superuser.
+OWNER_ROLE = "advisoros_owner"
+APP_ROLE = "advisoros_app"
+
+
+def ensure_postgres_with_roles(data_dir: Path, database: str) -> tuple[str, str]:
+    """Start (if needed) the embedded PostgreSQL with the owner and application roles and
+    return `(application URL, migration URL)` for `database`."""
+    socket_dir = _postgres_socket_dir(data_dir)
+    if not _roles_in_place(socket_dir, database):
+        _ensure_roles(socket_dir)
+        _ensure_database(socket_dir, database, owner=OWNER_ROLE)
+        _hand_existing_objects_to_owner(socket_dir, database)
+    return (f"postgresql://{APP_ROLE}@/{database}?host={socket_dir}",
+            f"postgresql://{OWNER_ROLE}@/{database}?host={socket_dir}")
+
+
+def _roles_in_place(socket_dir: Path, database: str) -> bool:
+    """One cheap query on every process start once everything is set up."""
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres",
+                         autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)),"
+            " (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s)",
+            [OWNER_ROLE, APP_ROLE, database]).fetchone()
+    return row == (2, OWNER_ROLE)
+
+
+def _ensure_roles(socket_dir: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="postgres",
+                         autocommit=True) as conn:
+        for role, options in ((OWNER_ROLE, "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE"),
+                              (APP_ROLE, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                [role]).fetchone():
+                conn.execute(f'CREATE ROLE "{role}" {options}')
+        # The owner may act on what the application role owns (the dashboard views it
+        # refreshes, see apps/audit/migrations/0004); never the other way round.
+        conn.execute(f'GRANT "{APP_ROLE}" TO "{OWNER_ROLE}"')
+        # Databases made by an earlier version belonged to the superuser; hand them over so
+        # the owner can drop and recreate them (test databases).
+        for (name,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datdba = 'postgres'::regrole"
+                " AND NOT datistemplate AND datname <> 'postgres'").fetchall():
+            conn.execute(f'ALTER DATABASE "{name}" OWNER TO "{OWNER_ROLE}"')
+    # pgvector is not a trusted extension: only a superuser may create it. Put it in
+    # template1, so every database the owner creates (test databases too) has it and the
+    # migration's CREATE EXTENSION IF NOT EXISTS is a no-op.
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname="template1",
+                         autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public")
+
+
+# Everything a superuser-run earlier version created in a database (schemas, tables,
+# views, sequences not owned by a column, functions, types), except extension members.
+_HAND_OVER_SQL = r"""
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT n.nspname FROM pg_namespace n
+             WHERE n.nspowner = 'postgres'::regrole AND n.nspname NOT LIKE 'pg\_%%'
+               AND n.nspname NOT IN ('information_schema', 'public') LOOP
+        EXECUTE format('ALTER SCHEMA %%I OWNER TO %%I', r.nspname, '{owner}');
+    END LOOP;
+    FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relowner = 'postgres'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+               AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname <> 'information_schema'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                               AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i')) LOOP
+        EXECUTE format('ALTER %%s %%s OWNER TO %%I',
+                       CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                      WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                       r.name, '{owner}');
+    END LOOP;
+    FOR r IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+             JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE p.proowner = 'postgres'::regrole
+               AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname <> 'information_schema'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                               AND d.objid = p.oid AND d.deptype = 'e') LOOP
+        EXECUTE format('ALTER ROUTINE %%s OWNER TO %%I', r.name, '{owner}');
+    END LOOP;
+    FOR r IN SELECT t.oid::regtype AS name FROM pg_type t
+             JOIN pg_namespace n ON n.oid = t.typnamespace
+             WHERE t.typowner = 'postgres'::regrole AND t.typtype IN ('e', 'd', 'c')
+               AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+               AND n.nspname NOT LIKE 'pg\_%%' AND n.nspname <> 'information_schema'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                               AND d.objid = t.oid AND d.deptype = 'e') LOOP
+        EXECUTE format('ALTER TYPE %%s OWNER TO %%I', r.name, '{owner}');
+    END LOOP;
+END $$;
+"""
+
+
+def _hand_existing_objects_to_owner(socket_dir: Path, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname=database,
+                         autocommit=True) as conn:
+        conn.execute(_HAND_OVER_SQL.format(owner=OWNER_ROLE).replace("%%", "%"))
 
 
 def stop_postgres(data_dir: Path) -> bool:

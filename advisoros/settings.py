@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
 
 from advisoros import embedded
+from advisoros.db_roles import db_role_for_command
 from advisoros.env import (
     celery_broker_url_for,
     dev_secret,
@@ -50,6 +52,16 @@ FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS") or dev_secret(
     lambda: "dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or dev_secret(
     DATA_DIR, "BLIND_INDEX_KEY", lambda: secrets.token_urlsafe(32))
+# The audit chain's HMAC keys (apps/audit/chain.py), same form and rotation as the field
+# keys: the first seals, all verify. Outside the database, or a database owner could
+# re-seal a rewritten trail. In prod there is no generated default: sealing refuses to
+# run without it (ImproperlyConfigured naming the variable; audited writes still append).
+AUDIT_CHAIN_KEYS = env_str("AUDIT_CHAIN_KEYS") or ("" if IS_PROD else dev_secret(
+    DATA_DIR, "AUDIT_CHAIN_KEYS",
+    lambda: "audit1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()))
+# A copy of every anchor of the audit chain's head outside the database (JSON lines,
+# appended); see docs/security.md for what makes it tamper-evident.
+AUDIT_ANCHOR_FILE = env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.jsonl"))
 DEBUG = env_bool("DEBUG", ENV == "dev")
 
 # Firms live at <slug>.<BASE_DOMAIN>; the bare BASE_DOMAIN is the public site.
@@ -161,12 +173,24 @@ TEMPLATES = [
 WSGI_APPLICATION = "advisoros.wsgi.application"
 
 # --- Database -----------------------------------------------------------------------
-DATABASE_URL = env_str("DATABASE_URL") or embedded.ensure_postgres(
-    DATA_DIR, env_str("ADVISOROS_DB_NAME", "advisoros")
-)
+# Two roles (docs/configuration.md, "Database roles"): the application connects as
+# DATABASE_URL's role, which owns nothing and may not change or remove audit rows;
+# migrations and schema changes run as DATABASE_MIGRATE_URL's role, the owner of the
+# tables. The embedded server creates both (advisoros/embedded.py).
+if env_str("DATABASE_URL"):
+    DATABASE_URL = env_str("DATABASE_URL")
+    DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL") or DATABASE_URL
+else:
+    DATABASE_URL, DATABASE_MIGRATE_URL = embedded.ensure_postgres_with_roles(
+        DATA_DIR, env_str("ADVISOROS_DB_NAME", "advisoros"))
+# Commands that change the schema connect as the owner from the start; everything else
+# (web, workers, beat, other commands) as the application role. In-process schema
+# changes (the firm template) switch with advisoros.db_roles.migration_role().
+DATABASE_ROLE = env_str("ADVISOROS_DB_ROLE") or db_role_for_command(sys.argv)
 DATABASES = {
     "default": {
-        **dj_database_url.parse(DATABASE_URL),
+        **dj_database_url.parse(DATABASE_MIGRATE_URL if DATABASE_ROLE == "migrate"
+                                else DATABASE_URL),
         "ENGINE": "django_tenants.postgresql_backend",
         # Persistent connections: measured 2-4x more requests/s than reconnecting.
         "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600),

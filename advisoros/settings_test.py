@@ -18,6 +18,9 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ADVISOROS_TEST_DB", "tes
 # Transactional tests are emptied with TRUNCATE; the append-only audit table refuses it
 # unless the connection says it is a test connection (apps/audit/migrations/0002).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c advisoros.audit_truncate_allowed=on"
+# Anchor copies of test runs stay apart from development's (anchors name their schema's
+# identity, so a new test database never matches an earlier run's copies).
+AUDIT_ANCHOR_FILE = str(DATA_DIR / "audit-anchors-test.jsonl")  # noqa: F405
 # Argon2 is the production hasher; tests hash hundreds of demo users, so use a fast one
 # except where a test asks for Argon2 explicitly.
 PASSWORD_HASHERS = [

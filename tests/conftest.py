@@ -83,6 +83,36 @@ def make_firm_world(slug: str, name: str) -> FirmWorld:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """The test database is created and migrated by the owner role, as in a deploy."""
+    from advisoros.db_roles import connection_use_role
+
+    connection_use_role("migrate")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Then every test runs as the application's role, which owns nothing and cannot
+    change the audit trail (advisoros/db_roles.py); the owner drops the database."""
+    from advisoros.db_roles import app_role_name, connection_use_role, roles_are_separate
+    from apps.firms.template_schema import template_schema_ensure
+
+    with django_db_blocker.unblock():
+        # Firms are cloned from the template; tests that create one inside their
+        # transaction could not migrate it there (the owner's work, on another role).
+        template_schema_ensure()
+        connection.set_schema_to_public()
+    if roles_are_separate():
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            # Scratch objects some tests create in public (a materialized view); the
+            # audit guarantees do not depend on it (the owner's tables stay the owner's).
+            cursor.execute(f'GRANT CREATE ON SCHEMA public TO "{app_role_name()}"')
+    connection_use_role("app")
+    yield
+    connection_use_role("migrate")
+
+
+@pytest.fixture(scope="session")
 def _two_firms(django_db_setup, django_db_blocker) -> tuple[FirmWorld, FirmWorld]:
     with django_db_blocker.unblock():
         worlds = (make_firm_world("alpha-cpa", "Alpha CPA"),

@@ -88,9 +88,12 @@ def firm_create(
 
 def firm_delete(*, firm: Firm) -> str:
     """Drop a firm and its schema. Irreversible; used by tests and platform staff."""
+    from apps.firms.template_schema import schema_drop
+
     with transaction.atomic():
         schema = firm.schema_name
-        firm.delete(force_drop=True)
+        firm.delete()
+        schema_drop(schema)
     connection.set_schema_to_public()
     return schema
 

@@ -48,27 +48,45 @@ def template_schema_is_current() -> bool:
 
 
 def template_schema_ensure(verbosity: int = 0) -> bool:
-    """Create or migrate the template schema when needed; True when it did work."""
+    """Create or migrate the template schema when needed; True when it did work.
+
+    Migrating is the owner's job (advisoros/db_roles.py): the connection switches to the
+    migration role for it, so this must run outside a transaction when there is work."""
+    from advisoros.db_roles import migration_role
+
     if template_schema_is_current():
         return False
     schema = template_schema_name()
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    call_command(
-        "migrate_schemas",
-        schema_name=schema,
-        tenant=True,
-        interactive=False,
-        verbosity=verbosity,
-    )
-    connection.set_schema_to_public()
+    with migration_role():
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        call_command(
+            "migrate_schemas",
+            schema_name=schema,
+            tenant=True,
+            interactive=False,
+            verbosity=verbosity,
+        )
+        connection.set_schema_to_public()
     return True
 
 
 def schema_clone_from_template(schema_name: str) -> None:
     """Copy the (current) template into a new schema: tables, indexes, sequences, views,
     functions, and the rows of django_migrations and django_content_type, so the new
-    schema needs no migration run at all."""
-    from django_tenants.clone import CloneSchema
+    schema needs no migration run at all.
 
-    CloneSchema().clone_schema(template_schema_name(), schema_name, "DATA")
+    The copy is made by a function the migration role owns (SECURITY DEFINER, apps/audit/
+    migrations/0004), in the caller's transaction: the new tables belong to the owner and
+    the application's role gets only its grants, so it can never alter the firm's audit
+    trail, while a failed firm creation still leaves nothing behind."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.advisoros_firm_schema_clone(%s, %s)",
+                       [template_schema_name(), schema_name])
+
+
+def schema_drop(schema_name: str) -> None:
+    """Drop the schema of a firm whose row was deleted (in this transaction), through the
+    owner's function: the application's role owns no schema."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.advisoros_firm_schema_drop(%s)", [schema_name])

@@ -145,6 +145,11 @@ class Invoice(models.Model):
     period_start = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The firm's commission rate when this marketplace invoice became paid: the ledger
+    # books this one however late it records the commission, so a rate changed after
+    # payment never reaches it. Empty on invoices paid before it was kept.
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True,
+                                          blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     created_by = _user_fk("+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,6 +169,11 @@ class Invoice(models.Model):
                          name="invoice_open_aging"),
             models.Index(fields=["marketplace_engagement"], name="invoice_mkt_engagement",
                          condition=Q(marketplace_engagement__isnull=False)),
+            # The minutely commission catch-up reads paid marketplace invoices changed
+            # in the last hour, not the firm's whole history.
+            models.Index(fields=["updated_at"], name="invoice_mkt_paid_changed",
+                         condition=Q(marketplace_engagement__isnull=False,
+                                     paid_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_gte_0"),

@@ -294,15 +294,43 @@ def invoice_void(*, invoice: Invoice, reason: str, actor=None,
     return invoice
 
 
-def invoices_mark_overdue(*, today: date | None = None) -> int:
-    """Open invoices past their due date become overdue (one UPDATE; safe to repeat)."""
+OVERDUE_BATCH = 500
+
+
+def invoices_mark_overdue(*, today: date | None = None, batch_size: int = OVERDUE_BATCH) -> int:
+    """Open invoices past their due date become overdue, through the state machine and
+    with an audit event each, in batches (one transaction, one UPDATE per batch). Safe to
+    repeat and to run beside payments: an invoice locked by one is left for the next run."""
     today = today or timezone.localdate()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE billing_invoice SET status = 'overdue', updated_at = now() "
-            "WHERE status IN ('sent', 'partially_paid') AND due_date < %s "
-            "RETURNING client_id", [today])
-        rows = cursor.fetchall()
-        for client_id in {row[0] for row in rows}:
-            dashboard_note_client_change(client_id)
-    return len(rows)
+    marked = 0
+    while True:
+        done = _overdue_batch(today=today, batch_size=batch_size)
+        marked += done
+        if done < batch_size:
+            return marked
+
+
+@transaction.atomic
+def _overdue_batch(*, today: date, batch_size: int) -> int:
+    invoices = list(Invoice.objects.select_for_update(skip_locked=True)
+                    .filter(status__in=(S.SENT, S.PARTIALLY_PAID), due_date__lt=today)
+                    .only("id", "client_id", "number", "status", "due_date", "total",
+                          "balance", "amount_refunded")
+                    .order_by("id")[:batch_size])
+    if not invoices:
+        return 0
+    now = timezone.now()
+    befores = {}
+    for invoice in invoices:
+        befores[invoice.pk] = invoice_snapshot(invoice)
+        _move(invoice, S.OVERDUE)
+        invoice.updated_at = now
+    # Every invoice of the batch moves to the same status: one UPDATE for all of them.
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=S.OVERDUE,
+                                                                   updated_at=now)
+    for invoice in invoices:
+        invoice_audit(invoice=invoice, change="overdue", before=befores[invoice.pk],
+                      due_date=str(invoice.due_date))
+    for client_id in {invoice.client_id for invoice in invoices}:
+        dashboard_note_client_change(client_id)
+    return len(invoices)

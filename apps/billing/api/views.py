@@ -19,7 +19,7 @@ from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
 from apps.billing.models import Invoice, Payment
-from apps.billing.payments import payment_record
+from apps.billing.payments import payment_apply
 from apps.billing.selectors import invoice_detail_get
 from apps.billing.services import invoice_create, invoice_send, invoice_void
 from apps.ledger.models import RevenueShareEntry
@@ -160,9 +160,8 @@ class PaymentListAPI(ListAPIView):
                                          client__deleted_at__isnull=True).first()
         if invoice is None:
             raise ValidationError({"invoice": ["No such invoice."]})
-        known = Payment.objects.filter(idempotency_key=key).exists()
         try:
-            payment = payment_record(invoice=invoice, amount=data["amount"],
+            recorded = payment_apply(invoice=invoice, amount=data["amount"],
                                      method=data["method"], received_on=data.get("received_on"),
                                      reference=data["reference"], idempotency_key=key,
                                      recorded_by=request.user, request=request)
@@ -171,9 +170,12 @@ class PaymentListAPI(ListAPIView):
             if "idempotency_key" in errors.detail:
                 errors.detail["Idempotency-Key"] = errors.detail.pop("idempotency_key")
             raise errors from exc
-        out = serializers.PaymentOutput({f: getattr(payment, f)
+        out = serializers.PaymentOutput({f: getattr(recorded.payment, f)
                                          for f in serializers.PAYMENT_FIELDS}).data
-        return Response(out, status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
+        # A replay (this key already made the payment, even by a request still running a
+        # moment ago) answers 200 with the first request's payment; a new payment 201.
+        return Response(out, status=status.HTTP_200_OK if recorded.replayed
+                        else status.HTTP_201_CREATED)
 
 
 class RevenueShareListAPI(ListAPIView):

@@ -78,4 +78,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 10},
         "options": {"expires": 50},
     },
+    # Billing: online payments whose charge went through but whose recording failed (or
+    # whose provider call never answered) are settled by asking the provider, by the
+    # intent's idempotency key; intents younger than a minute are left to their request.
+    "billing-payment-intents-reconcile": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 60,
+        "args": ["billing.payment_intents_reconcile"],
+        "kwargs": {"spread_seconds": 10},
+        "options": {"expires": 50},
+    },
 }

@@ -1,6 +1,7 @@
 """Payments and refunds. Each locks the invoice row first, so two payments at once never
 both see the old balance, and a retried request with the same idempotency key finds the
-payment it already made instead of recording (or charging) a second one."""
+payment it already made instead of recording (or charging) a second one. Online payments
+(intent, charge, confirm, reconcile) are in apps/billing/online.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.billing.models import Invoice, Payment, Refund
-from apps.billing.providers import (
-    PaymentDeclined,
-    online_payments_enabled,
-    payment_provider_get,
-)
+from apps.billing.providers import payment_provider_get
 from apps.billing.services import S, _locked, _move, invoice_audit, invoice_snapshot
 from apps.billing.validation import (
     clean_choice,
@@ -141,38 +138,6 @@ def payment_apply(*, invoice: Invoice, amount: Any, method: str, received_on: da
         # After commit, on a worker: the commission is recorded exactly once there.
         revenue_share_enqueue(invoice_id=invoice.pk)
     return PaymentRecorded(payment=payment, replayed=False)
-
-
-@transaction.atomic
-def invoice_pay_online(*, invoice: Invoice, amount: Any, token: str, idempotency_key: Any,
-                       payer=None, request: HttpRequest | None = None) -> Payment:
-    """Charge a card through the provider and record the payment, both under the same
-    idempotency key: a retried request neither charges nor records twice. Refused when
-    online payments are not enabled (production with the fake provider): the fake takes
-    no money, so an invoice must never become paid through it there."""
-    if not online_payments_enabled():
-        raise ValidationError(ONLINE_PAYMENTS_DISABLED)
-    errors: dict[str, str] = {}
-    key = clean_idempotency_key(idempotency_key, errors)
-    amount = clean_money(amount, "amount", errors)
-    token = clean_text(token, "token", errors, max_length=60, required=True)
-    if errors:
-        raise ValidationError(errors)
-    invoice = _locked(invoice)
-    earlier = _replayed(invoice, key, amount)
-    if earlier is not None:
-        return earlier
-    _refuse_unpayable(invoice, amount)
-    provider = payment_provider_get()
-    try:
-        charge = provider.charge(amount=amount, currency=invoice.currency, token=token,
-                                 idempotency_key=key)
-    except PaymentDeclined as exc:
-        raise ValidationError({"token": str(exc)}) from exc
-    return payment_record(invoice=invoice, amount=amount, method=Payment.Method.CARD,
-                          reference=f"Online payment {charge.id}", recorded_by=payer,
-                          idempotency_key=key, provider=provider.name,
-                          provider_charge_id=charge.id, request=request)
 
 
 def _refund_apply(*, invoice: Invoice, payment: Payment, amount: Decimal, reason: str,

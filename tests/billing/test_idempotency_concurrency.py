@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
+import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
@@ -112,3 +113,21 @@ def test_one_refund_key_at_once_on_two_invoices_refunds_once_and_names_the_field
                             "key."]}
     assert refunds == [(first.pk, Decimal("10.00"))]
     assert second_invoice.amount_refunded == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_a_refund_key_reused_later_on_another_invoice_names_the_field(in_firm_a):
+    """The sequential case (the key's first refund already committed). Also makes this
+    module set the test database up when run alone (pytest-django sets up databases only
+    for modules with a django_db test)."""
+    first = paid_invoice(lines=[line(unit_price="100.00")]).payments.get()
+    second = paid_invoice(lines=[line(unit_price="100.00")]).payments.get()
+    payment_refund(payment=first, amount=Decimal("5.00"), reason="Credit",
+                   idempotency_key="reused-refund-1")
+
+    with pytest.raises(ValidationError) as reused:
+        payment_refund(payment=second, amount=Decimal("5.00"), reason="Credit",
+                       idempotency_key="reused-refund-1")
+
+    assert "idempotency_key" in reused.value.message_dict
+    assert not Refund.objects.filter(payment=second).exists()

@@ -81,4 +81,25 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # Billing: the commission catch-up for recently changed invoices, every minute, so a
+    # lost after-commit message is recovered within about 90 s (20 s grace for the task
+    # itself + the period + spread) rather than at the hourly full catch-up above. It
+    # skips invoices another transaction holds and event keys make a repeat harmless.
+    "billing-commission-catch-up-recent": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 60,
+        "args": ["billing.revenue_share_catch_up_recent"],
+        "kwargs": {"spread_seconds": 10},
+        "options": {"expires": 50},
+    },
+    # Billing: online payments whose charge went through but whose recording failed (or
+    # whose provider call never answered) are settled by asking the provider, by the
+    # intent's idempotency key; intents younger than a minute are left to their request.
+    "billing-payment-intents-reconcile": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 60,
+        "args": ["billing.payment_intents_reconcile"],
+        "kwargs": {"spread_seconds": 10},
+        "options": {"expires": 50},
+    },
 }

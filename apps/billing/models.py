@@ -145,6 +145,11 @@ class Invoice(models.Model):
     period_start = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The firm's commission rate when this marketplace invoice became paid: the ledger
+    # books this one however late it records the commission, so a rate changed after
+    # payment never reaches it. Empty on invoices paid before it was kept.
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True,
+                                          blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     created_by = _user_fk("+", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -164,6 +169,11 @@ class Invoice(models.Model):
                          name="invoice_open_aging"),
             models.Index(fields=["marketplace_engagement"], name="invoice_mkt_engagement",
                          condition=Q(marketplace_engagement__isnull=False)),
+            # The minutely commission catch-up reads paid marketplace invoices changed
+            # in the last hour, not the firm's whole history.
+            models.Index(fields=["updated_at"], name="invoice_mkt_paid_changed",
+                         condition=Q(marketplace_engagement__isnull=False,
+                                     paid_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_gte_0"),
@@ -289,3 +299,49 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount} of payment {self.payment_id}"
+
+
+class PaymentIntent(models.Model):
+    """An online payment between asking the provider for money and recording it.
+
+    Opened and committed before the provider is called, confirmed in a second
+    transaction after the charge: if the database fails between the two, the charge is
+    not lost, because the reconcile task asks the provider about every intent left
+    pending (by its idempotency key) and records the payment or closes the intent.
+    pending -> succeeded (with its payment) | failed (with the reason)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT,
+                                related_name="payment_intents")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    # The key the provider is called with: it answers a repeat with the same charge.
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    provider = models.CharField(max_length=32)
+    provider_charge_id = models.CharField(max_length=120, blank=True)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="intent")
+    failure_reason = models.CharField(max_length=300, blank=True)
+    payer = _user_fk("+", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="intent_pending",
+                                condition=Q(status="pending"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="intent_amount_pos"),
+            models.CheckConstraint(
+                condition=(Q(status="succeeded", payment__isnull=False)
+                           | (~Q(status="succeeded") & Q(payment__isnull=True))),
+                name="intent_payment_iff_succeeded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.amount} on {self.invoice_id}"

@@ -1,9 +1,11 @@
 """Payments and refunds. Each locks the invoice row first, so two payments at once never
 both see the old balance, and a retried request with the same idempotency key finds the
-payment it already made instead of recording (or charging) a second one."""
+payment it already made instead of recording (or charging) a second one. Online payments
+(intent, charge, confirm, reconcile) are in apps/billing/online.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,11 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apps.billing.models import Invoice, Payment, Refund
-from apps.billing.providers import (
-    PaymentDeclined,
-    online_payments_enabled,
-    payment_provider_get,
-)
+from apps.billing.providers import payment_provider_get
 from apps.billing.services import S, _locked, _move, invoice_audit, invoice_snapshot
 from apps.billing.validation import (
     clean_choice,
@@ -27,10 +25,23 @@ from apps.billing.validation import (
     clean_money,
     clean_text,
 )
+from apps.firms.models import Firm
 from apps.portal.dashboard import dashboard_note_client_change
+from apps.portal.selectors import current_firm
 
 ONLINE_PAYMENTS_DISABLED = ("Online payment is not available for this firm; pay by another "
                             "method or contact the firm.")
+PAYMENT_KEY_REUSED = "This key was already used for a different payment; send a new key."
+REFUND_KEY_REUSED = "This key was already used for a different refund; send a new key."
+
+
+@dataclass(frozen=True)
+class PaymentRecorded:
+    payment: Payment
+    # True when an earlier request with the same idempotency key made this payment (the
+    # API answers 200 then, 201 for a new one). Decided under the invoice lock, so of
+    # two concurrent retries exactly one is new.
+    replayed: bool
 
 
 def _refuse_unpayable(invoice: Invoice, amount: Decimal) -> None:
@@ -55,17 +66,28 @@ def _replayed(invoice: Invoice, key: str | None, amount: Decimal) -> Payment | N
     if earlier is None:
         return None
     if earlier.invoice_id != invoice.pk or earlier.amount != amount:
-        raise ValidationError({"idempotency_key": "This key was already used for a "
-                                                  "different payment; send a new key."})
+        raise ValidationError({"idempotency_key": PAYMENT_KEY_REUSED})
     return earlier
 
 
-@transaction.atomic
 def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: date | None = None,
                    reference: str = "", recorded_by=None, idempotency_key: str | None = None,
                    provider: str = "", provider_charge_id: str = "",
                    request: HttpRequest | None = None) -> Payment:
     """Apply a full or partial payment: balance and status change in one transaction."""
+    return payment_apply(
+        invoice=invoice, amount=amount, method=method, received_on=received_on,
+        reference=reference, recorded_by=recorded_by, idempotency_key=idempotency_key,
+        provider=provider, provider_charge_id=provider_charge_id, request=request).payment
+
+
+@transaction.atomic
+def payment_apply(*, invoice: Invoice, amount: Any, method: str, received_on: date | None = None,
+                  reference: str = "", recorded_by=None, idempotency_key: str | None = None,
+                  provider: str = "", provider_charge_id: str = "",
+                  request: HttpRequest | None = None) -> PaymentRecorded:
+    """payment_record, also saying whether the payment is a replay of an earlier request
+    with the same idempotency key (what the API needs to answer 200 or 201)."""
     from apps.ledger.services import revenue_share_enqueue
 
     errors: dict[str, str] = {}
@@ -82,7 +104,7 @@ def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: d
     invoice = _locked(invoice)
     earlier = _replayed(invoice, key, amount)
     if earlier is not None:
-        return earlier
+        return PaymentRecorded(payment=earlier, replayed=True)
     _refuse_unpayable(invoice, amount)
     before = invoice_snapshot(invoice)
     try:
@@ -94,14 +116,18 @@ def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: d
                 recorded_by_id=getattr(recorded_by, "pk", None))
     except IntegrityError as exc:
         # The same key, used at this moment for a payment on another invoice.
-        raise ValidationError({"idempotency_key": "This key was already used for a "
-                                                  "different payment; send a new key."}) from exc
+        raise ValidationError({"idempotency_key": PAYMENT_KEY_REUSED}) from exc
     invoice.balance -= amount
     fields = ["balance", "status", "updated_at"]
     if invoice.balance == 0:
         _move(invoice, S.PAID)
         invoice.paid_at = timezone.now()
         fields.append("paid_at")
+        if invoice.marketplace_engagement_id:
+            # The rate in force now, when the invoice is paid, is the one the ledger books.
+            invoice.commission_rate = Firm.objects.values_list(
+                "commission_rate", flat=True).get(pk=current_firm().pk)
+            fields.append("commission_rate")
     elif invoice.status == S.SENT:
         _move(invoice, S.PARTIALLY_PAID)
     invoice.save(update_fields=fields)
@@ -111,52 +137,26 @@ def payment_record(*, invoice: Invoice, amount: Any, method: str, received_on: d
     if invoice.status == S.PAID and invoice.marketplace_engagement_id:
         # After commit, on a worker: the commission is recorded exactly once there.
         revenue_share_enqueue(invoice_id=invoice.pk)
-    return payment
-
-
-@transaction.atomic
-def invoice_pay_online(*, invoice: Invoice, amount: Any, token: str, idempotency_key: Any,
-                       payer=None, request: HttpRequest | None = None) -> Payment:
-    """Charge a card through the provider and record the payment, both under the same
-    idempotency key: a retried request neither charges nor records twice. Refused when
-    online payments are not enabled (production with the fake provider): the fake takes
-    no money, so an invoice must never become paid through it there."""
-    if not online_payments_enabled():
-        raise ValidationError(ONLINE_PAYMENTS_DISABLED)
-    errors: dict[str, str] = {}
-    key = clean_idempotency_key(idempotency_key, errors)
-    amount = clean_money(amount, "amount", errors)
-    token = clean_text(token, "token", errors, max_length=60, required=True)
-    if errors:
-        raise ValidationError(errors)
-    invoice = _locked(invoice)
-    earlier = _replayed(invoice, key, amount)
-    if earlier is not None:
-        return earlier
-    _refuse_unpayable(invoice, amount)
-    provider = payment_provider_get()
-    try:
-        charge = provider.charge(amount=amount, currency=invoice.currency, token=token,
-                                 idempotency_key=key)
-    except PaymentDeclined as exc:
-        raise ValidationError({"token": str(exc)}) from exc
-    return payment_record(invoice=invoice, amount=amount, method=Payment.Method.CARD,
-                          reference=f"Online payment {charge.id}", recorded_by=payer,
-                          idempotency_key=key, provider=provider.name,
-                          provider_charge_id=charge.id, request=request)
+    return PaymentRecorded(payment=payment, replayed=False)
 
 
 def _refund_apply(*, invoice: Invoice, payment: Payment, amount: Decimal, reason: str,
                   actor, key: str | None) -> Refund:
-    provider_refund_id = ""
+    # The row (and so its idempotency key) first: a key that another transaction is
+    # using at this moment, on another invoice, waits for it and then fails here, before
+    # the provider gives any money back.
+    try:
+        with transaction.atomic():
+            refund = Refund.objects.create(payment=payment, invoice=invoice, amount=amount,
+                                           reason=reason, idempotency_key=key,
+                                           recorded_by_id=getattr(actor, "pk", None))
+    except IntegrityError as exc:
+        raise ValidationError({"idempotency_key": REFUND_KEY_REUSED}) from exc
     if payment.provider:
-        provider_refund_id = payment_provider_get().refund(
+        refund.provider_refund_id = payment_provider_get().refund(
             charge_id=payment.provider_charge_id, amount=amount,
             idempotency_key=key or f"refund:{payment.pk}:{payment.amount_refunded + amount}")
-    refund = Refund.objects.create(payment=payment, invoice=invoice, amount=amount,
-                                   reason=reason, provider_refund_id=provider_refund_id,
-                                   idempotency_key=key,
-                                   recorded_by_id=getattr(actor, "pk", None))
+        refund.save(update_fields=["provider_refund_id"])
     payment.amount_refunded += amount
     payment.save(update_fields=["amount_refunded"])
     invoice.amount_refunded += amount
@@ -184,8 +184,7 @@ def payment_refund(*, payment: Payment, amount: Any, reason: str, recorded_by=No
         earlier = Refund.objects.filter(idempotency_key=key).first()
         if earlier is not None:
             if earlier.payment_id != payment.pk or earlier.amount != amount:
-                raise ValidationError({"idempotency_key": "This key was already used for a "
-                                                          "different refund."})
+                raise ValidationError({"idempotency_key": REFUND_KEY_REUSED})
             return earlier
     if invoice.status == S.VOID:
         raise ValidationError({"invoice": "This invoice is void; its payments were "

@@ -39,6 +39,11 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, charge_id: str, amount: Decimal, idempotency_key: str) -> str: ...
 
+    def charge_lookup(self, *, idempotency_key: str) -> Charge | None:
+        """The charge made with this idempotency key, or None if there is none (the
+        reconcile task's question after a failure between charging and recording)."""
+        ...
+
 
 _TOKEN = re.compile(r"tok_[a-z0-9_]{1,40}")
 _DAY = 24 * 60 * 60
@@ -78,6 +83,17 @@ class FakeProvider:
         tenant_cache.add(f"billing:fake-provider:refund:{idempotency_key}",
                          {"charge": charge_id, "amount": str(amount)}, _DAY)
         return refund_id
+
+    def charge_lookup(self, *, idempotency_key: str) -> Charge | None:
+        stored = tenant_cache.get(f"billing:fake-provider:charge:{idempotency_key}")
+        if stored is None:
+            return None
+        return Charge(id=stored["id"], amount=Decimal(stored["amount"]),
+                      currency=stored["currency"])
+
+    @classmethod
+    def refunds_made(cls, idempotency_key: str) -> dict | None:
+        return tenant_cache.get(f"billing:fake-provider:refund:{idempotency_key}")
 
     @classmethod
     def charges_made(cls) -> int:

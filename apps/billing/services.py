@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.billing.invoice_insert import invoice_insert_numbered
 from apps.billing.models import TERMS_DAYS, Invoice, InvoiceLine, PaymentTerms, RecurringPlan
 from apps.billing.money import MAX_AMOUNT, InvoiceTotals, invoice_totals, line_amounts
 from apps.billing.validation import (
@@ -77,19 +78,20 @@ def invoice_audit(*, invoice: Invoice, change: str, before: dict | None, request
                                           **extra})
 
 
-def invoice_number_next(issue_date: date) -> str:
-    """The next number of the issue year, e.g. 2026-00042.
+# The year's counter row, incremented in place: the row lock is held until the creating
+# transaction ends, so two creations never get one number, and a rolled-back creation
+# gives its number back: issued numbers have neither duplicates nor gaps.
+_NUMBER_UPSERT = (
+    "INSERT INTO billing_invoicenumbersequence (year, last_value) VALUES (%(year)s, 1) "
+    "ON CONFLICT (year) DO UPDATE SET "
+    "last_value = billing_invoicenumbersequence.last_value + 1 RETURNING last_value")
 
-    The upsert takes the year's row lock until the creating transaction ends, so two
-    creations never get one number, and a rolled-back creation gives its number back:
-    issued numbers have neither duplicates nor gaps.
-    """
+
+def invoice_number_next(issue_date: date) -> str:
+    """The next number of the issue year, e.g. 2026-00042 (invoice_create takes it in the
+    same statement as it inserts the invoice)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO billing_invoicenumbersequence (year, last_value) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET "
-            "last_value = billing_invoicenumbersequence.last_value + 1 RETURNING last_value",
-            [issue_date.year])
+        cursor.execute(_NUMBER_UPSERT, {"year": issue_date.year})
         value = cursor.fetchone()[0]
     return f"{issue_date.year}-{value:05d}"
 
@@ -133,7 +135,7 @@ def clean_lines(raw_lines: Any, errors: dict) -> list[CleanLine]:
     return lines
 
 
-def _marketplace_engagement_check(engagement_id: Any, client: Client, errors: dict
+def _marketplace_engagement_check(engagement_id: Any, client_id: int, errors: dict
                                   ) -> int | None:
     if engagement_id in (None, ""):
         return None
@@ -143,7 +145,7 @@ def _marketplace_engagement_check(engagement_id: Any, client: Client, errors: di
              .values("client_id", "status").first())
     if found is None:
         errors["marketplace_engagement"] = "No such marketplace engagement in this firm."
-    elif found["client_id"] != client.pk:
+    elif found["client_id"] != client_id:
         errors["marketplace_engagement"] = "That marketplace engagement is for another client."
     elif found["status"] not in LIVE_MARKETPLACE_STATUSES:
         errors["marketplace_engagement"] = ("Only an accepted, active or completed "
@@ -153,7 +155,8 @@ def _marketplace_engagement_check(engagement_id: Any, client: Client, errors: di
     return None
 
 
-def _invoice_checked(*, client: Client, lines: Any, issue_date: date | None,
+def _invoice_checked(*, client_id: int, client_archived: bool, lines: Any,
+                     issue_date: date | None,
                      payment_terms: Any, currency: Any, due_date: date | None,
                      engagement: Engagement | None, marketplace_engagement_id: Any,
                      notes: Any) -> tuple:
@@ -165,11 +168,11 @@ def _invoice_checked(*, client: Client, lines: Any, issue_date: date | None,
     currency = clean_currency(currency, errors)
     notes = clean_text(notes, "notes", errors, max_length=2000)
     clean = clean_lines(lines, errors)
-    if client.deleted_at is not None:
+    if client_archived:
         errors["client"] = "This client is archived."
-    if engagement is not None and engagement.client_id != client.pk:
+    if engagement is not None and engagement.client_id != client_id:
         errors["engagement"] = "That engagement belongs to another client."
-    mkt_id = _marketplace_engagement_check(marketplace_engagement_id, client, errors)
+    mkt_id = _marketplace_engagement_check(marketplace_engagement_id, client_id, errors)
     if due_date is not None:
         due_date = clean_date(due_date, "due_date", errors)
     if issue_date and payment_terms and due_date is None and "due_date" not in errors:
@@ -192,13 +195,19 @@ def invoice_validate(*, client: Client, lines: Any, issue_date: date | None = No
                      due_date: date | None = None, engagement: Engagement | None = None,
                      marketplace_engagement_id: Any = None, notes: Any = "") -> None:
     """The checks of invoice_create (forms run them in clean() to show field errors)."""
-    _invoice_checked(client=client, lines=lines, issue_date=issue_date,
+    _invoice_checked(client_id=client.pk, client_archived=client.deleted_at is not None,
+                     lines=lines, issue_date=issue_date,
                      payment_terms=payment_terms, currency=currency, due_date=due_date,
                      engagement=engagement,
                      marketplace_engagement_id=marketplace_engagement_id, notes=notes)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class InvoiceCreated:
+    invoice: Invoice
+    lines: list[InvoiceLine]  # as stored, with their ids: callers need not read them back
+
+
 def invoice_create(*, client: Client, lines: list[dict], issue_date: date | None = None,
                    payment_terms: str = PaymentTerms.NET_30, currency: str = "USD",
                    due_date: date | None = None, engagement: Engagement | None = None,
@@ -207,29 +216,71 @@ def invoice_create(*, client: Client, lines: list[dict], issue_date: date | None
                    recurring_plan: RecurringPlan | None = None,
                    period_start: date | None = None) -> Invoice:
     """A draft invoice with its lines and totals, numbered in its issue year."""
+    created = _invoice_create(
+        client_id=client.pk, client_archived=client.deleted_at is not None, lines=lines,
+        issue_date=issue_date, payment_terms=payment_terms, currency=currency,
+        due_date=due_date, engagement=engagement,
+        marketplace_engagement_id=marketplace_engagement_id, notes=notes,
+        created_by=created_by, request=request, recurring_plan=recurring_plan,
+        period_start=period_start)
+    created.invoice.client = client
+    return created.invoice
+
+
+def invoice_create_with_lines(*, client_id: int, lines: list[dict],
+                              issue_date: date | None = None,
+                              payment_terms: str = PaymentTerms.NET_30, currency: str = "USD",
+                              engagement: Engagement | None = None,
+                              marketplace_engagement_id: int | None = None, notes: str = "",
+                              created_by=None, request: HttpRequest | None = None
+                              ) -> InvoiceCreated:
+    """invoice_create for a client known by id (the API's hot path), returning the stored
+    lines too: a client that does not exist or is archived is refused by the statement
+    that writes the invoice, so the caller need not read the client first."""
+    return _invoice_create(
+        client_id=client_id, client_archived=False, lines=lines, issue_date=issue_date,
+        payment_terms=payment_terms, currency=currency, due_date=None, engagement=engagement,
+        marketplace_engagement_id=marketplace_engagement_id, notes=notes,
+        created_by=created_by, request=request, recurring_plan=None, period_start=None)
+
+
+@transaction.atomic
+def _invoice_create(*, client_id: int, client_archived: bool, lines: Any,
+                    issue_date: date | None, payment_terms: Any, currency: Any,
+                    due_date: date | None, engagement: Engagement | None,
+                    marketplace_engagement_id: Any, notes: Any, created_by,
+                    request: HttpRequest | None, recurring_plan: RecurringPlan | None,
+                    period_start: date | None) -> InvoiceCreated:
+    """The number, the invoice and its lines are written by one statement
+    (apps/billing/invoice_insert.py), and nothing is read back: what was written is
+    known here. With the audit event, that is the whole of an invoice creation."""
     (issue_date, payment_terms, currency, notes, clean, mkt_id, due_date, amounts,
      totals) = _invoice_checked(
-        client=client, lines=lines, issue_date=issue_date, payment_terms=payment_terms,
-        currency=currency, due_date=due_date, engagement=engagement,
+        client_id=client_id, client_archived=client_archived, lines=lines,
+        issue_date=issue_date, payment_terms=payment_terms, currency=currency,
+        due_date=due_date, engagement=engagement,
         marketplace_engagement_id=marketplace_engagement_id, notes=notes)
 
-    invoice = Invoice.objects.create(
-        client=client, engagement=engagement, marketplace_engagement_id=mkt_id,
-        number=invoice_number_next(issue_date), status=S.DRAFT, currency=currency,
-        payment_terms=payment_terms, issue_date=issue_date, due_date=due_date,
-        total=totals.total, tax_total=totals.tax_total, balance=totals.total, notes=notes,
+    invoice = Invoice(
+        client_id=client_id, engagement=engagement, marketplace_engagement_id=mkt_id,
+        status=S.DRAFT, currency=currency, payment_terms=payment_terms,
+        issue_date=issue_date, due_date=due_date, total=totals.total,
+        tax_total=totals.tax_total, balance=totals.total, notes=notes,
         recurring_plan=recurring_plan, period_start=period_start,
         created_by_id=getattr(created_by, "pk", None))
-    InvoiceLine.objects.bulk_create([
+    stored_lines = [
         InvoiceLine(invoice=invoice, position=position, description=line.description,
                     quantity=line.quantity, unit_price=line.unit_price,
                     tax_rate=line.tax_rate, amount=amount.amount,
                     tax_amount=amount.tax_amount)
-        for position, (line, amount) in enumerate(zip(clean, amounts, strict=True), start=1)])
+        for position, (line, amount) in enumerate(zip(clean, amounts, strict=True), start=1)]
+    if not invoice_insert_numbered(invoice=invoice, lines=stored_lines,
+                                   sequence_sql=_NUMBER_UPSERT):
+        raise ValidationError({"client": "No such client, or the client is archived."})
     invoice_audit(invoice=invoice, change="created", before=None, request=request,
                   actor=created_by)
-    dashboard_note_client_change(client.pk)
-    return invoice
+    dashboard_note_client_change(client_id)
+    return InvoiceCreated(invoice=invoice, lines=stored_lines)
 
 
 def _locked(invoice: Invoice) -> Invoice:
@@ -294,15 +345,43 @@ def invoice_void(*, invoice: Invoice, reason: str, actor=None,
     return invoice
 
 
-def invoices_mark_overdue(*, today: date | None = None) -> int:
-    """Open invoices past their due date become overdue (one UPDATE; safe to repeat)."""
+OVERDUE_BATCH = 500
+
+
+def invoices_mark_overdue(*, today: date | None = None, batch_size: int = OVERDUE_BATCH) -> int:
+    """Open invoices past their due date become overdue, through the state machine and
+    with an audit event each, in batches (one transaction, one UPDATE per batch). Safe to
+    repeat and to run beside payments: an invoice locked by one is left for the next run."""
     today = today or timezone.localdate()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE billing_invoice SET status = 'overdue', updated_at = now() "
-            "WHERE status IN ('sent', 'partially_paid') AND due_date < %s "
-            "RETURNING client_id", [today])
-        rows = cursor.fetchall()
-        for client_id in {row[0] for row in rows}:
-            dashboard_note_client_change(client_id)
-    return len(rows)
+    marked = 0
+    while True:
+        done = _overdue_batch(today=today, batch_size=batch_size)
+        marked += done
+        if done < batch_size:
+            return marked
+
+
+@transaction.atomic
+def _overdue_batch(*, today: date, batch_size: int) -> int:
+    invoices = list(Invoice.objects.select_for_update(skip_locked=True)
+                    .filter(status__in=(S.SENT, S.PARTIALLY_PAID), due_date__lt=today)
+                    .only("id", "client_id", "number", "status", "due_date", "total",
+                          "balance", "amount_refunded")
+                    .order_by("id")[:batch_size])
+    if not invoices:
+        return 0
+    now = timezone.now()
+    befores = {}
+    for invoice in invoices:
+        befores[invoice.pk] = invoice_snapshot(invoice)
+        _move(invoice, S.OVERDUE)
+        invoice.updated_at = now
+    # Every invoice of the batch moves to the same status: one UPDATE for all of them.
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=S.OVERDUE,
+                                                                   updated_at=now)
+    for invoice in invoices:
+        invoice_audit(invoice=invoice, change="overdue", before=befores[invoice.pk],
+                      due_date=str(invoice.due_date))
+    for client_id in {invoice.client_id for invoice in invoices}:
+        dashboard_note_client_change(client_id)
+    return len(invoices)

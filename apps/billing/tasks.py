@@ -22,6 +22,24 @@ def revenue_share_catch_up() -> int:
     return catch_up()
 
 
+@app.task(name="billing.revenue_share_catch_up_recent")
+def revenue_share_catch_up_recent() -> int:
+    """Every minute: commissions (and reversals) of recently changed invoices whose
+    after-commit message was lost; skips invoices another transaction holds."""
+    from apps.ledger.services import revenue_share_catch_up_recent as catch_up
+
+    return catch_up()
+
+
+@app.task(name="billing.payment_intents_reconcile")
+def payment_intents_reconcile() -> dict:
+    """Every minute: online payments left between charge and record are settled by
+    asking the provider (by idempotency key); recording is exactly once."""
+    from apps.billing.online import payment_intents_reconcile as reconcile
+
+    return reconcile().__dict__
+
+
 @app.task(name="billing.recurring_invoices_generate")
 def recurring_invoices_generate() -> int:
     from apps.billing.recurring import recurring_invoices_generate as generate

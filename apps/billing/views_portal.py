@@ -13,7 +13,7 @@ from apps.accounts.access import request_has_permission
 from apps.accounts.roles import Perm
 from apps.billing import selectors
 from apps.billing.forms import PortalPayForm
-from apps.billing.payments import invoice_pay_online
+from apps.billing.online import invoice_pay_online
 from apps.billing.providers import online_payments_enabled
 from apps.billing.views_staff import pdf_response
 from apps.portal.forms import apply_service_errors

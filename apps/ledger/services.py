@@ -14,10 +14,12 @@ however refunds are split, a full refund reverses the commission to the cent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from apps.billing.models import Invoice
 from apps.billing.money import ZERO, share_of, split_commission
@@ -55,7 +57,12 @@ def _commission(invoice: Invoice, firm: Firm) -> RevenueShareEntry:
         return existing
     engagement = MarketplaceEngagement.objects.only("advisor_id").get(
         pk=invoice.marketplace_engagement_id, firm_id=firm.pk)
-    rate = Firm.objects.values_list("commission_rate", flat=True).get(pk=firm.pk)
+    # The rate in force when the invoice was paid (kept on it then), not today's: a
+    # catch-up after a rate change books what was agreed. Invoices paid before the rate
+    # was kept fall back to the firm's current rate.
+    rate = invoice.commission_rate
+    if rate is None:
+        rate = Firm.objects.values_list("commission_rate", flat=True).get(pk=firm.pk)
     # Commission is on the revenue: the invoice without its tax.
     gross = invoice.total - invoice.tax_total
     fee, payout = split_commission(gross=gross, rate=rate)
@@ -96,12 +103,16 @@ def _reverse(invoice: Invoice, commission: RevenueShareEntry, firm: Firm
 
 
 @transaction.atomic
-def revenue_share_record(*, invoice_id: int) -> list[RevenueShareEntry]:
+def revenue_share_record(*, invoice_id: int, skip_locked: bool = False
+                         ) -> list[RevenueShareEntry]:
     """Bring the ledger up to date with one invoice of the current firm: its commission
     once it has been paid, and reversals for refunds and a void. Safe to run any number
-    of times; returns the entries this call added."""
+    of times; returns the entries this call added. With `skip_locked` (the catch-up), an
+    invoice that another transaction holds is left alone: that transaction is a payment
+    or refund whose own after-commit task follows, or the task itself."""
     firm = current_firm()
-    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+    invoice = (Invoice.objects.select_for_update(skip_locked=skip_locked)
+               .filter(pk=invoice_id).first())
     if invoice is None or invoice.paid_at is None or not invoice.marketplace_engagement_id:
         return []
     before = set(RevenueShareEntry.objects.filter(firm_id=firm.pk, invoice_id=invoice.pk)
@@ -113,9 +124,12 @@ def revenue_share_record(*, invoice_id: int) -> list[RevenueShareEntry]:
                 .exclude(pk__in=before).order_by("id"))
 
 
-def invoices_missing_from_ledger(*, limit: int = 1000) -> list[int]:
+def invoices_missing_from_ledger(*, limit: int = 1000, changed_after: datetime | None = None,
+                                 changed_before: datetime | None = None) -> list[int]:
     """Invoices of the current firm whose ledger entries are not complete: paid ones
-    without a commission, refunded or voided ones not fully reversed. One query."""
+    without a commission, refunded or voided ones not fully reversed. One query; with
+    `changed_after` it reads only invoices changed since then (an index on the paid
+    marketplace invoices' updated_at), not the firm's whole history."""
     firm = current_firm()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -128,6 +142,8 @@ def invoices_missing_from_ledger(*, limit: int = 1000) -> list[int]:
                 WHERE e.firm_id = %(firm)s AND e.invoice_id = i.id
             ) l ON true
             WHERE i.marketplace_engagement_id IS NOT NULL AND i.paid_at IS NOT NULL
+              AND (%(after)s::timestamptz IS NULL OR i.updated_at >= %(after)s)
+              AND (%(before)s::timestamptz IS NULL OR i.updated_at < %(before)s)
               AND (l.commissions = 0
                    OR (i.status = 'void' AND l.net <> 0)
                    OR (i.amount_refunded > 0 AND i.status <> 'void'
@@ -136,16 +152,38 @@ def invoices_missing_from_ledger(*, limit: int = 1000) -> list[int]:
                            ELSE round((i.total - i.tax_total) * i.amount_refunded / i.total, 2)
                        END))
             ORDER BY i.id LIMIT %(limit)s
-            """, {"firm": firm.pk, "limit": limit})
+            """, {"firm": firm.pk, "limit": limit, "after": changed_after,
+                  "before": changed_before})
         return [row[0] for row in cursor.fetchall()]
 
 
 def revenue_share_catch_up(*, limit: int = 1000) -> int:
     """The batch that records whatever the after-commit path missed (a lost message, a
-    worker that died before it ran). Returns how many entries it added."""
+    worker that died before it ran), over the firm's whole history. Returns how many
+    entries it added."""
     added = 0
     for invoice_id in invoices_missing_from_ledger(limit=limit):
-        added += len(revenue_share_record(invoice_id=invoice_id))
+        added += len(revenue_share_record(invoice_id=invoice_id, skip_locked=True))
+    return added
+
+
+# The minutely catch-up looks at invoices changed in this window: old enough that their
+# own after-commit task has had its chance (so the two do not do the work twice), recent
+# enough that the query stays small; the hourly full catch-up covers anything older.
+RECENT_GRACE_SECONDS = 20
+RECENT_WINDOW_SECONDS = 2 * 60 * 60
+
+
+def revenue_share_catch_up_recent(*, limit: int = 1000, now: datetime | None = None) -> int:
+    """Record what the after-commit path missed among invoices changed in the last two
+    hours but not the last 20 seconds. Run every minute, it brings a lost commission
+    into the ledger within about a minute and a half."""
+    now = now or timezone.now()
+    added = 0
+    for invoice_id in invoices_missing_from_ledger(
+            limit=limit, changed_after=now - timedelta(seconds=RECENT_WINDOW_SECONDS),
+            changed_before=now - timedelta(seconds=RECENT_GRACE_SECONDS)):
+        added += len(revenue_share_record(invoice_id=invoice_id, skip_locked=True))
     return added
 
 

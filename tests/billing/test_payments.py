@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction, AuditEvent
 from apps.billing.models import Invoice, Payment
-from apps.billing.payments import invoice_pay_online, payment_record, payment_refund
+from apps.billing.online import invoice_pay_online
+from apps.billing.payments import payment_record, payment_refund
 from apps.billing.providers import FakeProvider
 from tests.billing.factories import line, paid_invoice, sent_invoice
 

@@ -19,11 +19,11 @@ from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
 from apps.billing.models import Invoice, Payment
-from apps.billing.payments import payment_record
+from apps.billing.payments import payment_apply
 from apps.billing.selectors import invoice_detail_get
-from apps.billing.services import invoice_create, invoice_send, invoice_void
+from apps.billing.services import invoice_create_with_lines, invoice_send, invoice_void
 from apps.ledger.models import RevenueShareEntry
-from apps.portal.models import Client, Engagement
+from apps.portal.models import Engagement
 
 
 class NewestFirst(StrictCursorPagination):
@@ -39,8 +39,12 @@ def _service_errors(exc: DjangoValidationError) -> ValidationError:
 
 def _invoice_out(invoice_id: int) -> dict:
     detail = invoice_detail_get(invoice_id)
-    data = {f: getattr(detail.invoice, f) for f in serializers.INVOICE_FIELDS}
-    data["lines"] = detail.lines
+    return _invoice_data(detail.invoice, detail.lines)
+
+
+def _invoice_data(invoice: Invoice, lines: list) -> dict:
+    data = {f: getattr(invoice, f) for f in serializers.INVOICE_FIELDS}
+    data["lines"] = lines
     return serializers.InvoiceDetailOutput(data).data
 
 
@@ -62,24 +66,25 @@ class InvoiceListAPI(ListAPIView):
                    responses={201: serializers.InvoiceDetailOutput})
     def post(self, request: Request, **kwargs) -> Response:
         data = _valid(serializers.InvoiceCreateInput, request)
-        client = Client.objects.alive().filter(pk=data["client"]).first()
-        if client is None:
-            raise ValidationError({"client": ["No such client."]})
         engagement = None
         if data.get("engagement"):
             engagement = Engagement.objects.filter(pk=data["engagement"]).first()
             if engagement is None:
                 raise ValidationError({"engagement": ["No such engagement."]})
         try:
-            invoice = invoice_create(
-                client=client, engagement=engagement,
+            # The client is checked (exists, not archived) by the statement that writes
+            # the invoice: no read of it first.
+            created = invoice_create_with_lines(
+                client_id=data["client"], engagement=engagement,
                 marketplace_engagement_id=data.get("marketplace_engagement"),
                 issue_date=data.get("issue_date"), payment_terms=data["payment_terms"],
                 currency=data["currency"], notes=data["notes"], lines=data["lines"],
                 created_by=request.user, request=request)
         except DjangoValidationError as exc:
             raise _service_errors(exc) from exc
-        return Response(_invoice_out(invoice.pk), status=status.HTTP_201_CREATED)
+        # What was just written is known: answered without reading the invoice back.
+        return Response(_invoice_data(created.invoice, created.lines),
+                        status=status.HTTP_201_CREATED)
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -160,9 +165,8 @@ class PaymentListAPI(ListAPIView):
                                          client__deleted_at__isnull=True).first()
         if invoice is None:
             raise ValidationError({"invoice": ["No such invoice."]})
-        known = Payment.objects.filter(idempotency_key=key).exists()
         try:
-            payment = payment_record(invoice=invoice, amount=data["amount"],
+            recorded = payment_apply(invoice=invoice, amount=data["amount"],
                                      method=data["method"], received_on=data.get("received_on"),
                                      reference=data["reference"], idempotency_key=key,
                                      recorded_by=request.user, request=request)
@@ -171,9 +175,12 @@ class PaymentListAPI(ListAPIView):
             if "idempotency_key" in errors.detail:
                 errors.detail["Idempotency-Key"] = errors.detail.pop("idempotency_key")
             raise errors from exc
-        out = serializers.PaymentOutput({f: getattr(payment, f)
+        out = serializers.PaymentOutput({f: getattr(recorded.payment, f)
                                          for f in serializers.PAYMENT_FIELDS}).data
-        return Response(out, status=status.HTTP_200_OK if known else status.HTTP_201_CREATED)
+        # A replay (this key already made the payment, even by a request still running a
+        # moment ago) answers 200 with the first request's payment; a new payment 201.
+        return Response(out, status=status.HTTP_200_OK if recorded.replayed
+                        else status.HTTP_201_CREATED)
 
 
 class RevenueShareListAPI(ListAPIView):

@@ -110,6 +110,11 @@ def main() -> int:
         children["worker"] = _spawn("worker", [celery_bin, "-A", "advisoros", "worker",
                                                "--loglevel", "INFO", "--concurrency", "2",
                                                "-Q", "celery,documents"])
+        # Very large scans have their own lane and one process, so they never take the
+        # processes that normal documents need (apps/documents/queue.py).
+        children["worker-large"] = _spawn("worker-large", [
+            celery_bin, "-A", "advisoros", "worker", "--loglevel", "INFO", "--concurrency",
+            "1", "-Q", "documents-large", "-n", "large@%h"])
         children["beat"] = _spawn("beat", [celery_bin, "-A", "advisoros", "beat",
                                            "--loglevel", "INFO", "--schedule",
                                            str(data_dir / "celerybeat-schedule")])

@@ -271,7 +271,10 @@ def document_retry(*, document: Document) -> Document:
     locked.status = Document.Status.QUEUED
     locked.failure_reason = ""
     locked.queued_at = timezone.now()
-    locked.save(update_fields=["status", "failure_reason", "queued_at"])
+    locked.dispatched_at = None
+    locked.worked_at = None
+    locked.save(update_fields=["status", "failure_reason", "queued_at", "dispatched_at",
+                               "worked_at"])
     queue.enqueue_after_commit([locked])
     return locked
 

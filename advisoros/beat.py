@@ -25,14 +25,17 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 60},
         "options": {"expires": 4 * 60},
     },
-    # Documents whose processing message was lost (broker restart, a worker gone for
-    # good) are queued again; processing is idempotent, so a late duplicate is harmless.
+    # Documents stranded by a fault are sent again: an upload made while the broker was
+    # down (no message sent, after 20 s), a task gone silent (worker killed, database
+    # retries exhausted: no sign of life for 45 s), a message the broker lost (15 min).
+    # Every 30 s, so recovery stays under two minutes; a live run is never taken over and
+    # the attempt fence refuses a dead run's late write, so nothing is processed twice.
     "documents-requeue-stale": {
         "task": "advisoros.tasks.dispatch_to_firms",
-        "schedule": 10 * 60,
+        "schedule": 30,
         "args": ["documents.requeue_stale"],
-        "kwargs": {"spread_seconds": 60},
-        "options": {"expires": 9 * 60},
+        "kwargs": {"spread_seconds": 10},
+        "options": {"expires": 25},
     },
     # Billing (apps/billing): recurring invoices once a day in every firm (one invoice per
     # plan and period, unique in the database, so a repeated run makes nothing new).

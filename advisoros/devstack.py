@@ -171,6 +171,11 @@ def main() -> int:
         # -Q: the default queue and the documents processing queue (apps/documents).
         Supervised("worker", [celery_bin, "-A", "advisoros", "worker", "--loglevel", "INFO",
                               "--concurrency", "2", "-Q", "celery,documents"]),
+        # Very large scans have their own lane and one process, so they never take the
+        # processes that normal documents need (apps/documents/queue.py).
+        Supervised("worker-large", [celery_bin, "-A", "advisoros", "worker", "--loglevel",
+                                    "INFO", "--concurrency", "1", "-Q", "documents-large",
+                                    "-n", "large@%h"]),
         Supervised("beat", [celery_bin, "-A", "advisoros", "beat", "--loglevel", "INFO",
                             "--schedule", str(data_dir / "celerybeat-schedule")]),
     ]

@@ -290,8 +290,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]
 # Document processing runs on its own queue (workers: `-Q celery,documents`); priorities
-# are message priorities inside it (apps/documents/tasks.py).
-CELERY_TASK_ROUTES = {"documents.*": {"queue": "documents"}}
+# are message priorities inside it (apps/documents/tasks.py). Very large scans have a
+# low-priority lane of their own, `documents-large`, consumed by a separate worker.
+CELERY_TASK_ROUTES = {"documents.process_large": {"queue": "documents-large"},
+                      "documents.*": {"queue": "documents"}}
 
 # --- Auth -------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -444,6 +446,17 @@ DOCUMENTS_PARSE_SECONDS = env_int("DOCUMENTS_PARSE_SECONDS", 30)
 DOCUMENTS_PARSE_MEMORY_MB = env_int("DOCUMENTS_PARSE_MEMORY_MB", 1024)
 # Signed download links expire after this many seconds.
 DOCUMENTS_LINK_SECONDS = env_int("DOCUMENTS_LINK_SECONDS", 300)
+# Sending a processing message gives up after this many seconds (broker down: the upload
+# still answers at once and the sweep sends the message later).
+DOCUMENTS_PUBLISH_TIMEOUT_SECONDS = env_int("DOCUMENTS_PUBLISH_TIMEOUT_SECONDS", 2)
+# Scans at least this large, or needing OCR on more than this many pages, are processed
+# in the low-priority lane (queue documents-large).
+DOCUMENTS_LARGE_SCAN_BYTES = env_int("DOCUMENTS_LARGE_SCAN_BYTES", 8 * 1024 * 1024)
+DOCUMENTS_LARGE_SCAN_PAGES = env_int("DOCUMENTS_LARGE_SCAN_PAGES", 4)
+# OCR time budget: seconds per page and per document; pages beyond it are skipped and the
+# document goes to review saying so.
+DOCUMENTS_OCR_PAGE_SECONDS = env_int("DOCUMENTS_OCR_PAGE_SECONDS", 20)
+DOCUMENTS_OCR_DOCUMENT_SECONDS = env_int("DOCUMENTS_OCR_DOCUMENT_SECONDS", 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -133,6 +133,14 @@ class Document(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     search = SearchVectorField(null=True, blank=True)
+    # When its processing message last reached the broker; NULL while queued means no
+    # message is out (the broker was down at upload): the sweep sends one within a minute.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of a task holding this document (picked up in its chunk, or
+    # processing it): silence for longer than STALLED_AFTER means that task is gone.
+    worked_at = models.DateTimeField(null=True, blank=True)
+    # Processed in the low-priority lane (queue `documents-large`): a very large scan.
+    large = models.BooleanField(db_default=False, default=False)
 
     objects = SoftDeleteQuerySet.as_manager()
 

@@ -16,10 +16,13 @@ import json
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.conf import settings
@@ -39,6 +42,31 @@ from apps.documents.resilience import (
 class OcrText:
     text: str
     confidence: float
+    # Page numbers (1-based) not read because the time budget ran out, and how many pages
+    # there were: a document with skipped pages goes to review saying so.
+    skipped: list[int] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def budget_note(self) -> str:
+        if not self.skipped:
+            return ""
+        return (f"Text recognition stopped at its time budget "
+                f"({settings.DOCUMENTS_OCR_PAGE_SECONDS} s a page, "
+                f"{settings.DOCUMENTS_OCR_DOCUMENT_SECONDS} s a document): "
+                f"{_page_list(self.skipped)} of {self.pages} not read; check the pages "
+                "against the file.")
+
+
+def _page_list(numbers: list[int]) -> str:
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts = [str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs]
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(parts)
 
 
 class OcrBackend(Protocol):
@@ -169,17 +197,40 @@ def ocr_backend() -> OcrBackend:
     return RapidOcrBackend()
 
 
-def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None) -> OcrText:
-    """Read every page, several at once (bounded), and join them in page order."""
+def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None, *,
+              page_seconds: float | None = None, document_seconds: float | None = None,
+              on_page: Callable[[], None] | None = None) -> OcrText:
+    """Read the pages, several at once (bounded), and join them in page order, within a
+    time budget: a page still unread after `page_seconds`, and every page once
+    `document_seconds` are spent, is skipped (listed in `skipped`). A page engine cannot
+    be interrupted, so an overrunning read is abandoned to finish in the background, its
+    result unused. `on_page` runs after each page (the pipeline's sign of life)."""
     backend = backend or ocr_backend()
     if not pages:
         return OcrText("", 0.0)
+    page_seconds = page_seconds or settings.DOCUMENTS_OCR_PAGE_SECONDS
+    deadline = time.monotonic() + (document_seconds or settings.DOCUMENTS_OCR_DOCUMENT_SECONDS)
     workers = max(1, min(settings.DOCUMENTS_OCR_PAGE_PARALLELISM, len(pages)))
-    if workers == 1:
-        results = [backend.read(page) for page in pages]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(backend.read, pages))
-    text = "\n\f\n".join(result.text for result in results)
-    confidence = min(result.confidence for result in results)
-    return OcrText(text, confidence)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-page")
+    read: list[OcrText] = []
+    skipped: list[int] = []
+    try:
+        futures = [pool.submit(backend.read, page) for page in pages]
+        for number, future in enumerate(futures, start=1):
+            left = deadline - time.monotonic()
+            if left <= 0 and not future.done():
+                skipped.append(number)
+                future.cancel()
+                continue
+            try:
+                read.append(future.result(timeout=max(0.0, min(page_seconds, left))))
+            except FutureTimeout:
+                skipped.append(number)
+                future.cancel()
+            if on_page is not None:
+                on_page()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    text = "\n\f\n".join(result.text for result in read)
+    confidence = min((result.confidence for result in read), default=0.0)
+    return OcrText(text, confidence, skipped=skipped, pages=len(pages))

@@ -6,6 +6,11 @@ single-threaded, with the parsers preloaded), under RLIMIT_AS; the worker waits 
 DOCUMENTS_PARSE_SECONDS and kills it. The child returns embedded text and, for scans,
 grey page images already shrunk to a bounded size, so OCR only ever sees sane pixels.
 
+What crosses back from the child is data only, never objects: a length-prefixed JSON
+header (status, text, page count, image sizes) followed by the raw pixel bytes. A parser
+exploited in the child can at worst send wrong text or pixels, which the worker checks
+(types, sizes, totals) before use; unpickling its output would have run its code.
+
 This module imports no Django.
 """
 
@@ -13,12 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
-import pickle
 import re
 import resource
 import select
 import signal
+import struct
 import time
 import warnings
 import zipfile
@@ -210,19 +216,79 @@ def parse(data: bytes, kind: str) -> Parsed:
     return parsed
 
 
+_HEADER = "!Q"  # the JSON header's length, as 8 bytes in network order
+_HEADER_MAX = MAX_TEXT_CHARS * 8 + 64 * 1024
+_PIXELS_MAX = MAX_IMAGES * 2 * OCR_MAX_SIDE * OCR_MAX_SIDE
+
+
+def encode_outcome(outcome: Parsed | str) -> bytes:
+    """A Parsed (success) or a reason (failure) as header + pixel bytes."""
+    if isinstance(outcome, str):
+        header = {"status": "error", "reason": outcome}
+        pixels = b""
+    else:
+        header = {"status": "ok", "text": outcome.text, "pages": outcome.pages,
+                  "images": [[image.width, image.height] for image in outcome.images]}
+        pixels = b"".join(image.pixels for image in outcome.images)
+    # surrogatepass: a lone surrogate read from a PDF must not break the encoding here;
+    # the pipeline cleans the text before it is stored.
+    raw = json.dumps(header, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return struct.pack(_HEADER, len(raw)) + raw + pixels
+
+
+def decode_outcome(payload: bytes) -> Parsed:
+    """The child's answer, checked as untrusted data; ParseError for a failure or for
+    anything malformed."""
+    broken = ParseError("The file made the reader stop unexpectedly.")
+    size = struct.calcsize(_HEADER)
+    if len(payload) < size:
+        raise broken
+    (length,) = struct.unpack(_HEADER, payload[:size])
+    if length > _HEADER_MAX or size + length > len(payload):
+        raise broken
+    try:
+        header = json.loads(payload[size:size + length].decode("utf-8", "surrogatepass"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise broken from exc
+    if not isinstance(header, dict):
+        raise broken
+    if header.get("status") == "error" and isinstance(header.get("reason"), str):
+        raise ParseError(header["reason"][:500])
+    text, pages, sizes = header.get("text"), header.get("pages"), header.get("images")
+    if header.get("status") != "ok" or not isinstance(text, str) or \
+            not isinstance(pages, int) or not isinstance(sizes, list) or \
+            len(sizes) > MAX_IMAGES or not 0 <= pages <= MAX_PAGES:
+        raise broken
+    pixels = memoryview(payload)[size + length:]
+    if len(pixels) > _PIXELS_MAX:
+        raise broken
+    images: list[PageImage] = []
+    at = 0
+    for item in sizes:
+        if not (isinstance(item, list) and len(item) == 2
+                and all(isinstance(n, int) and 0 < n <= OCR_MAX_SIDE for n in item)):
+            raise broken
+        width, height = item
+        images.append(PageImage(width, height, bytes(pixels[at:at + width * height])))
+        at += width * height
+    if at != len(pixels):
+        raise broken
+    return Parsed(text=text[:MAX_TEXT_CHARS], images=images, pages=pages)
+
+
 def _child(write_fd: int, data: bytes, kind: str, memory_bytes: int) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         try:
-            outcome = ("ok", parse(data, kind))
+            outcome: Parsed | str = parse(data, kind)
         except ParseError as exc:
-            outcome = ("error", str(exc))
+            outcome = str(exc)
         except MemoryError:
-            outcome = ("error", "Reading the file needs more memory than allowed (possible "
-                                "decompression bomb).")
+            outcome = ("Reading the file needs more memory than allowed (possible "
+                       "decompression bomb).")
         except Exception as exc:
-            outcome = ("error", f"The file cannot be read ({type(exc).__name__}).")
-        payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            outcome = f"The file cannot be read ({type(exc).__name__})."
+        payload = encode_outcome(outcome)
         with os.fdopen(write_fd, "wb") as out:
             out.write(payload)
     finally:
@@ -250,6 +316,7 @@ def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) ->
         _child(write_fd, data, kind, memory_mb * 1024 * 1024)
     os.close(write_fd)
     chunks: list[bytes] = []
+    received = 0
     deadline = time.monotonic() + seconds
     finished = False
     try:
@@ -264,6 +331,9 @@ def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) ->
             if not chunk:
                 finished = True
                 break
+            received += len(chunk)
+            if received > _HEADER_MAX + _PIXELS_MAX + 8:
+                break  # more than any honest answer: treated as a failed read
             chunks.append(chunk)
     finally:
         os.close(read_fd)
@@ -272,12 +342,8 @@ def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) ->
                 os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     if not finished:
+        if received > _HEADER_MAX + _PIXELS_MAX + 8:
+            raise ParseError("The file made the reader stop unexpectedly.")
         raise ParseError(f"Reading the file took longer than {seconds:g} s (it may be "
                          "malformed).")
-    try:
-        status, payload = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
-        raise ParseError("The file made the reader stop unexpectedly.") from exc
-    if status == "error":
-        raise ParseError(payload)
-    return payload
+    return decode_outcome(b"".join(chunks))

@@ -3,9 +3,17 @@ classification -> fields -> one conditional write of the result.
 
 Exactly once: a run claims the document by moving it to `processing` and bumping
 `attempts`; its result is written only if the row still carries that attempt number.
-A message redelivered after a worker died claims again (its attempt wins); a duplicate
-delivery that lost the race writes nothing. Settled documents are skipped, so running a
-task twice is harmless.
+A live run keeps `worked_at` fresh (at the claim, around the parse, after each OCR page);
+a document `processing` is claimed again only when that sign of life is older than
+STALLED_AFTER (its worker died) or by the run's own retry (it presents its attempt
+number). A duplicate delivery therefore never steals a live run's document, and one that
+races a dead run's late write wins by the fence. Settled documents are skipped, so
+running a task twice is harmless.
+
+Every document stands alone: a failure becomes `failed` with its reason at once (text is
+cleaned before it is stored, and a write that still fails records the failure instead);
+only transient errors (the database or the broker away) are raised, as Retryable, for
+the task to retry with backoff.
 """
 
 from __future__ import annotations
@@ -13,10 +21,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Value
 from django.utils import timezone
 
@@ -28,10 +37,54 @@ from apps.documents.parsing import Parsed, ParseError, parse_isolated
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.storage import document_read
+from apps.documents.text import clean_text, clean_value
 from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 
 log = logging.getLogger(__name__)
+
+# Longest silence of a live run: the parse is capped at DOCUMENTS_PARSE_SECONDS (30 s) and
+# each OCR page at DOCUMENTS_OCR_PAGE_SECONDS (20 s), with a sign of life between steps.
+STALLED_AFTER = timedelta(seconds=45)
+HANDED_TO_LARGE_LANE = "large_lane"
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, InterfaceError, BrokerError, RedisConnectionError,
+            RedisTimeoutError)
+
+
+class Retryable(Exception):
+    """A transient error on one document: the task retries it (and the rest of its
+    chunk) later. `attempt` is the claim this run holds, so its retry may take it back."""
+
+    def __init__(self, document_id: int, attempt: int | None):
+        super().__init__(f"document {document_id}: transient error (attempt {attempt})")
+        self.document_id = document_id
+        self.attempt = attempt
+
+
+class ClaimBusy(Exception):
+    """Another run holds the document and shows signs of life."""
+
+
+def document_heartbeat(document_ids: list[int]) -> None:
+    """The sign of life of the task whose chunk holds these documents, still waiting
+    their turn: the sweep leaves them alone while it is fresh. Only `queued` ones: a
+    document another run is processing keeps that run's own sign of life."""
+    if document_ids:
+        Document.objects.filter(pk__in=document_ids, status__in=(
+            Document.Status.UPLOADED, Document.Status.QUEUED)).update(worked_at=timezone.now())
+
+
+def _run_heartbeat(document: Document) -> None:
+    """The sign of life of the run processing this document (its claim's attempt)."""
+    Document.objects.filter(pk=document.pk, status=Document.Status.PROCESSING,
+                            attempts=document.attempts).update(worked_at=timezone.now())
 
 # Category chosen at upload stays unless it was "other": then the recognised type says.
 _CATEGORY_FOR_TYPE = {
@@ -61,18 +114,20 @@ class Outcome:
 @dataclass
 class ProcessReport:
     document_id: int
-    status: str  # the status written, or "skipped"
+    status: str  # the status written, "skipped", or "busy" (another live run holds it)
     seconds: float
     text_source: str = ""
 
 
-def document_claim(document_id: int) -> tuple[Document, int] | None:
+def document_claim(document_id: int, *, owned_attempt: int | None = None,
+                   large_lane: bool = False) -> tuple[Document, int] | None:
     """Move a queued (or orphaned `processing`) document to `processing` for this run.
 
-    A document still `processing` is claimed again only when an earlier run did not finish
-    (its worker died, or the message was re-queued as stale). After
-    DOCUMENTS_MAX_ATTEMPTS attempts it is marked `failed` instead, so a file that kills
-    the worker cannot loop forever; staff can retry it."""
+    A document still `processing` is claimed again only when its run has stopped (no sign
+    of life for STALLED_AFTER: its worker died) or by that run's own retry
+    (`owned_attempt`); a live run is left alone. After DOCUMENTS_MAX_ATTEMPTS attempts it
+    is marked `failed` instead, so a file that kills the worker cannot loop forever;
+    staff can retry it. A document meant for the large lane waits for that lane."""
     with transaction.atomic():
         document = (Document.objects.select_for_update()
                     .filter(pk=document_id, deleted_at__isnull=True).first())
@@ -80,6 +135,14 @@ def document_claim(document_id: int) -> tuple[Document, int] | None:
                                                         Document.Status.QUEUED,
                                                         Document.Status.PROCESSING):
             return None
+        if document.large and not large_lane:
+            return None  # handed to the large lane: its own message claims it there
+        now = timezone.now()
+        if document.status == Document.Status.PROCESSING:
+            seen = document.worked_at or document.processing_started_at
+            alive = seen is not None and seen > now - STALLED_AFTER
+            if alive and document.attempts != owned_attempt:
+                raise ClaimBusy(document_id)  # look again once it could have stalled
         limit = settings.DOCUMENTS_MAX_ATTEMPTS
         if document.status == Document.Status.PROCESSING and document.attempts >= limit:
             log.warning("document %s: failed after %s unfinished attempts", document_id,
@@ -93,44 +156,64 @@ def document_claim(document_id: int) -> tuple[Document, int] | None:
             return None
         document.status = Document.Status.PROCESSING
         document.attempts = F("attempts") + 1
-        document.processing_started_at = timezone.now()
-        document.save(update_fields=["status", "attempts", "processing_started_at"])
+        document.processing_started_at = now
+        document.worked_at = now
+        document.save(update_fields=["status", "attempts", "processing_started_at",
+                                     "worked_at"])
         document.refresh_from_db(fields=["attempts"])
     return document, document.attempts
 
 
-def _text_of(document: Document, backend: OcrBackend | None) -> tuple[str, str, float]:
-    """(text, source, confidence). Embedded text when there is enough of it; OCR for
-    scans, read once per content hash."""
+@dataclass
+class _Text:
+    text: str
+    source: str
+    confidence: float
+    budget_note: str = ""  # pages skipped by the OCR time budget
+    needs_large_lane: bool = False
+
+
+def _text_of(document: Document, backend: OcrBackend | None, *,
+             large_lane: bool = False) -> _Text:
+    """Embedded text when there is enough of it; OCR for scans, read once per content
+    hash, within its time budget. A scan with more pages to read than
+    DOCUMENTS_LARGE_SCAN_PAGES belongs to the large lane: outside it, nothing is read."""
     cached = OcrResult.objects.filter(sha256=document.sha256).first() if document.sha256 \
         else None
     if cached is not None:
-        return cached.text, "ocr_cache", cached.confidence
+        return _Text(cached.text, "ocr_cache", cached.confidence)
     data = document_read(document.file.name)
+    _run_heartbeat(document)
     parsed: Parsed = parse_isolated(data, document.content_type,
                                     seconds=settings.DOCUMENTS_PARSE_SECONDS,
                                     memory_mb=settings.DOCUMENTS_PARSE_MEMORY_MB)
+    _run_heartbeat(document)
     needs_ocr = bool(parsed.images) and (document.content_type in IMAGE_KINDS
                                          or len(parsed.text.strip()) < 25 * parsed.pages)
     if not needs_ocr:
-        return parsed.text, "embedded", 1.0
-    read = ocr_pages(parsed.images, backend or ocr_backend())
-    text = (parsed.text + "\n" + read.text).strip()
-    if document.sha256:
+        return _Text(clean_text(parsed.text), "embedded", 1.0)
+    if not large_lane and len(parsed.images) > settings.DOCUMENTS_LARGE_SCAN_PAGES:
+        return _Text("", "", 0.0, needs_large_lane=True)
+    read = ocr_pages(parsed.images, backend or ocr_backend(),
+                     on_page=lambda: _run_heartbeat(document))
+    text = clean_text((parsed.text + "\n" + read.text).strip())
+    if document.sha256 and not read.skipped:
+        # Only a complete reading is reused for the same content.
         OcrResult.objects.update_or_create(
             sha256=document.sha256,
             defaults={"text": text, "confidence": read.confidence,
                       "engine": (backend or ocr_backend()).name})
-    return text, "ocr", read.confidence
+    return _Text(text, "ocr", read.confidence, budget_note=read.budget_note)
 
 
-def document_analyse(document: Document, backend: OcrBackend | None = None) -> Outcome:
+def document_analyse(document: Document, backend: OcrBackend | None = None, *,
+                     large_lane: bool = False) -> Outcome:
     """Everything but the write; failures become an Outcome with a reason."""
     if not document.file.name or not document.content_type:
         return Outcome(Document.Status.FAILED,
                        failure_reason="The document has no stored file to read.")
     try:
-        text, source, ocr_confidence = _text_of(document, backend)
+        found = _text_of(document, backend, large_lane=large_lane)
     except ParseError as exc:
         return Outcome(Document.Status.FAILED, failure_reason=str(exc)[:500])
     except ExternalServiceError as exc:
@@ -139,15 +222,19 @@ def document_analyse(document: Document, backend: OcrBackend | None = None) -> O
     except (OSError, FileNotFoundError) as exc:
         return Outcome(Document.Status.FAILED, failure_reason="The stored file could not be "
                        f"read ({exc.__class__.__name__}).")
+    if found.needs_large_lane:
+        return Outcome(HANDED_TO_LARGE_LANE)
+    text = found.text
     classification = classify(text)
     extraction = extract_fields(classification.doc_type, text)
     confidence = round(min(classification.confidence, extraction.confidence,
-                           ocr_confidence if source != "embedded" else 1.0), 3)
+                           found.confidence if found.source != "embedded" else 1.0), 3)
     status = (Document.Status.PROCESSED if confidence >= settings.DOCUMENTS_REVIEW_THRESHOLD
-              else Document.Status.NEEDS_REVIEW)
-    return Outcome(status, text=text, text_source=source, doc_type=classification.doc_type,
-                   confidence=confidence, fields=extraction.fields,
-                   tax_year=extraction.tax_year)
+              and not found.budget_note else Document.Status.NEEDS_REVIEW)
+    return Outcome(status, text=text, text_source=found.source,
+                   doc_type=classification.doc_type, confidence=confidence,
+                   fields=clean_value(extraction.fields), tax_year=extraction.tax_year,
+                   failure_reason=found.budget_note)
 
 
 def _search_text(document: Document, outcome: Outcome) -> str:
@@ -159,10 +246,10 @@ def _search_text(document: Document, outcome: Outcome) -> str:
 def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
     """Write the outcome if this run still owns the document; False when it does not."""
     now = timezone.now()
-    changes = {"status": outcome.status, "processed_at": now,
-               "failure_reason": outcome.failure_reason}
+    changes = {"status": outcome.status, "processed_at": now, "worked_at": None,
+               "failure_reason": clean_text(outcome.failure_reason)[:500]}
     if outcome.status != Document.Status.FAILED:
-        changes.update(text=outcome.text.replace("\x00", ""), text_source=outcome.text_source,
+        changes.update(text=clean_text(outcome.text), text_source=outcome.text_source,
                        doc_type=outcome.doc_type, confidence=outcome.confidence,
                        fields=outcome.fields or {}, tax_year=outcome.tax_year)
         if document.category == Document.Category.OTHER and \
@@ -198,20 +285,66 @@ def _fulfil_requests(document: Document, doc_type: str, now) -> None:
         item.save(update_fields=["document", "fulfilled_at"])
 
 
-def document_process(*, document_id: int, backend: OcrBackend | None = None
+def document_hand_to_large_lane(document: Document, attempt: int) -> bool:
+    """Give up this run's claim in favour of the large lane: the document is queued
+    again, marked large, and sent there after commit."""
+    from apps.documents import queue
+
+    with transaction.atomic():
+        written = Document.objects.filter(
+            pk=document.pk, status=Document.Status.PROCESSING, attempts=attempt).update(
+            status=Document.Status.QUEUED, large=True, queued_at=timezone.now(),
+            worked_at=None, dispatched_at=None)
+        if written:
+            document.large = True
+            queue.enqueue_after_commit([document])
+    return bool(written)
+
+
+def _record_failure(document: Document, attempt: int, exc: Exception) -> bool:
+    log.exception("document %s: the result could not be saved", document.pk)
+    return document_record(document, attempt, Outcome(
+        Document.Status.FAILED, failure_reason=f"The result could not be saved "
+                                               f"({exc.__class__.__name__}); staff can retry."))
+
+
+def document_process(*, document_id: int, backend: OcrBackend | None = None,
+                     owned_attempt: int | None = None, large_lane: bool = False
                      ) -> ProcessReport:
+    """Claim, analyse and record one document. Raises only Retryable (a transient
+    database or broker error); any other failure is recorded as `failed` with its
+    reason."""
+    transient = _transient_errors()
     started = time.perf_counter()
-    claimed = document_claim(document_id)
+    try:
+        claimed = document_claim(document_id, owned_attempt=owned_attempt,
+                                 large_lane=large_lane)
+    except transient as exc:
+        raise Retryable(document_id, owned_attempt) from exc
+    except ClaimBusy:
+        return ProcessReport(document_id, "busy", time.perf_counter() - started)
     if claimed is None:
         return ProcessReport(document_id, "skipped", time.perf_counter() - started)
     document, attempt = claimed
     try:
-        outcome = document_analyse(document, backend)
+        outcome = document_analyse(document, backend, large_lane=large_lane)
+    except transient as exc:
+        raise Retryable(document_id, attempt) from exc
     except Exception as exc:
         log.exception("document %s: processing error", document_id)
         outcome = Outcome(Document.Status.FAILED,
                           failure_reason=f"Processing error ({exc.__class__.__name__}); "
                                          "staff can retry.")
-    written = document_record(document, attempt, outcome)
+    try:
+        if outcome.status == HANDED_TO_LARGE_LANE:
+            written = document_hand_to_large_lane(document, attempt)
+        else:
+            written = document_record(document, attempt, outcome)
+    except transient as exc:
+        raise Retryable(document_id, attempt) from exc
+    except Exception as exc:
+        outcome = Outcome(Document.Status.FAILED)
+        written = _record_failure(document, attempt, exc)
     return ProcessReport(document_id, outcome.status if written else "skipped",
-                         time.perf_counter() - started, outcome.text_source)
+                         time.perf_counter() - started,
+                         outcome.text_source if written else "")

@@ -19,6 +19,7 @@ from apps.documents.sniffing import (
     ACCEPTED_LABEL,
     ContentRefused,
     Sniffed,
+    content_label,
     extension_matches,
     kind_for_extension,
     sanitize_file_name,
@@ -30,16 +31,39 @@ from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.models import Client
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """A file whose content this client had already sent (earlier, or as another file of
+    this same upload): answered with that document, not stored a second time."""
+
+    document: Document
+    uploaded_as: str
+    in_this_upload: bool
+
+    @property
+    def message(self) -> str:
+        if self.in_this_upload:
+            return (f"{self.uploaded_as} has the same content as {self.document.file_name} "
+                    "in this upload; it is kept once.")
+        return f"{self.uploaded_as} was already sent as {self.document.file_name}; the " \
+               "earlier copy is kept."
+
+
 @dataclass
 class UploadResult:
     batch: DocumentBatch | None
     created: list[Document] = field(default_factory=list)
-    # Content this client had already sent: the earlier document, not a second copy.
-    duplicates: list[Document] = field(default_factory=list)
+    # One entry per file not stored because its content is already there: every file
+    # sent is in `created` or here, exactly once.
+    duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
     def documents(self) -> list[Document]:
-        return self.created + self.duplicates
+        """The document behind each file sent, in order, without repeats."""
+        seen: dict[int, Document] = {}
+        for document in [*self.created, *(d.document for d in self.duplicates)]:
+            seen.setdefault(document.pk, document)
+        return list(seen.values())
 
 
 @dataclass
@@ -74,6 +98,14 @@ def _check_file(upload: UploadedFile) -> tuple[_Checked | None, str | None]:
         upload.seek(0)
         return None, f"{shown} {exc}"
     if sniffed is None:
+        actual = content_label(upload)
+        claimed = kind_for_extension(name)
+        if actual is not None and claimed is not None:
+            return None, (f"{shown} is named like {Sniffed(claimed).label} but its content "
+                          f"is {actual}, not a file type we accept ({ACCEPTED_LABEL}).")
+        if actual is not None:
+            return None, (f"{shown} is {actual}, not a file type we accept "
+                          f"({ACCEPTED_LABEL}).")
         return None, (f"{shown} is not a file type we accept ({ACCEPTED_LABEL}); its "
                       "content was checked, not its name.")
     if not extension_matches(name, sniffed.kind):
@@ -161,10 +193,12 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
     result = UploadResult(batch=batch)
     now = timezone.now()
     due = request_item.due_date if request_item is not None else None
+    created_here: set[str] = set()
     for item in checked:
         if item.sha256 in existing:
-            if existing[item.sha256] not in result.documents:
-                result.duplicates.append(existing[item.sha256])
+            result.duplicates.append(Duplicate(document=existing[item.sha256],
+                                               uploaded_as=item.name,
+                                               in_this_upload=item.sha256 in created_here))
             continue
         name = document_store(client_id=client.pk, kind=item.sniffed.kind, content=item.upload)
         stored.append(name)
@@ -183,9 +217,12 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
             document_discard(name)
             stored.remove(name)
             earlier = Document.objects.alive().get(client=client, sha256=item.sha256)
-            result.duplicates.append(earlier)
+            existing[item.sha256] = earlier
+            result.duplicates.append(Duplicate(document=earlier, uploaded_as=item.name,
+                                               in_this_upload=False))
             continue
         existing[item.sha256] = document
+        created_here.add(item.sha256)
         result.created.append(document)
     if request_item is not None and result.documents and request_item.fulfilled_at is None:
         request_item.document = result.documents[0]
@@ -234,7 +271,10 @@ def document_retry(*, document: Document) -> Document:
     locked.status = Document.Status.QUEUED
     locked.failure_reason = ""
     locked.queued_at = timezone.now()
-    locked.save(update_fields=["status", "failure_reason", "queued_at"])
+    locked.dispatched_at = None
+    locked.worked_at = None
+    locked.save(update_fields=["status", "failure_reason", "queued_at", "dispatched_at",
+                               "worked_at"])
     queue.enqueue_after_commit([locked])
     return locked
 

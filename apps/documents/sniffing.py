@@ -1,7 +1,9 @@
 """What a file is, from its bytes: the name is only checked against the content.
 
 `filetype` reads magic numbers; DOCX and XLSX are zips told apart by their parts; CSV is
-text that parses as comma- or semicolon-separated rows. Anything else is refused at upload.
+UTF-8 text that reads as one table (csv.Sniffer finds the delimiter, every row has the
+same number of columns) and holds no markup: HTML, SVG and XML are refused whatever their
+name, and the refusal says what the content is. Anything else is refused at upload.
 """
 
 from __future__ import annotations
@@ -126,29 +128,88 @@ def _zip_kind(head: bytes, data: io.BufferedIOBase) -> str | None:
     return None
 
 
-def _looks_like_csv(head: bytes) -> bool:
+# Markup is refused whatever it is named: an HTML page or an SVG with script served back
+# as a "CSV" would run in a browser that ignores the header. Looked for anywhere in the
+# sample, case-insensitively, as a tag opening (not the words themselves).
+_MARKUP = [
+    (re.compile(rb"<svg[\s>/]", re.IGNORECASE), "an SVG image"),
+    (re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<script[\s>]|"
+                rb"<iframe[\s>]|<meta[\s>]|<div[\s>]|<a\s+href|<img[\s>]|<form[\s>]|"
+                rb"<style[\s>]|<table[\s>]", re.IGNORECASE), "an HTML page"),
+    (re.compile(rb"^\s*<\?xml[\s?]|^\s*<[A-Za-z_][\w:.-]*(\s[^>]*)?>", re.IGNORECASE),
+     "an XML file"),
+]
+CSV_DELIMITERS = ",;\t|"
+# A one-column file is a list of values (amounts, names), not prose.
+_SINGLE_COLUMN_MAX = 100
+
+
+def _decoded(head: bytes) -> str | None:
+    """The sample as text, or None when it is not UTF-8 text."""
     if b"\x00" in head:
-        return False
+        return None
     try:
         text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         # A cut in the middle of a multi-byte character at the end of the sample is fine.
-        try:
-            text = head[:-3].decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return False
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
+        if exc.start < len(head) - 3:
+            return None
+        text = head[:exc.start].decode("utf-8-sig")
+    if any(ord(ch) < 32 and ch not in "\t\r\n\f" for ch in text):
+        return None
+    return text
+
+
+def markup_label(head: bytes) -> str | None:
+    """'an HTML page', 'an SVG image', 'an XML file', or None."""
+    sample = head.lstrip(b"\xef\xbb\xbf")
+    for pattern, label in _MARKUP:
+        if pattern.search(sample):
+            return label
+    return None
+
+
+def _csv_rows(text: str, complete: bool) -> list[list[str]] | None:
+    """Rows when the sample reads as one table (every row the same number of columns, a
+    delimiter csv.Sniffer agrees on), else None."""
+    lines = text.splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the sample may cut the last line short
+    lines = [line for line in lines if line.strip()][:50]
     if not lines:
-        return False
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
-        return False
+        return None
+    sample = "\n".join(lines)
     try:
-        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
     except csv.Error:
-        # One column of values is still a CSV file.
-        return len(lines) >= 1 and all(len(line) < 10_000 for line in lines)
-    rows = list(csv.reader(lines, dialect))
-    return bool(rows)
+        dialect = None
+    if dialect is not None:
+        try:
+            rows = list(csv.reader(io.StringIO(sample), dialect))
+        except csv.Error:
+            rows = []
+        widths = {len(row) for row in rows}
+        if len(widths) == 1 and widths.pop() >= 2:
+            return rows
+    # One column of values is still a table; prose with stray commas is not.
+    if all(len(line) <= _SINGLE_COLUMN_MAX and not any(d in line for d in CSV_DELIMITERS)
+           for line in lines):
+        return [[line] for line in lines]
+    return None
+
+
+def text_label(head: bytes, *, complete: bool) -> str | None:
+    """For text content: 'csv' when it is a table, else what it is ('an HTML page',
+    'plain text, not a table of values'); None when it is not text."""
+    text = _decoded(head)
+    if text is None or not text.strip():
+        return None
+    found = markup_label(head)
+    if found is not None:
+        return found
+    if _csv_rows(text, complete) is not None:
+        return "csv"
+    return "plain text, not a table of values (rows with the same number of columns)"
 
 
 def sniff(data: io.BufferedIOBase) -> Sniffed | None:
@@ -175,9 +236,31 @@ def sniff(data: io.BufferedIOBase) -> Sniffed | None:
         kind = _zip_kind(head, data)
         data.seek(0)
         return Sniffed(kind) if kind else None
-    if _looks_like_csv(head):
+    if text_label(head, complete=len(head) < 8192) == "csv":
         return Sniffed("csv")
     return None
+
+
+def content_label(data: io.BufferedIOBase) -> str | None:
+    """What content that `sniff` did not accept really is, in words ('an HTML page', 'a GIF
+    image'), or None when it cannot be told."""
+    data.seek(0)
+    head = data.read(8192)
+    data.seek(0)
+    if not head:
+        return None
+    guessed = filetype.guess(head)
+    if guessed is not None:
+        if guessed.mime == "application/zip" or head.startswith(b"PK\x03\x04"):
+            return "a ZIP archive"
+        kind = guessed.mime.split("/", 1)[0]
+        noun = {"image": "image", "video": "video", "audio": "audio file"}.get(kind, "file")
+        name = guessed.extension.upper()
+        # Said letter by letter: "an ELF file", "an MP4 video", "a GIF image".
+        article = "an" if name[:1] in set("AEFHILMNORSX") else "a"
+        return f"{article} {name} {noun}"
+    label = text_label(head, complete=len(head) < 8192)
+    return None if label == "csv" else label
 
 
 def extension_matches(name: str, kind: str) -> bool:

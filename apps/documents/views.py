@@ -15,9 +15,12 @@ from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.documents import selectors, services
 from apps.documents.downloads import (
+    api_key_for_download,
     document_file_response,
     download_token,
+    download_token_api_key_id,
     download_token_check,
+    download_token_check_for_key,
 )
 from apps.documents.forms import ReviewForm, SearchForm, StaffUploadForm
 from apps.documents.selectors import DocumentQuery
@@ -95,8 +98,7 @@ def _upload_messages(request: HttpRequest, result: services.UploadResult) -> Non
         messages.success(request, f"Uploaded {len(result.created)} file(s); processing "
                                   "has started.")
     for duplicate in result.duplicates:
-        messages.info(request, f"{duplicate.file_name} was already uploaded; the earlier "
-                               "copy is kept.")
+        messages.info(request, duplicate.message)
 
 
 @firm_permission_required(Perm.DOCUMENTS_VIEW)
@@ -112,8 +114,24 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     })
 
 
-@firm_permission_required(Perm.DOCUMENTS_VIEW)
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
+    """A signed link: a user's works in their session; an API key's (handed out by the
+    API) works on its own while the key is valid and holds the documents permission."""
+    token = request.GET.get("t", "")
+    api_key_id = download_token_api_key_id(token)
+    if api_key_id is None:
+        return _download_for_user(request, document_id)
+    key = api_key_for_download(request, api_key_id)
+    document = selectors.document_get(document_id)
+    download_token_check_for_key(token, document_id=document.pk, api_key_id=key.pk)
+    return document_file_response(request, document)
+
+
+document_download.required_permission = Perm.DOCUMENTS_VIEW
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def _download_for_user(request: HttpRequest, document_id: int) -> HttpResponse:
     document = selectors.document_get(document_id)
     download_token_check(request.GET.get("t", ""), document_id=document.pk,
                          user_id=request.user.pk)

@@ -61,8 +61,7 @@ def portal_upload(request: HttpRequest, client: Client) -> HttpResponse:
                     messages.success(request, f"Sent {len(result.created)} file(s) to "
                                               f"{request.tenant.name}. We are reading them now.")
                 for duplicate in result.duplicates:
-                    messages.info(request, f"{duplicate.file_name} was already sent; nothing "
-                                           "to do.")
+                    messages.info(request, duplicate.message)
                 url = reverse("portal_documents:requests", args=[client.pk])
                 if result.batch is not None:
                     url += f"?batch={result.batch.pk}"

@@ -91,3 +91,44 @@ LOOPING_PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
                b"3 0 obj << /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >> endobj\n"
                b"trailer << /Root 1 0 R /Size 4 >>\n%%EOF\n")
 CORRUPT_PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF"
+
+
+def pdf_with_lone_surrogate(words: bytes = b"Form W-2 Wage and Tax Statement 2024 ABA") -> bytes:
+    """A PDF whose extracted text holds a lone UTF-16 surrogate: its font's ToUnicode map
+    sends the glyph `B` to <D800>, half a surrogate pair (pypdf returns '\\ud800')."""
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+            b"/CMapName /Custom def /CMapType 2 def 1 begincodespacerange <00> <FF> "
+            b"endcodespacerange 1 beginbfchar <42> <D800> endbfchar endcmap "
+            b"CMapName currentdict /CMap defineresource pop end end")
+    content = b"BT /F1 12 Tf 72 700 Td (" + words + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def multipage_tiff(pages: int, lines: list[str] | None = None) -> bytes:
+    """A scan of `pages` pages in one TIFF (each page the same text image)."""
+    frames = [Image.open(io.BytesIO(text_image(lines or [f"Page {n + 1} of a long scan"])))
+              for n in range(pages)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="TIFF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()

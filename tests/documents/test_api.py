@@ -140,3 +140,113 @@ def test_retry_only_for_failed_documents(in_firm_a, client_a, settings):
     assert refused.status_code == 400 and "status" in refused.json()
     assert accepted.status_code == 202 and accepted.json()["status"] == "queued"
     assert _http(in_firm_a, Role.AUDITOR).post(f"{URL}{failed.pk}/retry/").status_code == 403
+
+
+def _key(world, scopes=("documents.view",)):
+    from apps.security.api_keys import api_key_create
+
+    return api_key_create(firm=world.firm, created_by=world.user(Role.OWNER),
+                          name="Document export", scopes=list(scopes), expires_in_days=30)
+
+
+def _key_client(world, created):
+    from django.test import Client
+
+    return Client(HTTP_HOST=world.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+
+
+def test_download_url_given_to_an_api_key_serves_the_file_and_audits_the_key(
+        in_firm_a, client_a):
+    from apps.audit.models import AuditEvent
+
+    w2 = _processed(client_a, "w2.pdf", W2_LINES)
+    created = _key(in_firm_a)
+    connection.set_schema_to_public()
+
+    body = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()
+    # The link is the credential: fetched without the header, as an integrator's
+    # downloader or a browser would.
+    from django.test import Client
+    download = Client(HTTP_HOST=in_firm_a.host).get(
+        body["download_url"].replace("http://alpha-cpa.localhost", ""))
+
+    assert download.status_code == 200, download.get("Location")
+    assert b"".join(download.streaming_content) == pdf_bytes(W2_LINES)
+    connection.set_tenant(in_firm_a.firm)
+    event = AuditEvent.objects.filter(action="data.downloaded").latest("id")
+    assert (event.actor_email, event.details["api_key"], event.target_id) == (
+        f"api-key:{created.key.prefix}", created.key.prefix, str(w2.pk))
+
+
+def test_download_url_of_a_revoked_or_rescoped_key_is_refused(in_firm_a, client_a):
+    from django.test import Client
+
+    from apps.security.api_keys import api_key_revoke
+    from apps.security.models import ApiKey
+
+    w2 = _processed(client_a, "w2.pdf", W2_LINES)
+    created = _key(in_firm_a)
+    connection.set_schema_to_public()
+    url = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()["download_url"]
+    path = url.replace("http://alpha-cpa.localhost", "")
+
+    ApiKey.objects.filter(pk=created.key.pk).update(scopes=["clients.view"])
+    rescoped = Client(HTTP_HOST=in_firm_a.host).get(path)
+    ApiKey.objects.filter(pk=created.key.pk).update(scopes=["documents.view"])
+    api_key_revoke(key=ApiKey.objects.get(pk=created.key.pk), by=in_firm_a.user(Role.OWNER))
+    revoked = Client(HTTP_HOST=in_firm_a.host).get(path)
+
+    assert rescoped.status_code == 403
+    assert revoked.status_code == 403
+    # A key's link names its document: another id with the same token is refused.
+    wrong = Client(HTTP_HOST=in_firm_a.host).get(path.replace(f"/{w2.pk}/", f"/{w2.pk + 1}/"))
+    assert wrong.status_code in (403, 404)
+
+
+def test_a_key_link_does_not_work_at_another_firm(in_firm_a, firm_b, client_a):
+    from django.test import Client
+
+    w2 = _processed(client_a, "w2.pdf", W2_LINES)
+    created = _key(in_firm_a)
+    connection.set_schema_to_public()
+    url = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()["download_url"]
+
+    elsewhere = Client(HTTP_HOST=firm_b.host).get(url.replace("http://alpha-cpa.localhost",
+                                                              ""))
+
+    assert elsewhere.status_code in (403, 404)
+
+
+def test_more_files_than_django_parses_is_a_json_400(in_firm_a, client_a, settings):
+    # Before: Django's TooManyFilesSent escaped DRF as an HTML 400 page with a traceback.
+    files = [upload(f"f{n}.csv", b"amount\n1.00\n") for n in range(101)]
+
+    response = _http(in_firm_a).post(URL, {"client": client_a.pk, "files": files})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"files": ["Up to 50 files can be uploaded at once."]}
+    connection.set_tenant(in_firm_a.firm)
+    assert Document.objects.count() == 0
+
+
+def test_fifty_one_files_get_the_same_answer(in_firm_a, client_a):
+    files = [upload(f"f{n}.csv", b"amount\n1.00\n") for n in range(51)]
+
+    response = _http(in_firm_a).post(URL, {"client": client_a.pk, "files": files})
+
+    assert response.status_code == 400
+    assert response.json() == {"files": ["Up to 50 files can be uploaded at once."]}
+
+
+def test_the_same_file_twice_in_one_request_is_reported(in_firm_a, client_a,
+                                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        response = _http(in_firm_a).post(URL, {"client": client_a.pk, "files": [
+            upload("w2.pdf", pdf_bytes(W2_LINES)), upload("w2 copy.pdf", pdf_bytes(W2_LINES))]})
+
+    body = response.json()
+    assert response.status_code == 201
+    assert [d["file_name"] for d in body["created"]] == ["w2.pdf"]
+    assert [(d["id"], d["uploaded_as"], d["in_this_upload"]) for d in body["duplicates"]] == [
+        (body["created"][0]["id"], "w2 copy.pdf", True)]

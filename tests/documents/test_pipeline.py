@@ -3,6 +3,8 @@ cache, classification, fields, review, failures with reasons, exactly-once write
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from apps.documents.models import DocType, Document, OcrResult
@@ -170,17 +172,31 @@ def test_processing_twice_writes_once(client_a):
     assert Document.objects.get(pk=document.pk).attempts == 1
 
 
+def _silent(document) -> None:
+    """The run holding the document stopped showing signs of life (its worker died)."""
+    from django.utils import timezone
+
+    from apps.documents.pipeline import STALLED_AFTER
+
+    Document.objects.filter(pk=document.pk).update(
+        worked_at=timezone.now() - STALLED_AFTER - timedelta(seconds=1))
+
+
 def test_a_run_that_lost_its_claim_writes_nothing(client_a):
-    """A worker killed mid-task: its message is delivered again and the new run claims
-    the document; if the old run somehow finished later, its write is refused."""
+    """A worker killed mid-task: its message is delivered again and, once the dead run
+    has gone silent, the new run claims the document; if the old run somehow finished
+    later, its write is refused."""
     document = _stored(client_a, "w2.pdf", pdf_bytes(W2_LINES))
     _, stale_attempt = document_claim(document.pk)  # the run whose worker died
 
+    too_soon = document_process(document_id=document.pk)
+    _silent(document)
     redelivered = document_process(document_id=document.pk)
     late = document_record(document, stale_attempt,
                            Outcome(Document.Status.FAILED, failure_reason="stale"))
 
     document.refresh_from_db()
+    assert too_soon.status == "busy"  # a live-looking run is never taken over
     assert redelivered.status == "processed" and late is False
     assert (document.status, document.failure_reason, document.attempts) == ("processed", "", 2)
 
@@ -220,6 +236,7 @@ def test_a_document_whose_runs_keep_dying_fails_after_the_attempt_cap(client_a, 
     document = _stored(client_a, "w2.pdf", pdf_bytes(W2_LINES))
     for _ in range(3):
         assert document_claim(document.pk) is not None  # ... and the worker dies
+        _silent(document)
 
     assert document_claim(document.pk) is None
     assert document_process(document_id=document.pk).status == "skipped"
@@ -250,11 +267,14 @@ def test_requeue_stale_leaves_a_document_that_has_just_started(client_a):
     Document.objects.filter(pk__in=[started.pk, dead.pk, waiting.pk]).update(
         queued_at=long_ago)
     Document.objects.filter(pk=dead.pk).update(
-        processing_started_at=timezone.now() - timedelta(minutes=20))
+        processing_started_at=timezone.now() - timedelta(minutes=20),
+        worked_at=timezone.now() - timedelta(minutes=20))
 
     assert documents_requeue_stale() == 2
     requeued = set(Document.objects.filter(queued_at__gt=long_ago).values_list("pk", flat=True))
     assert requeued == {dead.pk, waiting.pk}
+    # The dead run's claim is released: its late write would be refused.
+    assert Document.objects.get(pk=dead.pk).status == Document.Status.QUEUED
 
     # Just re-queued: not again at the next beat, although its run started long ago.
     assert documents_requeue_stale() == 0

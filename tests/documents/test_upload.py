@@ -59,9 +59,28 @@ def test_same_content_twice_is_stored_once(client_a, documents_storage):
                     upload("copy.pdf", pdf_bytes(W2_LINES)))
 
     assert again.created == []
-    assert again.duplicates == first.created
+    assert [(d.document, d.uploaded_as, d.in_this_upload) for d in again.duplicates] == [
+        (first.created[0], "renamed.pdf", False), (first.created[0], "copy.pdf", False)]
+    assert again.documents == first.created
     assert Document.objects.count() == 1
     assert sum(1 for p in documents_storage.rglob("*") if p.is_file()) == 1
+
+
+def test_same_content_twice_in_one_upload_reports_the_second_file(client_a,
+                                                                   documents_storage):
+    result = _upload(client_a, upload("w2.pdf", pdf_bytes(W2_LINES)),
+                     upload("invoice.pdf", pdf_bytes(INVOICE_LINES)),
+                     upload("w2-again.pdf", pdf_bytes(W2_LINES)))
+
+    # Every file sent is accounted for, exactly once: two created, one duplicate of the
+    # first file of this same upload.
+    assert [d.file_name for d in result.created] == ["w2.pdf", "invoice.pdf"]
+    assert [(d.document.pk, d.uploaded_as, d.in_this_upload) for d in result.duplicates] == [
+        (result.created[0].pk, "w2-again.pdf", True)]
+    assert result.duplicates[0].message == ("w2-again.pdf has the same content as w2.pdf in "
+                                            "this upload; it is kept once.")
+    assert Document.objects.count() == 2
+    assert sum(1 for p in documents_storage.rglob("*") if p.is_file()) == 2
 
 
 def test_same_content_for_another_client_is_a_separate_document(client_a):
@@ -77,7 +96,9 @@ def test_same_content_for_another_client_is_a_separate_document(client_a):
     ("w2.pdf", text_image(["hello"]), "named like a PDF but its content is a PNG image"),
     ("photo.png", pdf_bytes(["x"]), "named like a PNG image but its content is a PDF"),
     ("empty.pdf", b"", "is empty"),
-    ("program.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 64, "not a file type we accept"),
+    ("program.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 64,
+     "program.pdf is named like a PDF but its content is an ELF file, not a file type we "
+     "accept"),
     ("archive.zip", b"PK\x05\x06" + b"\x00" * 18, "not a file type we accept"),
     ("report.docx", b"PK\x03\x04garbage that is not a zip", "not a file type we accept"),
 ])
@@ -241,3 +262,57 @@ def test_files_of_one_upload_together_are_limited(client_a, settings, documents_
     assert "more than the 2 MB allowed in one upload" in caught.value.message_dict["files"][0]
     assert Document.objects.count() == 0
     assert not any(p.is_file() for p in documents_storage.rglob("*"))
+
+
+HTML_PAGE = b"<!DOCTYPE html>\n<html><body><script>alert(document.cookie)</script></body></html>\n"
+SVG_SCRIPT = (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>'
+              b'<rect width="10" height="10"/></svg>\n')
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    # Before: accepted as CSV and stored as page.html.csv.
+    ("page.html", HTML_PAGE,
+     "page.html is an HTML page, not a file type we accept"),
+    ("logo.svg", SVG_SCRIPT, "logo.svg is an SVG image, not a file type we accept"),
+    ("data.csv", b'<?xml version="1.0"?>\n<rows><row a="1"/></rows>\n',
+     "data.csv is named like a CSV file but its content is an XML file"),
+    # Before: "is named like a PDF but its content is a CSV file".
+    ("invoice.pdf", HTML_PAGE,
+     "invoice.pdf is named like a PDF but its content is an HTML page, not a file type we "
+     "accept"),
+    ("table.csv", b"a,b,c\n1,2,3\n<td onclick=x>1</td>,<div>2</div>,3\n",
+     "table.csv is named like a CSV file but its content is an HTML page"),
+    ("notes.csv", b"Dear client, thank you for your letter. We will, as agreed, send the "
+                  b"forms next week.\nKind regards, and see you soon, the team.\n"
+                  b"P.S. The invoice, the receipts and the statement are attached.\n",
+     "notes.csv is named like a CSV file but its content is plain text, not a table"),
+    ("ragged.csv", b"date,amount,memo\n2025-01-02,10.00\n2025-01-03,5.00,coffee,extra\n",
+     "ragged.csv is named like a CSV file but its content is plain text, not a table"),
+])
+def test_markup_and_prose_are_not_csv(client_a, name, content, message, documents_storage):
+    with pytest.raises(ValidationError) as caught:
+        _upload(client_a, upload(name, content))
+
+    assert caught.value.message_dict["files"][0].startswith(message)
+    assert Document.objects.count() == 0
+    assert not any(p.is_file() for p in documents_storage.rglob("*"))
+
+
+@pytest.mark.parametrize("content", [
+    b"date,amount,memo\n2025-01-02,10.00,coffee\n2025-01-03,5.00,\"tea, green\"\n",
+    b"date;amount\n02.01.2025;10,00\n03.01.2025;5,00\n",
+    b"date\tamount\n2025-01-02\t10.00\n",
+    b"\xef\xbb\xbfamount\n10.00\n5.00\n",
+    "name,city\nJosé,Zürich\nAnaïs,Montréal\n".encode(),
+])
+def test_real_tables_are_csv(client_a, content):
+    document = _upload(client_a, upload("table.csv", content)).created[0]
+
+    assert document.content_type == "csv"
+
+
+def test_a_long_csv_is_judged_on_whole_rows_only(client_a):
+    # The 8 KB sample ends in the middle of a row: that partial row is not held against it.
+    content = b"date,amount,memo\n" + b"2025-01-02,10.00,a note of some length\n" * 600
+
+    assert _upload(client_a, upload("long.csv", content)).created[0].content_type == "csv"

@@ -78,6 +78,6 @@ def test_concurrent_duplicate_upload_keeps_no_orphan_bytes(committed_client, dja
 
     assert not problems
     assert waited >= 0.8, "the second upload did not race on the unique index"
-    assert result.created == [] and [d.pk for d in result.duplicates] == [winner[0].pk]
+    assert result.created == [] and [d.document.pk for d in result.duplicates] == [winner[0].pk]
     files = [p for p in documents_storage.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [winner[0].file.name.rsplit("/", 1)[-1]]

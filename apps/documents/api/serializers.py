@@ -43,7 +43,15 @@ class UploadInput(serializers.Serializer):
                                   allow_empty=False, max_length=50)
 
 
+class DuplicateOutput(DocumentOutput):
+    """The document already holding a file's content, with the name the file was sent as;
+    `in_this_upload` when that document was created from another file of this request."""
+
+    uploaded_as = serializers.CharField()
+    in_this_upload = serializers.BooleanField()
+
+
 class UploadOutput(serializers.Serializer):
     batch_id = serializers.IntegerField(allow_null=True)
     created = DocumentOutput(many=True)
-    duplicates = DocumentOutput(many=True)
+    duplicates = DuplicateOutput(many=True)

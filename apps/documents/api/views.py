@@ -3,6 +3,8 @@ signed download link, retry of a failed document."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -18,12 +20,30 @@ from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.documents import selectors, services
 from apps.documents.api import serializers
-from apps.documents.downloads import download_token
+from apps.documents.downloads import download_token, download_token_for_key
 from apps.documents.forms import SearchForm
 from apps.documents.models import Document
 from apps.documents.selectors import DocumentQuery
 from apps.portal.api.views import IdCursorPagination
 from apps.portal.models import Client
+from apps.security.models import ApiKey
+
+
+def _too_many_files() -> ValidationError:
+    return ValidationError({"files": [f"Up to {settings.DOCUMENTS_MAX_FILES_PER_UPLOAD} files "
+                                      "can be uploaded at once."]})
+
+
+class UploadParser(MultiPartParser):
+    """Django stops reading a body with more than DATA_UPLOAD_MAX_NUMBER_FILES files by
+    raising TooManyFilesSent, a SuspiciousOperation that DRF does not translate (an HTML
+    400 page and a logged traceback). Here it is the same field error as 51 files."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except TooManyFilesSent as exc:
+            raise _too_many_files() from exc
 
 
 class NewestFirstCursor(IdCursorPagination):
@@ -45,7 +65,7 @@ class DocumentListAPI(ListAPIView):
     permission_classes = [HasFirmPermission]
     pagination_class = NewestFirstCursor
     serializer_class = serializers.DocumentOutput
-    parser_classes = [MultiPartParser]
+    parser_classes = [UploadParser]
     filter_backends: list = []
 
     @property
@@ -72,6 +92,8 @@ class DocumentListAPI(ListAPIView):
         data = {"client": request.data.get("client"),
                 "category": request.data.get("category") or Document.Category.OTHER,
                 "files": request.FILES.getlist("files") or request.FILES.getlist("file")}
+        if len(data["files"]) > settings.DOCUMENTS_MAX_FILES_PER_UPLOAD:
+            raise _too_many_files()
         given = serializers.UploadInput(data=data)
         given.is_valid(raise_exception=True)
         client = Client.objects.alive().filter(pk=given.validated_data["client"]).first()
@@ -85,7 +107,9 @@ class DocumentListAPI(ListAPIView):
             raise _drf_error(exc) from exc
         body = {"batch_id": result.batch.pk if result.batch else None,
                 "created": [_as_row(d) for d in result.created],
-                "duplicates": [_as_row(d) for d in result.duplicates]}
+                "duplicates": [{**_as_row(d.document), "uploaded_as": d.uploaded_as,
+                                "in_this_upload": d.in_this_upload}
+                               for d in result.duplicates]}
         return Response(serializers.UploadOutput(body).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -97,7 +121,11 @@ class DocumentDetailAPI(APIView):
     @extend_schema(responses=serializers.DocumentDetailOutput)
     def get(self, request: Request, pk: int, **kwargs) -> Response:
         document = selectors.document_get(pk)
-        token = download_token(document_id=document.pk, user_id=request.user.pk)
+        if isinstance(request.auth, ApiKey):
+            # No user and no session behind a key: the link carries the key instead.
+            token = download_token_for_key(document_id=document.pk, api_key_id=request.auth.pk)
+        else:
+            token = download_token(document_id=document.pk, user_id=request.user.pk)
         body = {**_as_row(document), "fields": document.fields,
                 "download_url": request.build_absolute_uri(
                     reverse("documents:download", args=[document.pk]) + f"?t={token}")}

@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include("apps.audit.api.urls")),
     path("api/v1/", include("apps.documents.api.urls")),
     path("api/v1/billing/", include("apps.billing.api.urls")),
+    path("", include("apps.integrations.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

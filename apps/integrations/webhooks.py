@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
+from apps.integrations.http import http_client
 from apps.integrations.models import (
     ResourceSequence,
     WebhookDelivery,
@@ -163,7 +164,9 @@ def event_body(event: WebhookEvent) -> bytes:
 def _claim(delivery_id: int) -> WebhookDelivery | None:
     now = timezone.now()
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True)
+        # of=self: lock the delivery only; every delivery joins the same endpoint row, and
+        # locking it too would make concurrent workers skip each other's deliveries.
+        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("endpoint", "event")
                     .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING,
                             next_attempt_at__lte=now).first())
@@ -188,9 +191,8 @@ def webhook_deliver(*, delivery_id: int) -> str | None:
     code, excerpt, error = None, "", ""
     try:
         webhook_url_check(endpoint.url)
-        response = httpx.post(
+        response = http_client().post(
             endpoint.url, content=body, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
             headers={"Content-Type": "application/json", "User-Agent": "AdvisorOS-Webhooks/1",
                      HEADER: webhook_signature(endpoint.secret.reveal(), body),
                      "AdvisorOS-Event-Id": str(delivery.event.event_id),
@@ -235,25 +237,23 @@ def _after_attempt(delivery: WebhookDelivery, *, ok: bool, code: int | None, exc
 
 
 def _endpoint_health(endpoint_id: int, *, ok: bool, now) -> None:
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    """Conditional updates, no row lock: deliveries to one endpoint never queue on it."""
+    endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
     if ok:
-        if endpoint.failing_since is not None:
-            endpoint.failing_since = None
-            endpoint.save(update_fields=["failing_since"])
+        endpoints.filter(failing_since__isnull=False).update(failing_since=None)
         return
-    if endpoint.failing_since is None:
-        endpoint.failing_since = now
-        endpoint.save(update_fields=["failing_since"])
-        return
-    if endpoint.status == WebhookEndpoint.Status.ACTIVE and \
-            now - endpoint.failing_since >= DISABLE_AFTER:
-        endpoint.status = WebhookEndpoint.Status.DISABLED
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    reason = "Every delivery failed for a day."
+    if endpoints.filter(status=WebhookEndpoint.Status.ACTIVE,
+                        failing_since__lte=now - DISABLE_AFTER).update(
+            status=WebhookEndpoint.Status.DISABLED, disabled_reason=reason):
+        endpoint = endpoints.get()
         endpoint.disabled_reason = (f"Every delivery failed for a day (since "
                                     f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC).")
-        endpoint.save(update_fields=["status", "disabled_reason"])
+        endpoint.save(update_fields=["disabled_reason"])
         audit_record(action=AuditAction.RECORD_CHANGED, target=endpoint,
                      details={"change": "webhook.disabled", "reason": endpoint.disabled_reason})
-        transaction.on_commit(lambda: _tell_admins(endpoint.pk))
+        transaction.on_commit(lambda: _tell_admins(endpoint_id))
 
 
 def _tell_admins(endpoint_id: int) -> None:

@@ -254,3 +254,44 @@ def test_a_second_request_while_one_runs_returns_the_running_one(qbo, books_clie
     connection = connect(qbo, books_client)
     first = connection.runs.get()
     assert quickbooks_sync_request(connection=connection).pk == first.pk
+
+
+def test_more_changes_than_cdc_returns_are_read_through_the_query_api(qbo, books_client):
+    connection = connect(qbo, books_client, transactions=200)
+    run_queued(connection)
+    control(qbo, "mutate", realm=connection.realm_id, changes=[
+        {"entity": "Customer", "op": "create", "fields": {"DisplayName": f"Bulk {n}"}}
+        for n in range(1100)])
+    connection.refresh_from_db()
+
+    quickbooks_sync_request(connection=connection)
+    run = run_queued(connection)
+
+    assert run.status == SyncRun.Status.COMPLETED, run.error
+    assert run.progress["Customer"].get("cdc_overflow")
+    company = qbo.state.companies[connection.realm_id]
+    assert live(connection, "Customer").count() == len(company.records["Customer"])
+
+
+def test_the_beat_round_takes_the_longest_waiting_companies_first(qbo, in_firm_a, settings):
+    from apps.integrations.services import quickbooks_sync_due
+    from apps.portal.models import Client
+
+    settings.QUICKBOOKS_SYNC_BATCH = 2
+    now = timezone.now()
+    made = []
+    for hours in (1, 5, 3):
+        conn = connect(qbo, Client.objects.create(business_name=f"Waited {hours} h"))
+        conn.runs.update(status=SyncRun.Status.COMPLETED)
+        QuickBooksConnection.objects.filter(pk=conn.pk).update(
+            last_synced_at=now - timedelta(hours=hours))
+        made.append(conn)
+    busy = connect(qbo, Client.objects.create(business_name="Already syncing"))
+    QuickBooksConnection.objects.filter(pk=busy.pk).update(last_synced_at=None)
+
+    assert quickbooks_sync_due() == 2
+
+    queued = set(SyncRun.objects.filter(status="queued").exclude(connection=busy)
+                 .values_list("connection__client__business_name", flat=True))
+    assert queued == {"Waited 5 h", "Waited 3 h"}
+    assert busy.runs.count() == 1  # its running sync was not doubled

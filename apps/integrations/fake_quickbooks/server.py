@@ -253,6 +253,13 @@ class _Handler(BaseHTTPRequestHandler):
                 counter.max_per_minute = max(counter.max_per_minute, len(counter.window))
                 counter.in_flight += 1
                 counter.max_in_flight = max(counter.max_in_flight, counter.in_flight)
+                # Every company together: what the platform-wide cap is judged by.
+                everyone = self.state.counters.setdefault("_all", RealmCounters())
+                everyone.requests += 1
+                while everyone.window and everyone.window[0] <= now - 60:
+                    everyone.window.popleft()
+                everyone.window.append(now)
+                everyone.max_per_minute = max(everyone.max_per_minute, len(everyone.window))
         if throttled:
             retry = "1" if counter.in_flight >= CONCURRENT else "60"
             self._send(429, {"Fault": {"Error": [{"Message": "ThrottleExceeded",

@@ -8,7 +8,6 @@ threads), tenacity (retry policy), pybreaker (breaker state in Redis, shared by 
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 from datetime import datetime
@@ -25,6 +24,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from apps.integrations.http import http_client
 from apps.integrations.quickbooks.limiter import (
     RateLimitTimeout,
     quickbooks_back_off,
@@ -65,12 +65,6 @@ class MalformedResponse(TransientError):
 
 class CircuitOpen(QuickBooksError):
     reason = "QuickBooks has failed repeatedly for this company; syncing is paused briefly"
-
-
-@functools.cache
-def _http() -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(settings.QUICKBOOKS_REQUEST_TIMEOUT),
-                        limits=httpx.Limits(max_connections=64), follow_redirects=False)
 
 
 _breakers: dict[str, pybreaker.CircuitBreaker] = {}
@@ -146,8 +140,9 @@ class QuickBooksApi:
         with quickbooks_slot(self.realm_id, max_wait=settings.QUICKBOOKS_SLOT_WAIT_SECONDS):
             self.requests_used += 1
             try:
-                response = _http().get(url, params={**params, "minorversion": "75"},
-                                       headers=headers)
+                response = http_client().get(url, params={**params, "minorversion": "75"},
+                                             headers=headers,
+                                             timeout=settings.QUICKBOOKS_REQUEST_TIMEOUT)
             except httpx.HTTPError as error:
                 raise TransientError(f"{type(error).__name__}: {error}") from error
         return self._answer(response)

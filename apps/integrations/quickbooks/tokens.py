@@ -22,6 +22,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from apps.integrations.http import http_client
 from apps.integrations.models import QuickBooksConnection
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -79,10 +80,10 @@ def state_read(state: str, *, nonce: str | None) -> dict:
 
 def _token_request(form: dict) -> TokenSet:
     try:
-        response = httpx.post(settings.QUICKBOOKS_TOKEN_URL, data=form, timeout=15,
-                              auth=(settings.QUICKBOOKS_CLIENT_ID,
-                                    settings.QUICKBOOKS_CLIENT_SECRET),
-                              headers={"Accept": "application/json"})
+        response = http_client().post(settings.QUICKBOOKS_TOKEN_URL, data=form, timeout=15,
+                                      auth=(settings.QUICKBOOKS_CLIENT_ID,
+                                            settings.QUICKBOOKS_CLIENT_SECRET),
+                                      headers={"Accept": "application/json"})
     except httpx.HTTPError as error:
         raise OAuthError(f"QuickBooks could not be reached ({type(error).__name__}).") \
             from error
@@ -157,5 +158,6 @@ def tokens_revoke(connection: QuickBooksConnection) -> None:
         return
     # The tokens are deleted on our side whatever QuickBooks answers.
     with contextlib.suppress(httpx.HTTPError):
-        httpx.post(settings.QUICKBOOKS_REVOKE_URL, json={"token": token}, timeout=10,
-                   auth=(settings.QUICKBOOKS_CLIENT_ID, settings.QUICKBOOKS_CLIENT_SECRET))
+        http_client().post(settings.QUICKBOOKS_REVOKE_URL, json={"token": token}, timeout=10,
+                           auth=(settings.QUICKBOOKS_CLIENT_ID,
+                                 settings.QUICKBOOKS_CLIENT_SECRET))

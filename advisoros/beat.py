@@ -105,4 +105,28 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "kwargs": {"spread_seconds": 10},
         "options": {"expires": 50},
     },
+    # QuickBooks (apps/integrations): every connected company is synced at least every
+    # QUICKBOOKS_SYNC_INTERVAL, oldest first and spread over the period; the shared limiter
+    # keeps each company and the platform under QuickBooks' limits.
+    "integrations-quickbooks-sync": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 5 * 60,
+        "args": ["integrations.quickbooks_sync_due"],
+        "kwargs": {"spread_seconds": 30},
+        "options": {"expires": 4 * 60},
+    },
+    # Sync runs whose worker died resume from their checkpoint within about 3 minutes.
+    "integrations-quickbooks-resume": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 60,
+        "args": ["integrations.quickbooks_resume_stale"],
+        "options": {"expires": 50},
+    },
+    # Outgoing webhooks: retries that are due, and documents processed since the last scan.
+    "integrations-webhooks-due": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": 60,
+        "args": ["integrations.webhooks_due"],
+        "options": {"expires": 50},
+    },
 }

@@ -94,6 +94,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "apps.security",
+    "apps.integrations.realms",  # which firm holds which QuickBooks company (webhooks)
 ]
 # One schema per firm: the firm's clients and everything about them.
 TENANT_APPS = [
@@ -103,6 +104,7 @@ TENANT_APPS = [
     "apps.documents",  # client documents (first shape; the documents issue grows it)
     "apps.billing",  # invoices (first shape; the billing issue grows it)
     "apps.audit",  # the firm's audit trail
+    "apps.integrations",  # QuickBooks Online sync and outgoing webhooks
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -524,7 +526,44 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
         # django-axes logs every successful sign-in at INFO; the audit trail has them.
         "axes": {"level": "WARNING"},
+        # httpx logs every request at INFO (QuickBooks pages, webhook deliveries).
+        "httpx": {"level": "WARNING"},
     },
 }
 
 # The one beat schedule lives in advisoros/beat.py and is attached in advisoros/celery.py.
+
+# --- Integrations (apps/integrations, docs/integrations.md) ----------------------------
+# QuickBooks Online. QUICKBOOKS_FAKE_URL points every QuickBooks address at the fake server
+# shipped in the repo (`manage.py fake_quickbooks`; `make run` starts it): tests and the
+# demo never reach Intuit.
+QUICKBOOKS_FAKE_URL = env_str("QUICKBOOKS_FAKE_URL", "" if IS_PROD else "http://127.0.0.1:8765")
+QUICKBOOKS_CLIENT_ID = env_str("QUICKBOOKS_CLIENT_ID", "" if IS_PROD else "advisoros-dev")
+QUICKBOOKS_CLIENT_SECRET = env_str("QUICKBOOKS_CLIENT_SECRET", "" if IS_PROD else "dev-secret")
+QUICKBOOKS_WEBHOOK_VERIFIER = env_str("QUICKBOOKS_WEBHOOK_VERIFIER",
+                                      "" if IS_PROD else "dev-verifier-token")
+QUICKBOOKS_API_BASE = QUICKBOOKS_FAKE_URL or "https://quickbooks.api.intuit.com"
+QUICKBOOKS_AUTHORIZE_URL = (QUICKBOOKS_FAKE_URL + "/connect/oauth2" if QUICKBOOKS_FAKE_URL
+                            else "https://appcenter.intuit.com/connect/oauth2")
+QUICKBOOKS_TOKEN_URL = (QUICKBOOKS_FAKE_URL + "/oauth2/v1/tokens/bearer" if QUICKBOOKS_FAKE_URL
+                        else "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer")
+QUICKBOOKS_REVOKE_URL = (QUICKBOOKS_FAKE_URL + "/v2/oauth2/tokens/revoke" if QUICKBOOKS_FAKE_URL
+                         else "https://developer.api.intuit.com/v2/oauth2/tokens/revoke")
+# A little under QuickBooks' own 500/min and 10 at once per company (see limiter.py).
+QUICKBOOKS_PER_MINUTE = env_int("QUICKBOOKS_PER_MINUTE", 480)
+QUICKBOOKS_CONCURRENT = env_int("QUICKBOOKS_CONCURRENT", 8)
+QUICKBOOKS_GLOBAL_PER_MINUTE = env_int("QUICKBOOKS_GLOBAL_PER_MINUTE", 6000)
+QUICKBOOKS_REQUEST_TIMEOUT = float(env_str("QUICKBOOKS_REQUEST_TIMEOUT", "30"))
+# How long a request may wait for a slot before the run fails and the next beat retries.
+QUICKBOOKS_SLOT_WAIT_SECONDS = float(env_str("QUICKBOOKS_SLOT_WAIT_SECONDS", "120"))
+QUICKBOOKS_BREAKER_FAILURES = env_int("QUICKBOOKS_BREAKER_FAILURES", 5)
+QUICKBOOKS_BREAKER_RESET_SECONDS = env_int("QUICKBOOKS_BREAKER_RESET_SECONDS", 120)
+# Every connected company is synced at least this often (beat; webhooks sooner).
+QUICKBOOKS_SYNC_INTERVAL = env_int("QUICKBOOKS_SYNC_INTERVAL", 15 * 60)
+QUICKBOOKS_SYNC_BATCH = env_int("QUICKBOOKS_SYNC_BATCH", 1000)
+# Outgoing webhooks: hosts allowed even though they resolve to internal addresses (tests,
+# local development); plain http only outside production.
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS",
+                                 [] if IS_PROD else ["127.0.0.1", "localhost"])
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", not IS_PROD)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("marketplace/", include(marketplace_pages)),
     path("api/v1/marketplace/", include(marketplace_api)),
     path("billing/", include("apps.ledger.urls")),  # advisors' payouts, platform ledger
+    path("", include("apps.integrations.urls_public")),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -40,6 +40,7 @@ urlpatterns = [
     # The firm API's OpenAPI schema: the same for every firm, no firm data (docs/api.md).
     path("api/schema/", SpectacularAPIView.as_view(urlconf="advisoros.urls_tenant"),
          name="api-schema"),
+    path("", include("apps.integrations.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

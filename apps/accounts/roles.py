@@ -58,6 +58,8 @@ class Perm(models.TextChoices):
     API_KEYS_MANAGE = "api_keys.manage", "Manage API keys"
     MARKETPLACE_REQUEST = "marketplace.request", "Request marketplace advisors"
     ADVISORY_DELIVER = "advisory.deliver", "Deliver marketplace engagements"
+    BOOKS_CONNECT = "books.connect", "Connect and sync clients' accounting systems"
+    WEBHOOKS_MANAGE = "webhooks.manage", "Manage outgoing webhooks"
     PORTAL_ACCESS = "portal.access", "Use the client portal"
     PORTAL_UPLOAD = "portal.upload", "Upload documents in the portal"
     PORTAL_PAY = "portal.pay", "Pay invoices in the portal"
@@ -75,7 +77,7 @@ _PRACTICE_WORK = _READ | {
 }
 _MANAGEMENT = _PRACTICE_WORK | {
     Perm.CLIENTS_EDIT, Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD, Perm.REPORTS_VIEW,
-    Perm.MARKETPLACE_REQUEST, Perm.ADMIN_SITE, Perm.DOCUMENTS_DELETE,
+    Perm.MARKETPLACE_REQUEST, Perm.ADMIN_SITE, Perm.DOCUMENTS_DELETE, Perm.BOOKS_CONNECT,
 }
 _LEADERSHIP = _MANAGEMENT | {
     Perm.CLIENTS_DELETE, Perm.AUDIT_VIEW, Perm.SENSITIVE_REVEAL, Perm.MEMBERS_MANAGE,
@@ -85,13 +87,14 @@ _CLIENT_MEMBER = frozenset({Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD})
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(Perm) - {Perm.PORTAL_ACCESS, Perm.PORTAL_UPLOAD, Perm.PORTAL_PAY,
                                     Perm.PORTAL_MANAGE_USERS, Perm.PORTAL_REQUEST_ADVISOR},
-    Role.ADMIN: _LEADERSHIP | {Perm.FIRM_MANAGE, Perm.API_KEYS_MANAGE},
+    Role.ADMIN: _LEADERSHIP | {Perm.FIRM_MANAGE, Perm.API_KEYS_MANAGE, Perm.WEBHOOKS_MANAGE},
     Role.PARTNER: _LEADERSHIP,
     Role.MANAGER: _MANAGEMENT | {Perm.SENSITIVE_REVEAL},
     Role.SENIOR_ACCOUNTANT: _PRACTICE_WORK | {Perm.CLIENTS_EDIT, Perm.SENSITIVE_REVEAL,
                                                Perm.REPORTS_VIEW},
     Role.STAFF_ACCOUNTANT: _PRACTICE_WORK,
-    Role.BOOKKEEPER: _PRACTICE_WORK | {Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD},
+    Role.BOOKKEEPER: _PRACTICE_WORK | {Perm.INVOICES_EDIT, Perm.PAYMENTS_RECORD,
+                                        Perm.BOOKS_CONNECT},
     Role.TAX_PREPARER: _PRACTICE_WORK | {Perm.SENSITIVE_REVEAL},
     Role.ADVISOR: _READ | {Perm.TASKS_EDIT, Perm.DOCUMENTS_UPLOAD, Perm.REPORTS_VIEW,
                            Perm.ADVISORY_DELIVER},

@@ -90,3 +90,9 @@ SAMPLES.update(DOCUMENT_SAMPLES)
 from tests.billing.samples import BILLING_SAMPLES  # noqa: E402
 
 SAMPLES.update(BILLING_SAMPLES)
+
+# Integrations (apps/integrations): a client's Books tab and actions, a webhook endpoint
+# and one of its deliveries.
+from tests.integrations.samples import INTEGRATION_SAMPLES  # noqa: E402
+
+SAMPLES.update(INTEGRATION_SAMPLES)

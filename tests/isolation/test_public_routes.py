@@ -35,6 +35,9 @@ CLASSIFIED = [
     (r"^marketplace_api:my-engagement-action$", SIGNED_IN),
     (r"^ledger:payouts$", SIGNED_IN),  # an advisor's own payouts
     (r"^ledger:(platform_ledger|mark_paid)$", PLATFORM_STAFF),
+    # QuickBooks' OAuth redirect (only bounces a state we signed to its firm's host, which
+    # checks it) and Intuit's webhook (refused unless signed with the verifier token).
+    (r"^integrations_public:(quickbooks_callback|quickbooks_webhook)$", OPEN),
 ]
 PUBLIC_ROUTES = list(iter_routes(settings.PUBLIC_SCHEMA_URLCONF))
 

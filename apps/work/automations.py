@@ -100,8 +100,8 @@ def automation_run_retry(*, run: AutomationRun) -> None:
 
 
 def _perform(run: AutomationRun) -> str:
-    job = Job.objects.select_for_update().select_related("stage", "client", "engagement") \
-        .get(pk=run.job_id)
+    job = (Job.objects.select_for_update(of=("self",))
+           .select_related("stage", "client", "engagement").get(pk=run.job_id))
     action = run.automation.action
     config = run.automation.config or {}
     if action == Action.CREATE_TASKS:

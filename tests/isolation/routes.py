@@ -90,3 +90,9 @@ SAMPLES.update(DOCUMENT_SAMPLES)
 from tests.billing.samples import BILLING_SAMPLES  # noqa: E402
 
 SAMPLES.update(BILLING_SAMPLES)
+
+# Work management pages and API (apps/work): a real job of firm A with a task, a failed
+# automation run and its template.
+from tests.work.samples import WORK_SAMPLES  # noqa: E402
+
+SAMPLES.update(WORK_SAMPLES)

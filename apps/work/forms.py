@@ -89,3 +89,18 @@ class TemplateForm(forms.Form):
         help_text="One stage per line (“Review | required | limit 10”), its tasks below it "
                   "starting with “-” (“- Partner review | role: Partner | skill: review | "
                   "1.5 h | -10 days”).")
+
+
+class StaffProfileForm(forms.Form):
+    weekly_capacity_hours = forms.DecimalField(label="Hours a week", min_value=0, max_value=80,
+                                               decimal_places=2)
+    skills = forms.CharField(label="Skills", required=False, max_length=400,
+                             help_text="Comma separated, e.g. tax, review, bookkeeping.")
+    hourly_rate = forms.DecimalField(label="Personal hourly rate", required=False,
+                                     min_value=0, decimal_places=2,
+                                     help_text="Leave empty to bill at the role's rate.")
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"weekly_capacity_hours": data["weekly_capacity_hours"],
+                "skills": data["skills"].split(","), "hourly_rate": data["hourly_rate"]}

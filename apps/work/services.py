@@ -259,3 +259,62 @@ def job_task_assign(*, task: JobTask, assignee_id: int | None, actor=None,
                  actor_id=getattr(actor, "pk", None), details={"task_id": task.pk},
                  message=f"“{task.title}”: {task.assignment_reason or 'unassigned'}")
     return task
+
+
+@transaction.atomic
+def job_rebalance(*, job: Job, firm_id: int, actor=None) -> int:
+    """Route the job's open tasks again with today's workload (each task's own hours are
+    taken off its current assignee first, so keeping them is a fair option); returns how
+    many changed hands."""
+    from apps.work.routing import routing_candidates, task_route
+
+    candidates = routing_candidates(firm_id)
+    changed = 0
+    tasks = list(JobTask.objects.select_for_update().filter(job=job,
+                                                            status=JobTask.Status.OPEN))
+    for task in tasks:
+        before = task.assignee_id
+        task_route(task=task, candidates=candidates)
+        task.save(update_fields=["assignee", "assignment_reason", "workload_week"])
+        changed += task.assignee_id != before
+    timeline_add(job=job, kind=TimelineEvent.Kind.TASK_ASSIGNED,
+                 actor_id=getattr(actor, "pk", None),
+                 message=f"Rebalanced: {changed} of {len(tasks)} open tasks changed hands")
+    return changed
+
+
+@transaction.atomic
+def staff_profile_update(*, user_id: int, firm_id: int, weekly_capacity_hours,
+                         skills: list[str], hourly_rate=None):
+    """A staff member's capacity, skills and personal rate (staff of this firm only)."""
+    from decimal import Decimal, InvalidOperation
+
+    from apps.portal.selectors import firm_staff_user_ids
+    from apps.work.models import StaffProfile
+
+    errors: dict[str, list[str]] = {}
+    if user_id not in firm_staff_user_ids(firm_id):
+        errors["user"] = ["Pick a staff member of this firm."]
+    try:
+        hours = Decimal(str(weekly_capacity_hours))
+        if not Decimal("0") <= hours <= Decimal("80"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["weekly_capacity_hours"] = ["Between 0 and 80 hours a week."]
+    clean_skills = sorted({s.strip().lower()[:40] for s in skills if s and s.strip()})
+    if any("\x00" in s for s in clean_skills) or len(clean_skills) > 20:
+        errors["skills"] = ["Up to 20 plain skill names."]
+    rate = None
+    if hourly_rate not in (None, ""):
+        try:
+            rate = Decimal(str(hourly_rate)).quantize(Decimal("0.01"))
+            if rate < 0 or rate > Decimal("100000"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["hourly_rate"] = ["A rate of 0 or more."]
+    if errors:
+        raise ValidationError(errors)
+    profile, _ = StaffProfile.objects.update_or_create(
+        user_id=user_id, defaults={"weekly_capacity_hours": hours, "skills": clean_skills,
+                                   "hourly_rate": rate})
+    return profile

@@ -17,4 +17,7 @@ staff_patterns = ([
     path("templates/new/", views.template_create, name="template_create"),
     path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
     path("templates/<int:template_id>/copy/", views.template_copy, name="template_copy"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("capacity/<int:user_id>/", views.capacity_edit, name="capacity_edit"),
+    path("jobs/<int:job_id>/rebalance/", views.job_rebalance, name="job_rebalance"),
 ], "work")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -215,3 +215,52 @@ def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
     copy = template_services.template_copy(template=selectors.template_get(template_id))
     messages.success(request, f"Copied to “{copy.name}”; edit it below.")
     return redirect("work:template_edit", template_id=copy.pk)
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def capacity(request: HttpRequest) -> HttpResponse:
+    from apps.work.capacity import capacity_grid, jobs_at_risk
+
+    weeks, rows = capacity_grid(request.firm.pk)
+    return render(request, "work/capacity.html", {
+        "weeks": weeks, "rows": rows, "at_risk": jobs_at_risk(request.firm.pk),
+        "can_edit": request_has_permission(request, Perm.WORK_CAPACITY_EDIT),
+    })
+
+
+@firm_permission_required(Perm.WORK_CAPACITY_EDIT)
+def capacity_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    from apps.work.forms import StaffProfileForm
+    from apps.work.models import StaffProfile
+
+    staff = dict(firm_staff_choices(request.firm.pk))
+    if user_id not in staff:
+        raise Http404("No such staff member.")
+    profile = StaffProfile.objects.filter(user_id=user_id).first()
+    form = StaffProfileForm(request.POST or None, initial={
+        "weekly_capacity_hours": profile.weekly_capacity_hours if profile else 40,
+        "skills": ", ".join(profile.skills) if profile else "",
+        "hourly_rate": profile.hourly_rate if profile else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_profile_update(user_id=user_id, firm_id=request.firm.pk,
+                                          **form.service_kwargs())
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Capacity of {staff[user_id]} saved.")
+            return redirect("work:capacity")
+    return render(request, "staff/form.html", {
+        "form": form, "title": f"Capacity of {staff[user_id]}",
+        "cancel_url": reverse("work:capacity")},
+        status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@firm_permission_required(Perm.WORK_CAPACITY_EDIT)
+def job_rebalance(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_get(job_id)
+    changed = services.job_rebalance(job=job, firm_id=request.firm.pk, actor=request.user)
+    messages.success(request, f"{job.name}: {changed} task{'s' if changed != 1 else ''} "
+                              "moved to people with more room.")
+    return redirect("work:capacity")

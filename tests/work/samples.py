@@ -22,6 +22,13 @@ def _job(world) -> dict:
                 "template_id": job.template_id}
 
 
-WORK_SAMPLES: dict[str, Callable] = dict.fromkeys(
-    ["work:job_detail", "work:job_move", "work:task_complete", "work:run_retry",
-     "work:template_edit", "work:template_copy"], _job)
+def _staff_member(world) -> dict:
+    return {"user_id": world.users["staff_accountant"].pk}
+
+
+WORK_SAMPLES: dict[str, Callable] = {
+    **dict.fromkeys(["work:job_detail", "work:job_move", "work:task_complete",
+                     "work:run_retry", "work:template_edit", "work:template_copy",
+                     "work:job_rebalance"], _job),
+    "work:capacity_edit": _staff_member,
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from apps.portal.models import Client
@@ -104,3 +106,19 @@ class StaffProfileForm(forms.Form):
         data = self.cleaned_data
         return {"weekly_capacity_hours": data["weekly_capacity_hours"],
                 "skills": data["skills"].split(","), "hourly_rate": data["hourly_rate"]}
+
+
+class TimeEntryForm(forms.Form):
+    job = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    hours = forms.DecimalField(label="Hours", min_value=Decimal("0.02"), max_value=24,
+                               decimal_places=2, required=False)
+    work_date = forms.DateField(label="Date", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label="What was done", max_length=300, required=False)
+    billable = forms.BooleanField(label="Billable", required=False, initial=True)
+
+
+class WipBillForm(forms.Form):
+    job = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    amount = forms.DecimalField(label="Bill amount", min_value=0, decimal_places=2,
+                                max_digits=12, required=False)

@@ -20,4 +20,9 @@ staff_patterns = ([
     path("capacity/", views.capacity, name="capacity"),
     path("capacity/<int:user_id>/", views.capacity_edit, name="capacity_edit"),
     path("jobs/<int:job_id>/rebalance/", views.job_rebalance, name="job_rebalance"),
+    path("time/", views.time_page, name="time"),
+    path("time/log/", views.time_log, name="time_log"),
+    path("time/stop/", views.timer_stop, name="timer_stop"),
+    path("wip/", views.wip, name="wip"),
+    path("wip/<int:client_id>/bill/", views.wip_bill, name="wip_bill"),
 ], "work")

@@ -3,6 +3,8 @@ Thin: forms check input, services write, selectors read."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +21,8 @@ from apps.portal.selectors import firm_staff_choices
 from apps.work import selectors, services, template_services
 from apps.work.automations import automation_run_retry
 from apps.work.forms import JobCreateForm, JobListFilterForm, JobMoveForm, TemplateForm
-from apps.work.models import AutomationRun, JobTask, TemplateStage
+from apps.work.models import AutomationRun, Job, JobTask, TemplateStage
+from apps.work.timetracking import job_realization
 
 
 def _template_choices() -> list[tuple[int, str]]:
@@ -94,6 +97,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "today": timezone.localdate(),
         "tasks": selectors.job_tasks(job), "timeline": selectors.job_timeline(job),
         "failed_runs": selectors.job_failed_runs(job),
+        "realization": job_realization(job),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
         "can_override": request_has_permission(request, Perm.WORK_STAGE_OVERRIDE),
     })
@@ -264,3 +268,107 @@ def job_rebalance(request: HttpRequest, job_id: int) -> HttpResponse:
     messages.success(request, f"{job.name}: {changed} task{'s' if changed != 1 else ''} "
                               "moved to people with more room.")
     return redirect("work:capacity")
+
+
+def _time_job(request: HttpRequest, form) -> Job | None:
+    return Job.objects.filter(pk=form.cleaned_data["job"]).select_related("client").first()
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def time_page(request: HttpRequest) -> HttpResponse:
+    """My time (or, for those who may see others' time, anyone's)."""
+    from apps.work.models import TimeEntry
+
+    user_id = request.user.pk
+    may_see_all = request_has_permission(request, Perm.WORK_TIME_VIEW_ALL)
+    wanted = request.GET.get("user", "")
+    if may_see_all and wanted.isdigit():
+        user_id = int(wanted)
+    since = timezone.localdate() - timedelta(days=30)
+    entries = list(TimeEntry.objects.filter(user_id=user_id, work_date__gte=since)
+                   .select_related("job", "client").order_by("-work_date", "-id")[:200])
+    return render(request, "work/time.html", {
+        "entries": entries, "running": next((e for e in entries if e.minutes is None), None),
+        "staff": firm_staff_choices(request.firm.pk) if may_see_all else [],
+        "selected_user": user_id, "is_me": user_id == request.user.pk,
+        "total_minutes": sum(e.minutes or 0 for e in entries),
+    })
+
+
+@require_POST
+@firm_permission_required(Perm.TASKS_EDIT)
+def time_log(request: HttpRequest) -> HttpResponse:
+    """Start a timer (no hours given) or log hours by hand, on a job."""
+    from apps.work.forms import TimeEntryForm
+    from apps.work.timetracking import time_entry_create, timer_start
+
+    form = TimeEntryForm(request.POST)
+    job = _time_job(request, form) if form.is_valid() else None
+    if job is None:
+        messages.error(request, "Pick a job and give hours between 0.02 and 24.")
+        return redirect("work:time")
+    data = form.cleaned_data
+    try:
+        if data["hours"]:
+            time_entry_create(user_id=request.user.pk, firm_id=request.firm.pk, job=job,
+                              minutes=int(data["hours"] * 60), work_date=data["work_date"],
+                              description=data["description"], billable=data["billable"])
+            messages.success(request, f"{data['hours']} h logged on {job.name}.")
+        else:
+            timer_start(user_id=request.user.pk, firm_id=request.firm.pk, job=job,
+                        description=data["description"], billable=data["billable"])
+            messages.success(request, f"Timer started on {job.name}.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("work:job_detail", job_id=job.pk)
+
+
+@require_POST
+@firm_permission_required(Perm.TASKS_EDIT)
+def timer_stop(request: HttpRequest) -> HttpResponse:
+    from apps.work.timetracking import timer_stop as stop
+
+    entry = stop(user_id=request.user.pk)
+    if entry is None:
+        messages.info(request, "No timer was running.")
+    else:
+        messages.success(request, f"Timer stopped: {entry.minutes} minutes on {entry.job.name}.")
+    return redirect("work:time")
+
+
+@firm_permission_required(Perm.INVOICES_VIEW)
+def wip(request: HttpRequest) -> HttpResponse:
+    from apps.work.timetracking import wip_by_client, wip_by_job
+
+    client_id = request.GET.get("client", "")
+    return render(request, "work/wip.html", {
+        "clients": wip_by_client(),
+        "jobs": wip_by_job(client_id=int(client_id)) if client_id.isdigit() else [],
+        "client_id": int(client_id) if client_id.isdigit() else None,
+        "can_bill": request_has_permission(request, Perm.INVOICES_EDIT),
+    })
+
+
+@require_POST
+@firm_permission_required(Perm.INVOICES_EDIT)
+def wip_bill(request: HttpRequest, client_id: int) -> HttpResponse:
+    from apps.portal.models import Client
+    from apps.work.forms import WipBillForm
+    from apps.work.timetracking import wip_bill as bill
+
+    client = get_object_or_404(Client.objects.alive(), pk=client_id)
+    form = WipBillForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give an amount of 0 or more.")
+        return redirect(f"{reverse('work:wip')}?client={client.pk}")
+    job = None
+    if form.cleaned_data["job"]:
+        job = get_object_or_404(Job, pk=form.cleaned_data["job"], client=client)
+    try:
+        invoice = bill(client=client, job=job, amount=form.cleaned_data["amount"],
+                       actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('work:wip')}?client={client.pk}")
+    messages.success(request, f"Draft invoice {invoice.number} created from unbilled time.")
+    return redirect("billing:invoice_detail", invoice_id=invoice.pk)

@@ -26,7 +26,15 @@ def _staff_member(world) -> dict:
     return {"user_id": world.users["staff_accountant"].pk}
 
 
+def _client(world) -> dict:
+    from tests.portal.factories import make_client
+
+    with schema_context(world.firm.schema_name):
+        return {"client_id": make_client(business_name="Work isolation client").pk}
+
+
 WORK_SAMPLES: dict[str, Callable] = {
+    "work:wip_bill": _client,
     **dict.fromkeys(["work:job_detail", "work:job_move", "work:task_complete",
                      "work:run_retry", "work:template_edit", "work:template_copy",
                      "work:job_rebalance"], _job),

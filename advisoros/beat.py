@@ -129,4 +129,14 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "args": ["integrations.webhooks_due"],
         "options": {"expires": 50},
     },
+    # Work (apps/work): each recurring schedule's job for the current period, and any
+    # periods missed while beat was down. Unique (schedule, period) in the database makes a
+    # repeated or concurrent run create nothing new; hourly so a new period starts early.
+    "work-recurring-jobs": {
+        "task": "advisoros.tasks.dispatch_to_firms",
+        "schedule": crontab(minute=25),
+        "args": ["work.recurring_jobs_generate"],
+        "kwargs": {"spread_seconds": 120},
+        "options": {"expires": 50 * 60},
+    },
 }

@@ -105,6 +105,7 @@ TENANT_APPS = [
     "apps.billing",  # invoices (first shape; the billing issue grows it)
     "apps.audit",  # the firm's audit trail
     "apps.integrations",  # QuickBooks Online sync and outgoing webhooks
+    "apps.work",  # jobs, workflow templates, automations, recurring work, capacity, time
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -17,6 +17,7 @@ from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
 from apps.portal.urls import portal_patterns, staff_patterns
 from apps.portal.views import firm_home
+from apps.work.urls import staff_patterns as work_patterns
 
 urlpatterns = [
     path("", firm_home, name="home"),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="advisoros.urls_tenant"),
          name="api-schema"),
     path("", include("apps.integrations.urls")),
+    path("work/", include(work_patterns)),
 ]
 
 # Generic error page with a request id, never a traceback.

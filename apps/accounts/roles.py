@@ -66,6 +66,10 @@ class Perm(models.TextChoices):
     PORTAL_MANAGE_USERS = "portal.manage_users", "Manage the client's portal users"
     PORTAL_REQUEST_ADVISOR = "portal.request_advisor", "Request a marketplace advisor for "\
         "one's own company"
+    WORK_TEMPLATES_EDIT = "work.templates_edit", "Create and edit workflow templates"
+    WORK_TIME_VIEW_ALL = "work.time_view_all", "See other people's time"
+    WORK_STAGE_OVERRIDE = "work.stage_override", "Move a job past a required stage"
+    WORK_CAPACITY_EDIT = "work.capacity_edit", "Change capacity and rebalance work"
 
 
 _READ = frozenset({
@@ -103,6 +107,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                          Perm.PORTAL_REQUEST_ADVISOR},
     Role.CLIENT_MEMBER: _CLIENT_MEMBER,
 }
+
+
+# Work management (apps/work): managers and up run the pipeline; owners get every
+# permission above already.
+_WORK_MANAGEMENT = frozenset({Perm.WORK_TEMPLATES_EDIT, Perm.WORK_TIME_VIEW_ALL,
+                              Perm.WORK_STAGE_OVERRIDE, Perm.WORK_CAPACITY_EDIT})
+for _role in (Role.ADMIN, Role.PARTNER, Role.MANAGER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _WORK_MANAGEMENT
+ROLE_PERMISSIONS[Role.AUDITOR] = ROLE_PERMISSIONS[Role.AUDITOR] | {Perm.WORK_TIME_VIEW_ALL}
 
 
 def permissions_for_role(role: str | None) -> frozenset[str]:

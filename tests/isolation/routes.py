@@ -96,3 +96,9 @@ SAMPLES.update(BILLING_SAMPLES)
 from tests.integrations.samples import INTEGRATION_SAMPLES  # noqa: E402
 
 SAMPLES.update(INTEGRATION_SAMPLES)
+
+# Work management pages and API (apps/work): a real job of firm A with a task, a failed
+# automation run and its template.
+from tests.work.samples import WORK_SAMPLES  # noqa: E402
+
+SAMPLES.update(WORK_SAMPLES)

@@ -1,0 +1,24 @@
+"""The one trigger we cannot be called for: a client's upload fulfils a document request
+item inside the documents app. When an item becomes fulfilled, check (after commit, in a
+task) whether the whole request is complete and tell the job that asked for it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from apps.documents.models import DocumentRequestItem
+
+
+@receiver(post_save, sender=DocumentRequestItem, dispatch_uid="work_documents_received")
+def _request_item_saved(sender, instance: DocumentRequestItem, created: bool,
+                        update_fields=None, **kwargs) -> None:
+    if instance.fulfilled_at is None:
+        return
+    if update_fields is not None and "fulfilled_at" not in update_fields:
+        return
+    from apps.work.tasks import documents_received
+
+    request_id = instance.request_id
+    transaction.on_commit(lambda: documents_received.delay(document_request_id=request_id))

@@ -1,0 +1,38 @@
+"""Work tasks: thin, take ids, call one service, safe to run twice. They run in the schema
+of the firm that queued them (or that the beat dispatcher fanned out to)."""
+
+from __future__ import annotations
+
+from advisoros.celery import app
+
+
+@app.task(name="work.automations_fire")
+def automations_fire(*, job_id: int, trigger: str, event_key: str,
+                     stage_id: int | None = None) -> int:
+    """A trigger's automations; the unique run per (job, automation, event) makes a
+    redelivered message harmless."""
+    from apps.work.automations import automations_fire as fire
+
+    return len(fire(job_id=job_id, trigger=trigger, event_key=event_key, stage_id=stage_id))
+
+
+@app.task(name="work.automation_run_execute")
+def automation_run_execute_task(*, run_id: int) -> str:
+    from apps.work.automations import automation_run_execute
+
+    return automation_run_execute(run_id=run_id).status
+
+
+@app.task(name="work.documents_received")
+def documents_received(*, document_request_id: int) -> int:
+    from apps.work.automations import documents_received as received
+
+    return received(document_request_id=document_request_id)
+
+
+@app.task(name="work.recurring_jobs_generate")
+def recurring_jobs_generate() -> int:
+    """Beat (through the per-firm dispatcher): every schedule's missing periods."""
+    from apps.work.recurring import recurring_jobs_generate as generate
+
+    return generate()

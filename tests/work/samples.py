@@ -1,0 +1,42 @@
+"""Real objects of firm A for the isolation suite's work routes (tests/isolation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django_tenants.utils import schema_context
+
+
+def _job(world) -> dict:
+    from apps.work.models import AutomationRun, TemplateAutomation
+    from tests.work.factories import make_job
+
+    with schema_context(world.firm.schema_name):
+        job = make_job()
+        automation = TemplateAutomation.objects.create(
+            template=job.template, trigger="job_created", action="draft_invoice")
+        run = AutomationRun.objects.create(job=job, automation=automation,
+                                           event_key="isolation", status="failed",
+                                           outcome="sample failure")
+        return {"job_id": job.pk, "task_id": job.tasks.first().pk, "run_id": run.pk,
+                "template_id": job.template_id}
+
+
+def _staff_member(world) -> dict:
+    return {"user_id": world.users["staff_accountant"].pk}
+
+
+def _client(world) -> dict:
+    from tests.portal.factories import make_client
+
+    with schema_context(world.firm.schema_name):
+        return {"client_id": make_client(business_name="Work isolation client").pk}
+
+
+WORK_SAMPLES: dict[str, Callable] = {
+    "work:wip_bill": _client,
+    **dict.fromkeys(["work:job_detail", "work:job_move", "work:task_complete",
+                     "work:run_retry", "work:template_edit", "work:template_copy",
+                     "work:job_rebalance"], _job),
+    "work:capacity_edit": _staff_member,
+}

@@ -14,6 +14,9 @@ from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
+from apps.people.urls import invitation_patterns
+from apps.people.urls import portal_patterns as portal_people_patterns
+from apps.people.urls import staff_patterns as people_patterns
 from apps.portal.urls import portal_patterns, staff_patterns
 from apps.portal.views import firm_home
 
@@ -36,6 +39,9 @@ urlpatterns = [
     path("api/v1/", include("apps.audit.api.urls")),
     path("api/v1/", include("apps.documents.api.urls")),
     path("api/v1/billing/", include("apps.billing.api.urls")),
+    path("people/", include(people_patterns)),
+    path("portal/", include(portal_people_patterns)),
+    path("invitations/", include(invitation_patterns)),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -64,6 +64,11 @@ class Perm(models.TextChoices):
     PORTAL_MANAGE_USERS = "portal.manage_users", "Manage the client's portal users"
     PORTAL_REQUEST_ADVISOR = "portal.request_advisor", "Request a marketplace advisor for "\
         "one's own company"
+    # People and conversations (apps/people); granted at the end of this module.
+    CLIENT_USERS_INVITE = "clients.invite", "Invite and remove a client's portal users"
+    MESSAGES_USE = "messages.use", "Read and answer client messages"
+    PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
+    ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
 
 
 _READ = frozenset({
@@ -111,3 +116,17 @@ def permissions_for_role(role: str | None) -> frozenset[str]:
 
 def is_client_role(role: str | None) -> bool:
     return role in CLIENT_ROLES
+
+
+# --- People and conversations (apps/people, docs/people.md) -------------------------------
+# Granted here rather than woven into the sets above, so the matrix's lines stay as they are.
+_PEOPLE_GRANTS: dict[str, set[str]] = {
+    Perm.CLIENT_USERS_INVITE: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER,
+                               Role.SENIOR_ACCOUNTANT},
+    Perm.MESSAGES_USE: set(STAFF_ROLES) - {Role.AUDITOR},
+    Perm.PROPOSALS_MANAGE: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
+    Perm.ORGANIZERS_MANAGE: set(STAFF_ROLES) - {Role.AUDITOR, Role.ADVISOR},
+}
+for _perm, _roles in _PEOPLE_GRANTS.items():
+    for _role in _roles:
+        ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}

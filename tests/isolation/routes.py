@@ -90,3 +90,8 @@ SAMPLES.update(DOCUMENT_SAMPLES)
 from tests.billing.samples import BILLING_SAMPLES  # noqa: E402
 
 SAMPLES.update(BILLING_SAMPLES)
+
+# People pages (apps/people): a member, a pending invitation, a client with a portal user.
+from tests.people.samples import PEOPLE_SAMPLES  # noqa: E402
+
+SAMPLES.update(PEOPLE_SAMPLES)

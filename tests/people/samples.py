@@ -1,0 +1,44 @@
+"""Real objects of firm A for the isolation suite's people routes (tests/isolation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import Membership
+from apps.accounts.roles import Role
+from apps.people.models import Invitation
+from tests.portal.factories import give_access, make_client
+
+
+def _membership(world) -> dict:
+    membership = Membership.objects.get(firm=world.firm, user=world.users[Role.BOOKKEEPER])
+    return {"membership_id": membership.pk}
+
+
+def _invitation(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        now = timezone.now()
+        invitation = Invitation.objects.create(
+            email="isolation-invitee@example.com", kind=Invitation.Kind.STAFF,
+            role=Role.BOOKKEEPER, nonce="0" * 32, expires_at=now + timedelta(days=7),
+            last_sent_at=now)
+    return {"invitation_id": invitation.pk}
+
+
+def _client(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        client = make_client(business_name="Isolation people")
+        give_access(world.user(Role.CLIENT_OWNER), client)
+    return {"client_id": client.pk, "user_id": world.users[Role.CLIENT_OWNER].pk}
+
+
+PEOPLE_SAMPLES: dict[str, Callable] = {
+    **dict.fromkeys(["people:member_role", "people:member_deactivate"], _membership),
+    **dict.fromkeys(["people:invitation_resend", "people:invitation_revoke"], _invitation),
+    **dict.fromkeys(["people:client_access", "people:client_invite",
+                     "people:client_access_remove"], _client),
+}

@@ -3,7 +3,7 @@ invitation link under /invitations/."""
 
 from django.urls import path
 
-from apps.people import views_invitations, views_team
+from apps.people import views_invitations, views_messages, views_notifications, views_team
 
 staff_patterns = ([
     path("", views_team.people_home, name="home"),
@@ -21,10 +21,26 @@ staff_patterns = ([
          name="client_invite"),
     path("clients/<int:client_id>/access/<int:user_id>/remove/",
          views_team.client_access_remove, name="client_access_remove"),
+    path("inbox/", views_messages.inbox, name="inbox"),
+    path("clients/<int:client_id>/threads/new/", views_messages.thread_create,
+         name="thread_create"),
+    path("threads/<int:thread_id>/", views_messages.thread_page, name="thread"),
+    path("threads/<int:thread_id>/assign/", views_messages.thread_assign_view,
+         name="thread_assign"),
 ], "people")
 
 portal_patterns = ([
+    path("<int:client_id>/messages/", views_messages.portal_threads, name="threads"),
+    path("<int:client_id>/messages/<int:thread_id>/", views_messages.portal_thread,
+         name="thread"),
 ], "portal_people")
+
+notification_patterns = ([
+    path("", views_notifications.centre, name="centre"),
+    path("<int:notification_id>/open/", views_notifications.open_notification, name="open"),
+    path("read-all/", views_notifications.mark_all_read, name="read_all"),
+    path("preferences/", views_notifications.preferences, name="preferences"),
+], "notifications")
 
 invitation_patterns = ([
     path("<str:token>/", views_invitations.invitation_accept_view, name="accept"),

@@ -45,7 +45,9 @@ def _team_page(request: HttpRequest, form: StaffInviteForm, status: int = 200) -
 
 @firm_permission_required(Perm.MEMBERS_VIEW, Perm.MESSAGES_USE)
 def people_home(request: HttpRequest) -> HttpResponse:
-    """The nav's one People link: the team page (the inbox once messaging is on)."""
+    """The nav's one People link: the inbox for those who answer clients, else the team."""
+    if request_has_permission(request, Perm.MESSAGES_USE):
+        return redirect("people:inbox")
     return redirect("people:team")
 
 

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Role
-from apps.people.models import Invitation
+from apps.people.models import Invitation, Message, Notification, Thread
 from tests.portal.factories import give_access, make_client
 
 
@@ -36,9 +36,30 @@ def _client(world) -> dict:
     return {"client_id": client.pk, "user_id": world.users[Role.CLIENT_OWNER].pk}
 
 
+def _thread(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        client = make_client(business_name="Isolation messages")
+        give_access(world.user(Role.CLIENT_OWNER), client)
+        thread = Thread.objects.create(client=client, subject="Isolation thread",
+                                       last_message_at=timezone.now())
+        Message.objects.create(thread=thread, from_firm=True, body="Isolation message")
+    return {"client_id": client.pk, "thread_id": thread.pk}
+
+
+def _notification(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        notification = Notification.objects.create(
+            user_id=world.users[Role.OWNER].pk, kind=Notification.Kind.MESSAGE,
+            title="Isolation notice", url="/notifications/")
+    return {"notification_id": notification.pk}
+
+
 PEOPLE_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["people:member_role", "people:member_deactivate"], _membership),
     **dict.fromkeys(["people:invitation_resend", "people:invitation_revoke"], _invitation),
     **dict.fromkeys(["people:client_access", "people:client_invite",
-                     "people:client_access_remove"], _client),
+                     "people:client_access_remove", "people:thread_create"], _client),
+    **dict.fromkeys(["people:thread", "people:thread_assign", "portal_people:threads",
+                     "portal_people:thread"], _thread),
+    "notifications:open": _notification,
 }

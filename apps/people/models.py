@@ -180,3 +180,5 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of user {self.user_id}"
+
+from apps.people.models_proposals import FeeType, Proposal, ProposalLine, ProposalTemplate  # noqa: E402,F401

@@ -3,7 +3,13 @@ invitation link under /invitations/."""
 
 from django.urls import path
 
-from apps.people import views_invitations, views_messages, views_notifications, views_team
+from apps.people import (
+    views_invitations,
+    views_messages,
+    views_notifications,
+    views_proposals,
+    views_team,
+)
 
 staff_patterns = ([
     path("", views_team.people_home, name="home"),
@@ -27,12 +33,23 @@ staff_patterns = ([
     path("threads/<int:thread_id>/", views_messages.thread_page, name="thread"),
     path("threads/<int:thread_id>/assign/", views_messages.thread_assign_view,
          name="thread_assign"),
+    path("proposals/", views_proposals.proposal_list, name="proposals"),
+    path("clients/<int:client_id>/proposals/new/", views_proposals.proposal_new,
+         name="proposal_new"),
+    path("proposals/<int:proposal_id>/", views_proposals.proposal_detail, name="proposal"),
+    path("proposals/<int:proposal_id>/send/", views_proposals.proposal_send_view,
+         name="proposal_send"),
+    path("proposals/<int:proposal_id>/withdraw/", views_proposals.proposal_withdraw_view,
+         name="proposal_withdraw"),
 ], "people")
 
 portal_patterns = ([
     path("<int:client_id>/messages/", views_messages.portal_threads, name="threads"),
     path("<int:client_id>/messages/<int:thread_id>/", views_messages.portal_thread,
          name="thread"),
+    path("<int:client_id>/proposals/", views_proposals.portal_proposals, name="proposals"),
+    path("<int:client_id>/proposals/<int:proposal_id>/", views_proposals.portal_proposal,
+         name="proposal"),
 ], "portal_people")
 
 notification_patterns = ([

@@ -31,7 +31,7 @@ from apps.portal.models import Client
 PAGE_SIZE = 30
 
 
-def _bound(request: HttpRequest) -> tuple:
+def form_data(request: HttpRequest) -> tuple:
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
@@ -56,7 +56,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "client_filter": clients[0] if clients else None, "section": "inbox"})
 
 
-def _client(client_id: int) -> Client:
+def client_or_404(client_id: int) -> Client:
     client = Client.objects.alive().filter(pk=client_id).first()
     if client is None:
         raise Http404("No such client.")
@@ -65,8 +65,8 @@ def _client(client_id: int) -> Client:
 
 @firm_permission_required(Perm.MESSAGES_USE)
 def thread_create(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = _client(client_id)
-    form = NewThreadForm(*_bound(request))
+    client = client_or_404(client_id)
+    form = NewThreadForm(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             thread = thread_start(client=client, subject=form.cleaned_data["subject"],
@@ -84,7 +84,7 @@ def thread_create(request: HttpRequest, client_id: int) -> HttpResponse:
 @firm_permission_required(Perm.MESSAGES_USE)
 def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = selectors.thread_get(thread_id=thread_id)
-    form = ReplyForm(*_bound(request))
+    form = ReplyForm(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             message_post(thread=thread, author=request.user, from_firm=True,
@@ -142,7 +142,7 @@ def portal_client(view: Callable) -> Callable:
 
 @portal_client
 def portal_threads(request: HttpRequest, client: Client) -> HttpResponse:
-    form = NewThreadForm(*_bound(request))
+    form = NewThreadForm(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             thread = thread_start(client=client, subject=form.cleaned_data["subject"],
@@ -162,7 +162,7 @@ def portal_threads(request: HttpRequest, client: Client) -> HttpResponse:
 @portal_client
 def portal_thread(request: HttpRequest, client: Client, thread_id: int) -> HttpResponse:
     thread = selectors.thread_get(thread_id=thread_id, client_id=client.pk)
-    form = ReplyForm(*_bound(request))
+    form = ReplyForm(*form_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             message_post(thread=thread, author=request.user, from_firm=False,

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Role
-from apps.people.models import Invitation, Message, Notification, Thread
+from apps.people.models import Invitation, Message, Notification, Proposal, Thread
 from tests.portal.factories import give_access, make_client
 
 
@@ -54,11 +54,24 @@ def _notification(world) -> dict:
     return {"notification_id": notification.pk}
 
 
+def _proposal(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        client = make_client(business_name="Isolation proposals")
+        give_access(world.user(Role.CLIENT_OWNER), client)
+        proposal = Proposal.objects.create(client=client, title="Isolation proposal",
+                                           terms="Terms", status=Proposal.Status.SENT,
+                                           expires_on=timezone.localdate() + timedelta(days=9))
+    return {"client_id": client.pk, "proposal_id": proposal.pk}
+
+
 PEOPLE_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["people:member_role", "people:member_deactivate"], _membership),
     **dict.fromkeys(["people:invitation_resend", "people:invitation_revoke"], _invitation),
     **dict.fromkeys(["people:client_access", "people:client_invite",
-                     "people:client_access_remove", "people:thread_create"], _client),
+                     "people:client_access_remove", "people:thread_create",
+                     "people:proposal_new", "portal_people:proposals"], _client),
+    **dict.fromkeys(["people:proposal", "people:proposal_send", "people:proposal_withdraw",
+                     "portal_people:proposal"], _proposal),
     **dict.fromkeys(["people:thread", "people:thread_assign", "portal_people:threads",
                      "portal_people:thread"], _thread),
     "notifications:open": _notification,

@@ -181,4 +181,10 @@ class NotificationPreference(models.Model):
     def __str__(self) -> str:
         return f"preferences of user {self.user_id}"
 
+from apps.people.models_organizers import (  # noqa: E402,F401
+    Organizer,
+    OrganizerAnswer,
+    OrganizerTemplate,
+    QuestionKind,
+)
 from apps.people.models_proposals import FeeType, Proposal, ProposalLine, ProposalTemplate  # noqa: E402,F401

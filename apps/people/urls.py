@@ -7,6 +7,7 @@ from apps.people import (
     views_invitations,
     views_messages,
     views_notifications,
+    views_organizers,
     views_proposals,
     views_team,
 )
@@ -41,6 +42,11 @@ staff_patterns = ([
          name="proposal_send"),
     path("proposals/<int:proposal_id>/withdraw/", views_proposals.proposal_withdraw_view,
          name="proposal_withdraw"),
+    path("organizers/", views_organizers.organizer_list, name="organizers"),
+    path("clients/<int:client_id>/organizers/new/", views_organizers.organizer_new,
+         name="organizer_new"),
+    path("organizers/<int:organizer_id>/", views_organizers.organizer_detail,
+         name="organizer"),
 ], "people")
 
 portal_patterns = ([
@@ -50,6 +56,9 @@ portal_patterns = ([
     path("<int:client_id>/proposals/", views_proposals.portal_proposals, name="proposals"),
     path("<int:client_id>/proposals/<int:proposal_id>/", views_proposals.portal_proposal,
          name="proposal"),
+    path("<int:client_id>/organizers/", views_organizers.portal_organizers, name="organizers"),
+    path("<int:client_id>/organizers/<int:organizer_id>/", views_organizers.portal_organizer,
+         name="organizer"),
 ], "portal_people")
 
 notification_patterns = ([

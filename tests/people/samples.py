@@ -10,7 +10,15 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import Role
-from apps.people.models import Invitation, Message, Notification, Proposal, Thread
+from apps.people.models import (
+    Invitation,
+    Message,
+    Notification,
+    Organizer,
+    Proposal,
+    Thread,
+)
+from apps.people.tax_organizer import TAX_ORGANIZER
 from tests.portal.factories import give_access, make_client
 
 
@@ -64,12 +72,23 @@ def _proposal(world) -> dict:
     return {"client_id": client.pk, "proposal_id": proposal.pk}
 
 
+def _organizer(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        client = make_client(business_name="Isolation organizers")
+        give_access(world.user(Role.CLIENT_OWNER), client)
+        organizer = Organizer.objects.create(client=client, title="Isolation organizer",
+                                             definition=TAX_ORGANIZER)
+    return {"client_id": client.pk, "organizer_id": organizer.pk}
+
+
 PEOPLE_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["people:member_role", "people:member_deactivate"], _membership),
     **dict.fromkeys(["people:invitation_resend", "people:invitation_revoke"], _invitation),
     **dict.fromkeys(["people:client_access", "people:client_invite",
                      "people:client_access_remove", "people:thread_create",
-                     "people:proposal_new", "portal_people:proposals"], _client),
+                     "people:proposal_new", "portal_people:proposals",
+                     "people:organizer_new", "portal_people:organizers"], _client),
+    **dict.fromkeys(["people:organizer", "portal_people:organizer"], _organizer),
     **dict.fromkeys(["people:proposal", "people:proposal_send", "people:proposal_withdraw",
                      "portal_people:proposal"], _proposal),
     **dict.fromkeys(["people:thread", "people:thread_assign", "portal_people:threads",

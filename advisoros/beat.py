@@ -140,3 +140,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 50 * 60},
     },
 }
+
+# People (apps/people): the daily notification digest in every firm, early morning UTC,
+# to people who asked for one; entries are marked as sent, so a rerun sends nothing.
+BEAT_SCHEDULE["people-notifications-digest"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": crontab(minute=30, hour=6),
+    "args": ["people.notifications_digest"],
+    "kwargs": {"spread_seconds": 600},
+    "options": {"expires": 60 * 60},
+}

@@ -106,6 +106,8 @@ TENANT_APPS = [
     "apps.audit",  # the firm's audit trail
     "apps.integrations",  # QuickBooks Online sync and outgoing webhooks
     "apps.work",  # jobs, workflow templates, automations, recurring work, capacity, time
+    "apps.mail",  # outgoing email in the firm's name (queued rows, sent by Celery)
+    "apps.people",  # invitations, messages, notifications, proposals, organizers
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -359,7 +361,24 @@ EMAIL_BACKEND = env_str(
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Used by EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend in development.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"AdvisorOS <no-reply@{BASE_DOMAIN}>")
+# Firm mail (apps/mail): attempts before a message is marked failed; the links in mail
+# use this scheme (https in production).
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+SITE_SCHEME = env_str("SITE_SCHEME", "https" if IS_PROD else "http")
+# Port in links to a firm's host ("" for the scheme's default; dev: runserver's 8000).
+SITE_PORT = env_str("SITE_PORT", "" if IS_PROD else "8000")
+# People (apps/people, docs/people.md): invitation lifetime, and how long after one
+# message notice another new message in the same thread sends no second email.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+MESSAGE_EMAIL_QUIET_MINUTES = env_int("MESSAGE_EMAIL_QUIET_MINUTES", 10)
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -15,6 +15,9 @@ from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
+from apps.people.urls import invitation_patterns, notification_patterns
+from apps.people.urls import portal_patterns as portal_people_patterns
+from apps.people.urls import staff_patterns as people_patterns
 from apps.portal.urls import portal_patterns, staff_patterns
 from apps.portal.views import firm_home
 from apps.work.urls import staff_patterns as work_patterns
@@ -43,6 +46,10 @@ urlpatterns = [
          name="api-schema"),
     path("", include("apps.integrations.urls")),
     path("work/", include(work_patterns)),
+    path("people/", include(people_patterns)),
+    path("portal/", include(portal_people_patterns)),
+    path("invitations/", include(invitation_patterns)),
+    path("notifications/", include(notification_patterns)),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -71,6 +71,12 @@ class Perm(models.TextChoices):
     WORK_STAGE_OVERRIDE = "work.stage_override", "Move a job past a required stage"
     WORK_CAPACITY_EDIT = "work.capacity_edit", "Change capacity and rebalance work"
 
+    # People and conversations (apps/people); granted at the end of this module.
+    CLIENT_USERS_INVITE = "clients.invite", "Invite and remove a client's portal users"
+    MESSAGES_USE = "messages.use", "Read and answer client messages"
+    PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
+    ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -127,3 +133,17 @@ def permissions_for_role(role: str | None) -> frozenset[str]:
 
 def is_client_role(role: str | None) -> bool:
     return role in CLIENT_ROLES
+
+
+# --- People and conversations (apps/people, docs/people.md) -------------------------------
+# Granted here rather than woven into the sets above, so the matrix's lines stay as they are.
+_PEOPLE_GRANTS: dict[str, set[str]] = {
+    Perm.CLIENT_USERS_INVITE: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER,
+                               Role.SENIOR_ACCOUNTANT},
+    Perm.MESSAGES_USE: set(STAFF_ROLES) - {Role.AUDITOR},
+    Perm.PROPOSALS_MANAGE: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
+    Perm.ORGANIZERS_MANAGE: set(STAFF_ROLES) - {Role.AUDITOR, Role.ADVISOR},
+}
+for _perm, _roles in _PEOPLE_GRANTS.items():
+    for _role in _roles:
+        ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}

@@ -102,3 +102,8 @@ SAMPLES.update(INTEGRATION_SAMPLES)
 from tests.work.samples import WORK_SAMPLES  # noqa: E402
 
 SAMPLES.update(WORK_SAMPLES)
+
+# People pages (apps/people): a member, a pending invitation, a client with a portal user.
+from tests.people.samples import PEOPLE_SAMPLES  # noqa: E402
+
+SAMPLES.update(PEOPLE_SAMPLES)

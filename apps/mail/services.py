@@ -1,0 +1,99 @@
+"""Queue and deliver the firm's mail: HTML plus plain text, in the firm's name.
+
+Callers render nothing themselves: `mail_queue` renders `<template>.txt` and
+`<template>.html` with the firm in the context, stores the row and sends it through Celery
+after the surrounding transaction commits. Bodies carry links to the firm's host, never
+the sensitive content itself (callers' templates are written that way; docs/people.md).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.firms.selectors import firm_host
+from apps.mail.models import OutgoingMail
+
+# Errors worth trying again later (server down, busy, greylisting); anything else about a
+# recipient is permanent.
+TEMPORARY_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
+                    smtplib.SMTPDataError, smtplib.SMTPHeloError, smtplib.SMTPSenderRefused)
+
+
+class MailDeferred(Exception):
+    """The server did not take the message this time; the task retries later."""
+
+
+def firm_url(path: str, firm=None) -> str:
+    """An absolute link to `path` on the firm's host (the current firm by default)."""
+    firm = firm or connection.tenant
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{firm_host(firm.slug)}{port}{path}"
+
+
+def firm_from_address(firm) -> str:
+    """`"Alpha CPA" <no-reply@...>`: the firm's name on the platform's sending address, so
+    replies and SPF/DKIM stay with the platform's domain."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((firm.name, address))
+
+
+@transaction.atomic
+def mail_queue(*, to: str, subject: str, template: str, context: dict, kind: str
+               ) -> OutgoingMail:
+    """Render and store one message to `to`, sent by a task after commit."""
+    from apps.mail.tasks import mail_deliver_task
+
+    firm = connection.tenant
+    full = {"firm": firm, "subject": subject, **context}
+    mail = OutgoingMail.objects.create(
+        to=to, subject=subject[:200], kind=kind,
+        text_body=render_to_string(f"{template}.txt", full),
+        html_body=render_to_string(f"{template}.html", full))
+    mail_id = mail.pk
+    transaction.on_commit(lambda: mail_deliver_task.delay(mail_id))
+    return mail
+
+
+def _send(mail: OutgoingMail) -> None:
+    message = EmailMultiAlternatives(
+        subject=mail.subject, body=mail.text_body,
+        from_email=firm_from_address(connection.tenant), to=[mail.to],
+        headers={"Auto-Submitted": "auto-generated"},
+        connection=get_connection(timeout=settings.EMAIL_TIMEOUT))
+    message.attach_alternative(mail.html_body, "text/html")
+    message.send()
+
+
+def mail_deliver(*, mail_id: int) -> bool:
+    """Send one queued message. True when it went now, False when there was nothing to
+    send (already sent, failed for good, or gone); raises MailDeferred to be retried."""
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
+        if mail is None or mail.status != OutgoingMail.Status.QUEUED:
+            return False
+        mail.attempts += 1
+        try:
+            _send(mail)
+        except TEMPORARY_ERRORS as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            mail.last_error = error
+            if mail.attempts >= settings.MAIL_MAX_ATTEMPTS:
+                mail.status = OutgoingMail.Status.FAILED
+        except smtplib.SMTPException as exc:  # refused recipient: retrying will not help
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            mail.status = OutgoingMail.Status.FAILED
+        else:
+            mail.status = OutgoingMail.Status.SENT
+            mail.sent_at = timezone.now()
+            mail.last_error = ""
+        mail.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    if mail.status == OutgoingMail.Status.QUEUED:
+        raise MailDeferred(mail.last_error)
+    return mail.status == OutgoingMail.Status.SENT

@@ -138,6 +138,17 @@ def _stop(children: list[Supervised]) -> None:
             proc.wait()
 
 
+def _fake_quickbooks_port() -> int | None:
+    """The port of the fake QuickBooks server to start, or None when QUICKBOOKS_FAKE_URL
+    points elsewhere (or is empty: real QuickBooks)."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("QUICKBOOKS_FAKE_URL", "http://127.0.0.1:8765"))
+    if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
+        return None
+    return url.port
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
@@ -179,6 +190,13 @@ def main() -> int:
         Supervised("beat", [celery_bin, "-A", "advisoros", "beat", "--loglevel", "INFO",
                             "--schedule", str(data_dir / "celerybeat-schedule")]),
     ]
+    quickbooks_port = _fake_quickbooks_port()
+    if quickbooks_port:
+        # The fake QuickBooks Online (apps/integrations/fake_quickbooks): "Connect
+        # QuickBooks" on a client's Books tab works end to end with no internet.
+        children.append(Supervised("quickbooks", [
+            python_bin, "manage.py", "fake_quickbooks", "--port", str(quickbooks_port),
+            "--webhook-url", f"http://localhost:{args.port}/integrations/quickbooks/webhook/"]))
     try:
         for child in children:
             child.start()
@@ -193,7 +211,9 @@ def main() -> int:
             f"(and sarah-chen, regional-cpa-network)\n"
             f"  Platform admin: http://localhost:{args.port}/admin/\n"
             f"  Health:       http://localhost:{args.port}/health/\n"
-            "Press Ctrl-C to stop everything.\n",
+            + (f"  QuickBooks:   a fake QuickBooks Online at http://127.0.0.1:{quickbooks_port}/"
+               f" (Books tab of any client -> Connect QuickBooks)\n" if quickbooks_port else "")
+            + "Press Ctrl-C to stop everything.\n",
             flush=True,
         )
         while not stopping:

@@ -85,3 +85,35 @@ def _connect_document_deleted() -> None:
 
 
 _connect_document_deleted()
+
+
+def _connect_work_and_messages() -> None:
+    from apps.people.models import Message
+    from apps.work.models import Job
+
+    @receiver(post_save, sender=Job, dispatch_uid="integrations.job_stage", weak=False)
+    def job_stage_changed(sender, instance, created: bool, update_fields=None, **kwargs):
+        if not _in_firm() or created or update_fields is None or "stage" not in update_fields:
+            return
+        webhook_event_emit(
+            type="job.stage_changed", resource_type="job", resource_id=instance.pk,
+            dedupe_key=f"job.stage_changed:{instance.pk}:{instance.stage_entered_at.isoformat()}",
+            data={"id": instance.pk, "name": instance.name, "client_id": instance.client_id,
+                  "stage": instance.stage.name, "status": instance.status,
+                  "due_date": instance.due_date.isoformat()})
+
+    @receiver(post_save, sender=Message, dispatch_uid="integrations.message", weak=False)
+    def message_created(sender, instance, created: bool, **kwargs):
+        if not _in_firm() or not created:
+            return
+        # The text stays in AdvisorOS (it can be sensitive): integrators learn that a
+        # message arrived, in which thread, for which client, from which side.
+        webhook_event_emit(
+            type="message.created", resource_type="message", resource_id=instance.pk,
+            dedupe_key=f"message.created:{instance.pk}",
+            data={"id": instance.pk, "thread_id": instance.thread_id,
+                  "client_id": instance.thread.client_id,
+                  "from": "firm" if instance.from_firm else "client"})
+
+
+_connect_work_and_messages()

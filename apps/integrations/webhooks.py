@@ -46,6 +46,8 @@ EVENT_TYPES: dict[str, str] = {
     "invoice.paid": "Invoice paid",
     "invoice.voided": "Invoice voided",
     "payment.created": "Payment received",
+    "job.stage_changed": "Job moved to another stage",
+    "message.created": "Message from or to a client (without its text)",
 }
 GIVE_UP_AFTER = timedelta(hours=24)
 DISABLE_AFTER = timedelta(hours=24)

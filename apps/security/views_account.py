@@ -12,11 +12,12 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.access import access_denied_record, request_role
@@ -95,14 +96,13 @@ def account_security(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @own_firm_or_public
+@require_POST
 def session_revoke(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Sign one of the person's other browsers out."""
-    if request.method != "POST":
-        return redirect("security:account")
-    if user_session_revoke(user=request.user, session_id=session_id, request=request):
-        messages.success(request, "That session is signed out.")
-    else:
-        messages.error(request, "That session had already ended.")
+    """Sign one of the person's other browsers out (only their own: any other id is a
+    404, like a session that never existed)."""
+    if not user_session_revoke(user=request.user, session_id=session_id, request=request):
+        raise Http404("No such session of yours, or it is the one you are using.")
+    messages.success(request, "That browser is signed out.")
     return redirect("security:account")
 
 

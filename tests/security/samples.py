@@ -28,9 +28,27 @@ def _client_with_identifiers(world) -> dict:
     return {"client_id": client.pk, "field": "ssn"}
 
 
+def _user_session(world) -> dict:
+    """(The route is on the public site too, where the suite has no firm: any id.)"""
+    import secrets
+
+    if world is None:
+        return {}
+
+    from django.utils import timezone
+
+    from apps.security.models import UserSession
+
+    session = UserSession.objects.create(
+        user=world.user(Role.BOOKKEEPER), firm=world.firm, session_key=secrets.token_hex(16),
+        last_seen_at=timezone.now())
+    return {"session_id": session.pk}
+
+
 SECURITY_SAMPLES = {
     "staff:client_identifiers": _client_with_identifiers,
     "staff:client_identifier_reveal": _client_with_identifiers,
     "firm_security:member_unlock": _member,
     "firm_security:api_key_revoke": _api_key,
+    "security:session_revoke": _user_session,
 }

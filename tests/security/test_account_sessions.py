@@ -61,10 +61,9 @@ def test_nobody_can_sign_out_someone_elses_session(firm_a):
     attacker = _browser(firm_a, Role.BOOKKEEPER, FIREFOX, "203.0.113.9")
     victim_session = UserSession.objects.get(user=firm_a.users[Role.PARTNER])
 
-    response = attacker.post(f"/accounts/security/sessions/{victim_session.pk}/revoke/",
-                             follow=True)
+    response = attacker.post(f"/accounts/security/sessions/{victim_session.pk}/revoke/")
 
-    assert "already ended" in response.content.decode()
+    assert response.status_code == 404
     assert victim.get("/accounts/security/").status_code == 200
 
 
@@ -72,8 +71,8 @@ def test_the_current_session_and_gets_are_never_revoked(firm_a):
     laptop = _browser(firm_a, Role.AUDITOR, FIREFOX, "203.0.113.10")
     own = UserSession.objects.get(user=firm_a.users[Role.AUDITOR])
 
-    laptop.get(f"/accounts/security/sessions/{own.pk}/revoke/")
-    laptop.post(f"/accounts/security/sessions/{own.pk}/revoke/")
+    assert laptop.get(f"/accounts/security/sessions/{own.pk}/revoke/").status_code == 405
+    assert laptop.post(f"/accounts/security/sessions/{own.pk}/revoke/").status_code == 404
 
     assert laptop.get("/accounts/security/").status_code == 200
 

@@ -15,6 +15,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
 
 app = CeleryApp("advisoros")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Result backend on Redis: a hung Redis is noticed in seconds, and a result written during a
+# short outage is retried (with back-off, capped) rather than failing a task that did its
+# work. Set here, not in settings.py: see the note there.
+app.conf.update(redis_socket_timeout=30, redis_socket_connect_timeout=5,
+                result_backend_always_retry=True, result_backend_max_retries=20)
 app.autodiscover_tasks()
 # A short visibility timeout recovers a dead worker's messages quickly; this keeps a live
 # worker's messages (long tasks, countdowns) from being delivered twice meanwhile.

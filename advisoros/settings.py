@@ -285,12 +285,10 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # On a lost broker connection, a running late-acked task cannot be acknowledged any more
 # and its message goes back to the queue: stop it rather than let two copies run.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_REDIS_SOCKET_TIMEOUT = 30
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
-# A result written during a short Redis outage is retried (with back-off, capped) rather
-# than failing a task that did its work.
-CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
-CELERY_RESULT_BACKEND_MAX_RETRIES = 20
+# The result backend's Redis timeouts and retries are set in advisoros/celery.py: their
+# names here (CELERY_REDIS_SOCKET_TIMEOUT, CELERY_RESULT_BACKEND_ALWAYS_RETRY...) are also
+# Celery 3's old setting names, and one old name switches Celery to reading settings the
+# old way, after which `app.conf.task_always_eager = True` no longer takes effect.
 CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]

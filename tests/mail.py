@@ -91,17 +91,13 @@ def smtp_server(settings) -> Iterator[MailBox]:
 
 @pytest.fixture
 def outbox(smtp_server, django_capture_on_commit_callbacks) -> Iterator[MailBox]:
-    from advisoros.celery import app
+    from tests.eager import tasks_inline
 
     @contextmanager
     def deliver():
         with django_capture_on_commit_callbacks(execute=True):
             yield
 
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
     smtp_server.deliver = deliver
-    try:
+    with tasks_inline(propagate=False):
         yield smtp_server
-    finally:
-        app.conf.task_always_eager = previous

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from advisoros.celery import app
+from tests.eager import tasks_inline
 
 
 @pytest.fixture
@@ -12,11 +12,8 @@ def api(public_client: Client) -> Client:
 @pytest.fixture
 def celery_eager():
     """Run tasks inline, in this test's connection and transaction."""
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
+    with tasks_inline():
+        yield
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from advisoros.celery import app
+from tests.eager import tasks_inline
 from tests.people.smtp import SmtpServer
 
 
@@ -27,11 +27,8 @@ def smtp(settings) -> Iterator[SmtpServer]:
 @pytest.fixture
 def celery_eager() -> Iterator[None]:
     """Run tasks inline, in this test's connection and transaction."""
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
-    app.conf.task_always_eager = False
-    app.conf.task_eager_propagates = False
+    with tasks_inline():
+        yield
 
 
 @pytest.fixture

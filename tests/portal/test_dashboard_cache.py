@@ -11,7 +11,6 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from advisoros.celery import app
 from apps.billing.payments import payment_record
 from apps.documents.services import document_upload
 from apps.portal.dashboard import (
@@ -21,6 +20,7 @@ from apps.portal.dashboard import (
     client_dashboard_get,
 )
 from apps.portal.refresh import dashboard_refresh
+from tests.eager import tasks_inline
 from tests.portal.factories import make_client, make_document, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +34,8 @@ def age_entry(client_id: int, seconds: float) -> None:
 
 @pytest.fixture
 def eager_celery():
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+    with tasks_inline(propagate=False):
+        yield
 
 
 def test_a_fresh_entry_is_served_from_redis_without_a_query(in_firm_a,

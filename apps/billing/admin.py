@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from advisoros.admin_sites import FirmModelAdmin, firm_admin
+from apps.accounts.access import request_has_permission
 from apps.accounts.roles import Perm
-from apps.billing.models import Invoice, InvoiceLine, Payment, RecurringPlan
+from apps.billing.models import Invoice, InvoiceLine, Payment, PaymentIntent, RecurringPlan
 from apps.billing.services import invoice_create, invoice_send, invoice_validate, invoice_void
 
 
@@ -54,26 +55,42 @@ class InvoiceAddForm(forms.ModelForm):
         return {k: data.get(k) for k in ("description", "quantity", "unit_price", "tax_rate")}
 
 
-class LineInline(admin.TabularInline):
-    model = InvoiceLine
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under an invoice, read-only. Visible by the firm's role matrix: Django's
+    per-model auth permissions know no firm, so without this the inlines never showed."""
+
     extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request_has_permission(request, Perm.INVOICES_VIEW)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = InvoiceLine
     fields = readonly_fields = ["position", "description", "quantity", "unit_price",
                                 "tax_rate", "amount", "tax_amount"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
-    extra = 0
     fields = readonly_fields = ["received_on", "amount", "method", "reference",
                                 "amount_refunded"]
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+
+class PaymentIntentInline(ReadOnlyInline):
+    """Online payment attempts: one still pending after a few minutes, or failed with a
+    reason, is what staff look at when a client says "I paid"."""
+
+    model = PaymentIntent
+    verbose_name_plural = "online payment attempts"
+    fields = readonly_fields = ["created_at", "amount", "status", "failure_reason", "payment"]
 
 
 @admin.register(Invoice, site=firm_admin)
@@ -89,7 +106,7 @@ class InvoiceAdmin(FirmModelAdmin):
     view_permission = Perm.INVOICES_VIEW
     edit_permission = Perm.INVOICES_EDIT
     actions = ["send_invoices", "void_invoices"]
-    inlines = [LineInline, PaymentInline]
+    inlines = [LineInline, PaymentInline, PaymentIntentInline]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -159,7 +159,8 @@ def invoice_pay_online(*, invoice: Invoice, amount: Any, token: str, idempotency
     """Charge a card through the provider and record the payment, all under one
     idempotency key: a retried request neither charges nor records twice. Refused when
     online payments are not enabled (production with the fake provider): the fake takes
-    no money, so an invoice must never become paid through it there."""
+    no money, so an invoice must never become paid through it there. Call it outside any
+    transaction (views are not atomic here): its own two transactions are the point."""
     if not online_payments_enabled():
         raise ValidationError(ONLINE_PAYMENTS_DISABLED)
     errors: dict[str, str] = {}

@@ -88,3 +88,4 @@ def test_the_minutely_catch_up_is_scheduled_to_recover_within_two_minutes():
     assert entry["options"]["expires"] < entry["schedule"]
     worst_case = RECENT_GRACE_SECONDS + entry["schedule"] + entry["kwargs"]["spread_seconds"]
     assert worst_case < 120
+

@@ -191,3 +191,21 @@ def test_the_provider_is_called_with_the_intent_committed_and_the_invoice_unlock
     assert seen == [("pending", True)]
     assert payment.amount == Decimal("40.00") and paid_at is not None
     assert paid_at <= timezone.now()
+
+
+@pytest.mark.django_db
+def test_the_firm_admin_shows_an_invoices_lines_and_online_payment_attempts(in_firm_a):
+    from apps.accounts.roles import Role
+
+    invoice = sent_invoice()
+    with pytest.raises(ValidationError):
+        invoice_pay_online(invoice=invoice, amount=invoice.total, token="tok_declined",
+                           idempotency_key="admin-shows-1")
+    connection.set_schema_to_public()
+
+    page = in_firm_a.client(Role.OWNER).get(f"/admin/billing/invoice/{invoice.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Online payment attempts" in html and "The card was declined." in html
+    assert "Monthly bookkeeping" in html  # the lines inline shows too

@@ -1,17 +1,20 @@
-"""Idempotency keys under real concurrency (threads, each its own connection, on a firm
-whose rows are committed): two retries of one payment at the same moment make one payment
-and one 201 (the other answers 200 with the same payment); one refund key used at the same
-moment on two invoices refunds once and answers the other with a field message."""
+"""Billing under real concurrency (threads, each its own connection, on a firm whose rows
+are committed): two retries of one payment at the same moment make one payment and one
+201 (the other answers 200 with the same payment); one refund key used at the same moment
+on two invoices refunds once and answers the other with a field message; the commission
+catch-ups skip an invoice another transaction holds instead of waiting or doubling."""
 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
@@ -19,9 +22,18 @@ from apps.accounts.roles import Perm
 from apps.billing.models import Invoice, Payment, Refund
 from apps.billing.payments import payment_refund
 from apps.firms.selectors import firm_host
+from apps.ledger.models import RevenueShareEntry
+from apps.ledger.services import (
+    RECENT_GRACE_SECONDS,
+    revenue_share_catch_up,
+    revenue_share_catch_up_recent,
+)
 from apps.security.api_keys import api_key_create
 from tests.billing.conftest import backends_waiting_on_locks, in_thread, wait_for
 from tests.billing.factories import line, paid_invoice, sent_invoice
+from tests.billing.test_commissions import pay_in_full
+from tests.marketplace.factories import make_advisor, make_engagement
+from tests.portal.factories import make_client
 
 API = "/api/v1/billing"
 
@@ -113,6 +125,50 @@ def test_one_refund_key_at_once_on_two_invoices_refunds_once_and_names_the_field
                             "key."]}
     assert refunds == [(first.pk, Decimal("10.00"))]
     assert second_invoice.amount_refunded == Decimal("0.00")
+
+
+def test_a_catch_up_skips_an_invoice_another_transaction_holds(committed_firm,
+                                                               django_db_blocker):
+    """The after-commit task (or a refund) holds the invoice: the catch-up neither waits
+    for it nor records anything for it; once released, the next run records it once."""
+    firm = committed_firm
+    with django_db_blocker.unblock():
+        advisor = make_advisor(embed=False)
+        with schema_context(firm.schema_name):
+            client = make_client()
+            engagement = make_engagement(
+                firm=firm, advisor=advisor, status="active", client_id=client.pk,
+                requested_by=User.objects.get(email="owner@billing-race.test"))
+            invoice = pay_in_full(sent_invoice_for(client, engagement.pk))
+            Invoice.objects.filter(pk=invoice.pk).update(
+                updated_at=timezone.now() - timedelta(seconds=RECENT_GRACE_SECONDS + 5))
+        try:
+            results: list = []
+            errors: list = []
+            with transaction.atomic(), schema_context(firm.schema_name):
+                Invoice.objects.select_for_update().get(pk=invoice.pk)
+                in_thread(firm, revenue_share_catch_up_recent, results, errors).join(30)
+                in_thread(firm, revenue_share_catch_up, results, errors).join(30)
+            in_thread(firm, revenue_share_catch_up_recent, results, errors).join(30)
+            in_thread(firm, revenue_share_catch_up, results, errors).join(30)
+            booked = RevenueShareEntry.objects.filter(firm_id=firm.pk,
+                                                      invoice_id=invoice.pk).count()
+        finally:
+            connection.set_schema_to_public()
+            RevenueShareEntry.objects.filter(firm_id=firm.pk).delete()
+            engagement.delete()
+            user = advisor.user
+            advisor.delete()
+            user.delete()
+
+    assert errors == []
+    assert results == [0, 0, 1, 0]
+    assert booked == 1
+
+
+def sent_invoice_for(client, engagement_id: int) -> Invoice:
+    return sent_invoice(client, marketplace_engagement_id=engagement_id,
+                        lines=[line("CFO advisory", "1", "400.00")])
 
 
 @pytest.mark.django_db

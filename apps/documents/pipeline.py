@@ -67,6 +67,10 @@ class Retryable(Exception):
         self.document_id = document_id
         self.attempt = attempt
 
+    def __reduce__(self):
+        # Picklable, so a result backend can store it when retries run out.
+        return (Retryable, (self.document_id, self.attempt))
+
 
 class ClaimBusy(Exception):
     """Another run holds the document and shows signs of life."""

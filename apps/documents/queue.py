@@ -73,14 +73,19 @@ def _publish(ids: list[int], priority: int, *, large: bool) -> bool:
     from apps.documents.tasks import documents_process, documents_process_large
 
     task = documents_process_large if large else documents_process
-    try:
-        task.apply_async(args=[ids], priority=priority, connection=_connection(),
-                         retry=False)
-    except BROKER_ERRORS as exc:
-        _forget_connection()
-        log.warning("documents %s: not queued, broker unreachable (%s); the sweep will "
-                    "send them when it is back", ids, exc.__class__.__name__)
-        return False
+    # A kept connection may have gone stale (the broker restarted): one more try on a
+    # fresh one. A fresh one that fails means the broker is down: no waiting for it.
+    for fresh in (getattr(_local, "connection", None) is None, True):
+        try:
+            task.apply_async(args=[ids], priority=priority, connection=_connection(),
+                             retry=False)
+            break
+        except BROKER_ERRORS as exc:
+            _forget_connection()
+            if fresh:
+                log.warning("documents %s: not queued, broker unreachable (%s); the sweep "
+                            "will send them when it is back", ids, exc.__class__.__name__)
+                return False
     Document.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
     return True
 

@@ -46,6 +46,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 T = TypeVar("T")
+MISSING = object()  # what `lookup` answers for no current entry (None may be a value)
 logger = logging.getLogger(__name__)
 
 # Tag versions outlive every entry (entries live an hour at most), so no entry outlives
@@ -153,29 +154,45 @@ class TaggedCache:
         timeout for some values. Without Redis, `compute()` answers every time."""
         cache = self.cache
         key = self.entry_key(name, vary)
-        tag_keys = [tag_key(tag) for tag in tags]
         local_key = cache.make_key(key) if self.local_entries else None
         if local_key is not None:
-            hit = self._local_get(cache, local_key, tag_keys)
+            hit = self._local_get(cache, local_key, [tag_key(tag) for tag in tags])
             if hit is not None:
                 return hit[0]
+        found, versions = self.lookup(name, tags=tags, vary=vary)
+        if found is not MISSING:
+            if keep_local is None or keep_local(found):
+                self._local_put(local_key, (versions, found))
+            return found
+        value = compute()
+        if versions is not None and (keep_none or value is not None):
+            seconds = (timeout_for(value) if timeout_for else None) or timeout
+            self.store(name, value, versions=versions, vary=vary, timeout=seconds)
+            if keep_local is None or keep_local(value):
+                self._local_put(local_key, (versions, value))
+        return value
+
+    def lookup(self, name: str, *, tags: Sequence[str], vary: Iterable[object] = ()
+               ) -> tuple[Any, tuple[int, ...] | None]:
+        """(the current value or MISSING, the tag versions to `store` a value computed
+        now under: None when Redis is unreachable). For callers that decide themselves
+        what to do with an entry (stale-while-revalidate): one round trip."""
+        cache = self.cache
+        key = self.entry_key(name, vary)
+        tag_keys = [tag_key(tag) for tag in tags]
         found = cache.get_many([*tag_keys, key]) or {}
         versions = tuple(found.get(tag_key) for tag_key in tag_keys)
         entry = found.get(key)
         if None not in versions and entry is not None and entry[0] == versions:
-            if keep_local is None or keep_local(entry[1]):
-                self._local_put(local_key, entry)
-            return entry[1]
-        versions = _versions_started(cache, tag_keys, versions)
-        value = compute()
-        if versions is not None and (keep_none or value is not None):
-            # (versions is None: Redis is unreachable, keep nothing)
-            entry = (versions, value)
-            seconds = (timeout_for(value) if timeout_for else None) or timeout
-            cache.set(key, entry, seconds or self.entry_seconds)
-            if keep_local is None or keep_local(value):
-                self._local_put(local_key, entry)
-        return value
+            return entry[1], versions
+        return MISSING, _versions_started(cache, tag_keys, versions)
+
+    def store(self, name: str, value: Any, *, versions: tuple[int, ...] | None,
+              vary: Iterable[object] = (), timeout: int | None = None) -> None:
+        """Keep `value` under the `versions` `lookup` answered before it was computed."""
+        if versions is not None:  # None: Redis is unreachable, keep nothing
+            self.cache.set(self.entry_key(name, vary), (versions, value),
+                           timeout or self.entry_seconds)
 
     def invalidate(self, *tags: str) -> None:
         """Bump `tags` in this cache's alias (see `tags_bump`)."""

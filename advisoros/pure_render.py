@@ -1,5 +1,10 @@
 """Render small templates that depend only on the values passed in, once per process.
 
+Content-addressed: the key is the values themselves, so it needs no invalidation (the
+one cache in the project outside the tagged mechanism, advisoros/cache_tags.py, for
+that reason). `frozen` is also how the portal's page cache derives its key from what
+the page renders (apps/portal/page_cache.py).
+
 Template rendering is the largest cost of a warm portal page, and parts of every page
 (the client's tabs, the dashboard figures) are pure functions of a few values. For those,
 `render_pure` keys the output by the template name and the values themselves (plus the
@@ -29,15 +34,15 @@ _rendered: OrderedDict[tuple, str] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
     """A hashable stand-in with the same identity as `value` for rendering purposes."""
     if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        return tuple(frozen(item) for item in value)
     if is_dataclass(value) and not isinstance(value, type):
         return (type(value).__name__,
-                tuple(_frozen(getattr(value, f.name)) for f in fields(value)))
+                tuple(frozen(getattr(value, f.name)) for f in fields(value)))
     if isinstance(value, _PLAIN):
         return value
     # Model instances, for one, compare by primary key only: a renamed client would hit
@@ -46,7 +51,7 @@ def _frozen(value: Any) -> Any:
 
 
 def render_pure(template_name: str, **context: Any) -> SafeString:
-    key = (template_name, _frozen(context), translation.get_language(),
+    key = (template_name, frozen(context), translation.get_language(),
            timezone.get_current_timezone_name())
     with _lock:
         html = _rendered.get(key)

@@ -322,7 +322,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_URL_PATH = "/accounts/sign-in/"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-PERMISSION_CACHE_SECONDS = env_int("PERMISSION_CACHE_SECONDS", 60 * 60)
+# Roles are invalidated by tag bumps on every change (advisoros/cache_tags.py); the
+# lifetime only bounds how long a bump lost to a Redis failure (logged) can leave one stale.
+PERMISSION_CACHE_SECONDS = env_int("PERMISSION_CACHE_SECONDS", 5 * 60)
 
 # Sessions: staff idle timeout is per firm (Firm.staff_idle_timeout_minutes, default 15).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)

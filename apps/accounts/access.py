@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 # Cached for a user without an active membership, so denials are cheap too.
 _NO_ROLE = ""
 
-ROLES = TaggedCache("acl:v2", alias="public", entry_seconds=60 * 60)
+# Each read passes settings.PERMISSION_CACHE_SECONDS as the lifetime.
+ROLES = TaggedCache("acl:v2", alias="public", entry_seconds=5 * 60)
 
 
 def user_access_tag(user_id: int) -> str:

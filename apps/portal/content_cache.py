@@ -33,6 +33,12 @@ DOCUMENTS, TASKS, INVOICES = "documents", "tasks", "invoices"
 KINDS = (DOCUMENTS, TASKS, INVOICES)
 
 
+def client_content_tags(client_id: int, kinds: Iterable[str] = KINDS) -> list[str]:
+    """The tags of the client's rows of `kinds`: for other caches of what they show (the
+    dashboard figures carry all of them)."""
+    return [SECTIONS.scope_tag(f"{client_id}:{kind}") for kind in kinds]
+
+
 def client_content_changed(client_id: int, kinds: Iterable[str] = KINDS) -> None:
     """Call inside the writing transaction: the client's sections showing `kinds` go
     stale now and at commit."""

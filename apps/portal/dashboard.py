@@ -2,10 +2,16 @@
 
 An entry is fresh for 2 minutes and served as is; from 2 to 5 minutes old it is still
 served at once while a Celery task recomputes it; older or missing, it is computed in the
-request. A client's own change (an upload, a payment, a task) leaves a change marker; a
-cached entry older than the marker is ignored, and while the view's snapshot predates the
-marker that client's figures are aggregated live, so the change shows on the next page
-load instead of after the next refresh.
+request. The ages follow the materialized view's refresh period.
+
+Entries are kept in the project's tagged cache (advisoros/cache_tags.py) under the tags
+of every kind of the client's rows (apps/portal/content_cache.py): a client's own change
+(an upload, a payment, a task, the client row itself, archived or deleted) bumps one of
+them inside its transaction and again at commit, so a cached entry never outlives it, and
+a current entry proves the client was alive when it was computed (the API serves it
+without a query). The change also leaves a change marker with its time: while the
+view's snapshot predates the marker that client's figures are aggregated live, so the
+change shows on the next page load instead of after the next refresh.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.portal.content_cache import KINDS, client_content_changed
+from advisoros.cache_tags import MISSING, TaggedCache
+from apps.portal.content_cache import KINDS, client_content_changed, client_content_tags
 from apps.portal.metrics import (
     client_metrics_from_view,
     client_metrics_live,
@@ -45,8 +52,12 @@ class DashboardFigures:
     cached_at: float
 
 
+DASHBOARDS = TaggedCache("portal:dashboard:v2", alias="default", entry_seconds=STALE_SECONDS)
+
+
 def client_cache_key(client_id: int) -> str:
-    return f"portal:dashboard:client:v1:{client_id}"
+    """The entry's key in the firm's cache (what `cache.get` reads)."""
+    return DASHBOARDS.entry_key(str(client_id))
 
 
 def client_change_key(client_id: int) -> str:
@@ -85,30 +96,48 @@ def client_dashboard_compute(client_id: int, changed_at: float | None = None
     return DashboardFigures(figures, now, "live", started)
 
 
-def client_dashboard_fill(client_id: int) -> DashboardFigures:
-    """Recompute and store one client's entry (the background half of the cache)."""
-    changed_at = cache.get(client_change_key(client_id))
-    entry = client_dashboard_compute(client_id, changed_at)
-    cache.set(client_cache_key(client_id), entry, STALE_SECONDS)
+def client_dashboard_fill(client_id: int) -> DashboardFigures | None:
+    """Recompute and store one client's entry (the background half of the cache); None
+    for a client archived or deleted since the refill was asked for (nothing stored, so
+    no entry can vouch for it)."""
+    from apps.portal.models import Client
+
+    _, versions = DASHBOARDS.lookup(str(client_id), tags=client_content_tags(client_id))
+    if not Client.objects.alive().filter(pk=client_id).exists():
+        return None
+    entry = client_dashboard_compute(client_id, cache.get(client_change_key(client_id)))
+    DASHBOARDS.store(str(client_id), entry, versions=versions)
+    return entry
+
+
+def client_dashboard_cached(client_id: int) -> DashboardFigures | None:
+    """The client's figures if a current entry is cached (refilled in the background when
+    stale), else None: one Redis round trip, no query. A current entry was computed
+    while the client was alive, and archiving or deleting the client stales it."""
+    entry, _ = _current(client_id)
     return entry
 
 
 def client_dashboard_get(client_id: int) -> DashboardFigures:
     """One client's dashboard figures: one Redis round trip when the cache is fresh."""
-    key, change_key = client_cache_key(client_id), client_change_key(client_id)
-    found = cache.get_many([key, change_key])
-    entry: DashboardFigures | None = found.get(key)
-    changed_at: float | None = found.get(change_key)
-    if entry is not None and (changed_at is None or entry.cached_at >= changed_at):
-        age = time.time() - entry.cached_at
+    entry, versions = _current(client_id)
+    if entry is not None:
+        return entry
+    entry = client_dashboard_compute(client_id, cache.get(client_change_key(client_id)))
+    DASHBOARDS.store(str(client_id), entry, versions=versions)
+    return entry
+
+
+def _current(client_id: int) -> tuple[DashboardFigures | None, tuple[int, ...] | None]:
+    found, versions = DASHBOARDS.lookup(str(client_id), tags=client_content_tags(client_id))
+    if found is not MISSING:
+        age = time.time() - found.cached_at
         if age < FRESH_SECONDS:
-            return entry
+            return found, versions
         if age < STALE_SECONDS:
             _revalidate_in_background(client_id)
-            return entry
-    entry = client_dashboard_compute(client_id, changed_at)
-    cache.set(key, entry, STALE_SECONDS)
-    return entry
+            return found, versions
+    return None, versions
 
 
 def _revalidate_in_background(client_id: int) -> None:

@@ -21,4 +21,5 @@ def dashboard_cache_fill(client_id: int) -> str:
     """Recompute one client's cached dashboard (the revalidate half of the cache)."""
     from apps.portal.dashboard import client_dashboard_fill
 
-    return client_dashboard_fill(client_id).source
+    entry = client_dashboard_fill(client_id)
+    return entry.source if entry is not None else "client gone"

@@ -105,7 +105,8 @@ def api_keys_revoke_of_member(*, firm_id: int, user_id: int, by=None, reason: st
 # the transaction and again after commit, apps/security/signals.py), so a revoked key is
 # refused on its very next request. Unknown prefixes are not kept (anyone can invent
 # them); what the owner may do is the role cache's business (access.api_key_permissions).
-KEYS = TaggedCache("apikey:v1", alias="public", entry_seconds=10 * 60)
+# Five minutes bound a revocation whose tag bump a Redis failure lost (logged).
+KEYS = TaggedCache("apikey:v1", alias="public", entry_seconds=5 * 60)
 
 
 def api_key_tag(prefix: str) -> str:

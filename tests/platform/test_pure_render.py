@@ -52,5 +52,5 @@ def test_model_instances_are_refused(in_firm_a):
 
 
 def test_plain_values_of_every_kind_freeze():
-    assert pure_render._frozen({"b": [Decimal("1.50"), None], "a": {"x": 1}}) == \
+    assert pure_render.frozen({"b": [Decimal("1.50"), None], "a": {"x": 1}}) == \
         (("a", (("x", 1),)), ("b", (Decimal("1.50"), None)))

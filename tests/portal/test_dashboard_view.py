@@ -156,6 +156,10 @@ def test_a_second_refresh_of_the_same_firm_skips_while_one_runs(in_firm_a):
         assert dashboard_refresh() is None
         assert DashboardRefresh.objects.count() == before
     finally:
+        # Released explicitly: the server drops a closed session's locks only once its
+        # backend has exited, which may be after the next statement here.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_all()")
         other.close()
 
     assert dashboard_refresh() is not None

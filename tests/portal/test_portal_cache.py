@@ -264,3 +264,36 @@ def test_content_that_spells_the_csrf_placeholder_is_left_alone(firm_a, mine):
     _page(http, mine, "tasks/")
 
     assert f"<td>{CSRF_PLACEHOLDER}</td>" in _page(http, mine, "tasks/")
+
+
+@pytest.mark.parametrize("page", READ_PAGES)
+def test_a_stored_page_is_exactly_the_page_rendered_live(firm_a, mine, page):
+    """The stored page is rendered from its key's values only (no request, no context
+    processors); had a view or template used anything else, the two would differ."""
+    import re
+
+    http = firm_a.client(Role.CLIENT_OWNER)
+    stored = _page(http, mine, page)
+    assert _page(http, mine, page).count("Mine LLC") == stored.count("Mine LLC")
+    # Any other query string is never stored: the normal render, context processors and all.
+    live = http.get(f"/portal/{mine.pk}/{page}?from=menu").content.decode()
+
+    def without_token(html: str) -> str:
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    assert "Sign out" in live or "sign-out" in live  # the frame is there
+    assert without_token(stored) == without_token(live)
+
+
+def test_the_page_key_follows_what_the_page_shows(firm_a, mine):
+    """The role label is in the header: a role change shows on the next load (it is part
+    of the key because the page renders it, not because a view remembered to add it)."""
+    from apps.accounts.models import Membership
+
+    http = firm_a.client(Role.CLIENT_OWNER)
+    assert "Client owner" in _page(http, mine, "tasks/")
+    membership = Membership.objects.get(user=firm_a.users[Role.CLIENT_OWNER], firm=firm_a.firm)
+    membership.role = Role.CLIENT_MEMBER
+    membership.save()
+
+    assert "Client member" in _page(http, mine, "tasks/")

@@ -14,8 +14,15 @@ from django_tenants.utils import schema_context
 
 from advisoros.celery import app
 from apps.people.models import Message, Organizer, Proposal
-from tests.e2e.conftest import CHROMIUM, screenshot, signed_in_page
-from tests.e2e.conftest import browser, site  # noqa: F401  (module fixtures)
+
+# `browser` and `site` are tests/e2e's module-scoped fixtures, used here by name.
+from tests.e2e.conftest import (  # noqa: F401
+    CHROMIUM,
+    browser,
+    screenshot,
+    signed_in_page,
+    site,
+)
 from tests.people.helpers import invitation_path
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -39,8 +46,8 @@ def mail_inline(smtp):
     app.conf.task_always_eager = False
 
 
-def test_invite_accept_answer_sign_write_and_reply(browser, site, mail_inline, tmp_path,  # noqa: F811
-                                                   documents_storage):
+def test_invite_accept_answer_sign_write_and_reply(
+        browser, site, mail_inline, tmp_path, documents_storage):  # noqa: F811
     staff = signed_in_page(browser, site, site.manager)
     staff.goto(f"{site.base}/staff/clients/{site.mine_id}/")
     staff.get_by_role("button", name="Client portal").click()
@@ -57,7 +64,8 @@ def test_invite_accept_answer_sign_write_and_reply(browser, site, mail_inline, t
     staff.get_by_role("button", name="Send to client").click()
     assert staff.get_by_text("Waiting for signature").first.is_visible()
 
-    invitation = next(m for m in mail_inline.wait_for(1) if m["To"] == "new.client@e2e-portal.test")
+    invitation = next(m for m in mail_inline.wait_for(1)
+                      if m["To"] == "new.client@e2e-portal.test")
     phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
     phone.goto(site.base + invitation_path(invitation))
     phone.get_by_label("Your name").fill("Nora Newclient")

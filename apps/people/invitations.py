@@ -28,7 +28,8 @@ from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES, Role
 from apps.accounts.services import membership_create, user_create
 from apps.mail.services import firm_url, mail_queue
 from apps.people import audit
-from apps.people.models import Invitation
+from apps.people.models import Invitation, Notification
+from apps.people.notifications import notify
 from apps.portal.models import Client, ClientAccess
 from apps.portal.services import client_access_grant
 
@@ -235,6 +236,12 @@ def invitation_accept(*, invitation: Invitation, request: HttpRequest, user: Use
                        target=invitation, details={"email": user.email,
                                                    "role": invitation.role,
                                                    "client_id": invitation.client_id})
+    if invitation.invited_by_id and invitation.invited_by_id != user.pk:
+        where = (reverse("people:client_access", args=[invitation.client_id])
+                 if invitation.client_id else reverse("people:team"))
+        notify(user_ids=[invitation.invited_by_id], kind=Notification.Kind.INVITATION_ACCEPTED,
+               title=f"{user.get_full_name()} accepted your invitation", url=where,
+               send_email=False)
     return user
 
 

@@ -198,6 +198,9 @@ def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
 @firm_permission_required(Perm.CLIENT_USERS_INVITE)
 def client_access_remove(request: HttpRequest, client_id: int, user_id: int) -> HttpResponse:
     client = _client(client_id)
+    # Only people who have access to this client: any other id answers 404 alike.
+    if not ClientAccess.objects.filter(client=client, user_id=user_id).exists():
+        raise Http404("No such person with access.")
     user = get_object_or_404(User, pk=user_id)
     if client_access_revoke(client=client, user=user):
         audit.people_audit(audit.PORTAL_ACCESS_REVOKED, request=request, target=user,

@@ -13,7 +13,7 @@ from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.people.invitations import invitation_create, invitation_token
-from apps.people.models import Invitation
+from apps.people.models import Invitation, Notification
 from apps.portal.models import ClientAccess
 from tests.conftest import PASSWORD, sign_in
 from tests.people.helpers import invitation_path
@@ -68,6 +68,9 @@ def test_an_owner_invites_a_colleague_who_accepts_and_must_set_up_two_step_sign_
         actions = set(AuditEvent.objects.filter(target_id=str(invitation.pk))
                       .values_list("action", flat=True))
     assert {"people.invitation_sent", "people.invitation_accepted"} <= actions
+    with schema_context(firm_a.firm.schema_name):
+        [notice] = Notification.objects.filter(user_id=firm_a.users[Role.OWNER].pk)
+    assert notice.title == "Nia Hire accepted your invitation" and notice.url == "/people/team/"
 
 
 def test_a_client_user_is_invited_from_the_clients_page_and_lands_in_its_portal(

@@ -103,3 +103,14 @@ def test_removing_portal_access_hides_the_client_at_once(firm_a):
 
     assert response.status_code == 302
     assert portal.get(f"/portal/{client.pk}/").status_code == 404
+
+
+def test_removing_access_of_someone_without_it_is_not_found(firm_a):
+    with schema_context(firm_a.firm.schema_name):
+        client = make_client(business_name="Nobody Here Co")
+    stranger = firm_a.users[Role.BOOKKEEPER]
+
+    response = firm_a.client(Role.MANAGER).post(
+        f"/people/clients/{client.pk}/access/{stranger.pk}/remove/")
+
+    assert response.status_code == 404

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from apps.firms.demo import DEMO_PASSWORD, seed_demo
 from apps.firms.selectors import firm_host
+from apps.people.demo import seed_people_demo
 from apps.portal.demo import seed_portal_demo
 
 
@@ -16,6 +17,8 @@ class Command(BaseCommand):
         sign_ins = seed_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("Portal: clients, engagements, tasks, documents, invoices")
         seed_portal_demo(progress=lambda line: self.stdout.write(line))
+        self.stdout.write("People: invitations, conversations, proposals, organizers")
+        seed_people_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""
         self.stdout.write(self.style.SUCCESS("\nDemo ready. Every account's password: "
                                              f"{DEMO_PASSWORD}\n"))

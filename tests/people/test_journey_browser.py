@@ -1,0 +1,129 @@
+"""The people journey in a real browser (Debian's chromium via Playwright): staff invite a
+client user, who accepts on a phone, answers the organizer, signs the proposal and writes
+with an attachment; staff reply. Screenshots at desktop and phone widths.
+
+Uses the live-server firm of tests/e2e; skips, saying why, without chromium or playwright.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+
+from advisoros.celery import app
+from apps.people.models import Message, Organizer, Proposal
+
+# `browser` and `site` are tests/e2e's module-scoped fixtures, used here by name.
+from tests.e2e.conftest import (  # noqa: F401
+    CHROMIUM,
+    browser,
+    screenshot,
+    signed_in_page,
+    site,
+)
+from tests.people.helpers import invitation_path
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+try:
+    import playwright.sync_api  # noqa: F401
+except ImportError:  # pragma: no cover
+    CHROMIUM = None
+if CHROMIUM is None:
+    pytestmark.append(pytest.mark.skip(reason="chromium or playwright is missing"))
+
+PASSWORD = "a-long-and-new-passphrase-77"
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+
+
+@pytest.fixture
+def mail_inline(smtp):
+    """Tasks run inside the server's request (its transaction has committed by then)."""
+    app.conf.task_always_eager = True
+    yield smtp
+    app.conf.task_always_eager = False
+
+
+def test_invite_accept_answer_sign_write_and_reply(
+        browser, site, mail_inline, tmp_path, documents_storage):  # noqa: F811
+    staff = signed_in_page(browser, site, site.manager)
+    staff.goto(f"{site.base}/staff/clients/{site.mine_id}/")
+    staff.get_by_role("button", name="Client portal").click()
+    staff.get_by_label("Email").fill("new.client@e2e-portal.test")
+    staff.get_by_label("Access", exact=True).select_option("client_owner")
+    staff.get_by_role("button", name="Send invitation").click()
+    assert staff.get_by_role("cell", name="new.client@e2e-portal.test").is_visible()
+    screenshot(staff, "people-client-portal-access-desktop")
+    staff.get_by_role("link", name="+ Send organizer").click()
+    staff.get_by_role("button", name="Send").click()
+    staff.goto(f"{site.base}/people/clients/{site.mine_id}/access/")
+    staff.get_by_role("link", name="+ New proposal").click()
+    staff.get_by_role("button", name="Save as draft").click()
+    staff.get_by_role("button", name="Send to client").click()
+    assert staff.get_by_text("Waiting for signature").first.is_visible()
+
+    invitation = next(m for m in mail_inline.wait_for(1)
+                      if m["To"] == "new.client@e2e-portal.test")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    phone.goto(site.base + invitation_path(invitation))
+    phone.get_by_label("Your name").fill("Nora Newclient")
+    phone.get_by_label("Choose a password").fill(PASSWORD)
+    phone.get_by_label("The same password again").fill(PASSWORD)
+    phone.get_by_role("button", name="Create account and accept").click()
+    phone.wait_for_url(re.compile(rf"/portal/{site.mine_id}/$"))
+    assert phone.evaluate(OVERFLOW) <= 1
+
+    phone.get_by_role("link", name="Messages").first.click()
+    phone.get_by_role("link", name="Organizers").click()
+    phone.get_by_role("link", name="Personal tax organizer").click()
+    crypto = phone.locator('[data-key="crypto"]')
+    assert crypto.is_hidden()
+    phone.locator('input[name="q-sold_stock"][value="yes"]').check()
+    assert crypto.is_visible()  # the condition shows the follow-up at once
+    phone.locator('input[name="q-sold_stock"][value="no"]').check()
+    assert crypto.is_hidden()
+    phone.get_by_label("Your filing status").select_option("Single")
+    for key in ("dependents", "moved", "w2", "rental", "mortgage", "estimated_payments"):
+        phone.locator(f'input[name="q-{key}"][value="no"]').check()
+    phone.get_by_role("button", name="Save and continue later").click()
+    assert phone.get_by_text("Saved. You can continue any time").is_visible()
+    screenshot(phone, "people-organizer-phone")
+    assert phone.evaluate(OVERFLOW) <= 1
+    phone.get_by_role("button", name=re.compile("Send answers")).click()
+    assert phone.get_by_text("has your answers").is_visible()
+
+    phone.get_by_role("link", name="Proposals").click()
+    phone.get_by_role("link", name="Tax return and monthly bookkeeping").click()
+    phone.get_by_label("Your full name").fill("Nora Newclient")
+    phone.get_by_label(re.compile("I agree to sign electronically")).check()
+    screenshot(phone, "people-proposal-sign-phone")
+    phone.get_by_role("button", name="Sign the proposal").click()
+    assert phone.get_by_text("Signed by Nora Newclient").is_visible()
+
+    phone.get_by_role("link", name="Messages").click()
+    attachment = tmp_path / "receipts.pdf"
+    attachment.write_bytes(b"%PDF-1.4\n% receipts for march\n%%EOF")
+    phone.get_by_label("Subject").fill("March receipts")
+    phone.get_by_label("Message", exact=True).fill("Here are the receipts.")
+    phone.get_by_label("Attach files").set_input_files(str(attachment))
+    phone.get_by_role("button", name="Send").click()
+    assert phone.get_by_text("receipts.pdf").is_visible()
+
+    staff.goto(f"{site.base}/people/inbox/")
+    staff.get_by_role("link", name="March receipts").click()
+    staff.get_by_label("Message", exact=True).fill("Got them, thank you!")
+    staff.get_by_role("button", name="Send reply").click()
+    screenshot(staff, "people-thread-desktop")
+    assert staff.evaluate(OVERFLOW) <= 1
+    phone.reload()
+    assert phone.get_by_text("Got them, thank you!").is_visible()
+    screenshot(phone, "people-thread-phone")
+
+    with schema_context("firm_e2e_portal"):
+        assert Organizer.objects.get().status == Organizer.Status.SUBMITTED
+        assert Proposal.objects.get().status == Proposal.Status.SIGNED
+        assert Message.objects.filter(from_firm=True, body="Got them, thank you!").exists()
+    staff.context.close()
+    phone.context.close()

@@ -355,6 +355,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AdvisorOS API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the error answers it can give (advisoros/api.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "advisoros.api.document_error_responses"],
 }
 
 # --- Marketplace -------------------------------------------------------------------------

@@ -355,9 +355,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AdvisorOS API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components: uploads are binary files, not URLs.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents the error answers it can give (advisoros/api.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "advisoros.api.document_error_responses"],
+                             "advisoros.api.document_error_responses",
+                             "advisoros.api.json_bodies_for_nested_input",
+                             "advisoros.api.decimals_need_a_digit"],
 }
 
 # --- Marketplace -------------------------------------------------------------------------

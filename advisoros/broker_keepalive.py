@@ -21,6 +21,7 @@ import logging
 import time
 
 from celery import bootsteps
+from celery.worker.consumer import Consumer as CeleryConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +84,33 @@ class UnackedKeepAlive(bootsteps.StartStopStep):
             self.entry = None
 
     shutdown = stop
+
+
+class Consumer(CeleryConsumer):
+    """Celery's consumer, surviving a lost Redis connection (the `worker_consumer` setting).
+
+    Celery 5.7.0 handles a lost broker connection by collecting the connection and then
+    closing it. Collecting drops the Redis transport's client; closing then closes the
+    channel, whose QoS tries to put the unacknowledged messages back through that client
+    ("Restoring 1 unacknowledged message(s)") and fails with AttributeError ("'NoneType'
+    object has no attribute 'hostname'"), which Celery does not expect there: the worker
+    exits for good. Here that close is allowed to fail: the consumer goes on to reconnect,
+    and the messages it could not put back are returned by the visibility-timeout sweep
+    (a minute, see UnackedKeepAlive) instead of being lost with the worker.
+    """
+
+    def on_connection_error_after_connected(self, exc):
+        connection = self.connection
+        if connection is not None:
+            close = connection.close
+
+            def close_collected_connection() -> None:
+                try:
+                    close()
+                except AttributeError as error:
+                    logger.warning("closing the lost broker connection failed (%r); its "
+                                   "unacknowledged messages return after the visibility "
+                                   "timeout", error)
+
+            connection.close = connection.release = close_collected_connection
+        return super().on_connection_error_after_connected(exc)

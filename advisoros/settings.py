@@ -282,6 +282,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # after 100 attempts and the worker exits).
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Celery's consumer, except that closing a lost Redis connection may fail without taking
+# the worker down (Celery 5.7.0 exits there; advisoros/broker_keepalive.py says why).
+CELERY_WORKER_CONSUMER = "advisoros.broker_keepalive:Consumer"
 # On a lost broker connection, a running late-acked task cannot be acknowledged any more
 # and its message goes back to the queue: stop it rather than let two copies run.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -407,6 +410,13 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AdvisorOS API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components: uploads are binary files, not URLs.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the error answers it can give (advisoros/api.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "advisoros.api.document_error_responses",
+                             "advisoros.api.json_bodies_for_nested_input",
+                             "advisoros.api.decimals_need_a_digit"],
 }
 
 # --- Marketplace -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ trail (browse, filter, CSV export) and API keys."""
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
@@ -91,6 +91,9 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # "To" includes that whole day: the day after it must exist.
+        if data.get("until") == date.max:
+            self.add_error("until", "Choose a date before 31 December 9999.")
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise ValidationError("The start date is after the end date.")
         return data

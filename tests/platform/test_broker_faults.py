@@ -47,7 +47,8 @@ def test_a_worker_survives_a_redis_outage_and_processes_tasks_after_it(broker_wo
 def test_a_dead_workers_message_is_redelivered_within_the_visibility_timeout(broker_world):
     doomed, doomed_log = broker_world.start_worker("doomed")
     app = broker_world.client_app()
-    held = app.send_task("celery.accumulate", args=[42], countdown=8)
+    # Countdown long enough that the doomed worker cannot have run it before it dies.
+    held = app.send_task("celery.accumulate", args=[42], countdown=30)
     assert wait_for(lambda: received_count(doomed_log, held.id) == 1, 30)
 
     os.killpg(doomed.pid, signal.SIGKILL)  # no warm shutdown: nothing gets restored
@@ -56,8 +57,9 @@ def test_a_dead_workers_message_is_redelivered_within_the_visibility_timeout(bro
 
     # Visibility timeout 6 s here (60 s in production) plus the 1 s sweep: the message
     # comes back, instead of after Celery's default hour.
-    assert held.get(timeout=60) == [42]
+    assert held.get(timeout=90) == [42]
     assert received_count(survivor_log, held.id) == 1
+    assert received_count(doomed_log, held.id) == 1
 
 
 def test_a_live_worker_keeps_its_messages_past_the_visibility_timeout(broker_world):

@@ -31,6 +31,7 @@ class BrokerWorld:
     data_dir: Path
     visibility_timeout: int = 60
     workers: list[tuple[subprocess.Popen, Path]] = field(default_factory=list)
+    apps: list[Celery] = field(default_factory=list)
 
     @property
     def redis_url(self) -> str:
@@ -42,6 +43,7 @@ class BrokerWorld:
                      broker=celery_broker_url_for(f"unix://{socket_path}", 2),
                      backend=celery_broker_url_for(f"unix://{socket_path}", 3))
         app.conf.broker_transport_options = {"visibility_timeout": self.visibility_timeout}
+        self.apps.append(app)
         return app
 
     def start_worker(self, name: str) -> tuple[subprocess.Popen, Path]:
@@ -65,6 +67,10 @@ class BrokerWorld:
         return proc, log
 
     def stop(self) -> None:
+        for app in self.apps:  # their result listeners would retry a Redis that is gone
+            with suppress(Exception):
+                app.backend.result_consumer.stop()
+            app.close()
         for proc, _ in self.workers:
             if proc.poll() is None:
                 with suppress(ProcessLookupError):

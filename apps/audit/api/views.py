@@ -6,7 +6,7 @@ import django_filters
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
-from advisoros.api import StrictCursorPagination
+from advisoros.api import StrictCursorPagination, UtcIsoDateTimeFilter
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.audit.models import AuditAction, AuditEvent
@@ -22,8 +22,9 @@ class AuditEventOutput(serializers.ModelSerializer):
 class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
     actor_email = django_filters.CharFilter(lookup_expr="iexact", max_length=254)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # Converted to UTC: an offset PostgreSQL cannot store (-17:00) is not a 500.
+    since = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

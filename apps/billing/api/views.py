@@ -5,7 +5,6 @@ share entries. Permission-checked by role or API key scope, filtered, cursor-pag
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -135,7 +134,8 @@ class InvoiceVoidAPI(APIView):
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    "Idempotency-Key", {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,100}$"},
+    OpenApiParameter.HEADER, required=True,
     description="A new key per payment; retry with the same key and the payment is "
                 "returned, not recorded again.")
 

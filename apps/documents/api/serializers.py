@@ -40,7 +40,7 @@ class UploadInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=Document.Category.choices,
                                        default=Document.Category.OTHER)
     files = serializers.ListField(child=serializers.FileField(allow_empty_file=True),
-                                  allow_empty=False, max_length=50)
+                                  allow_empty=False, min_length=1, max_length=50)
 
 
 class DuplicateOutput(DocumentOutput):

@@ -32,11 +32,17 @@ from apps.marketplace.edge_cache import edge_store
 from apps.marketplace.matching import advisor_match, match_weights
 from apps.marketplace.models import MarketplaceEngagement
 from apps.marketplace.params import (
+    MONEY_MAX,
+    NEEDS_MAX_CHARS,
+    PAGE_SIZE_MAX,
+    QUERY_MAX_CHARS,
     SEARCH_PARAM_NAMES,
+    SORTS,
     match_criteria_parse,
     search_params_parse,
 )
 from apps.marketplace.reviews import review_create
+from apps.marketplace.vocabulary import CompanySize, Industry, Service
 from apps.security.models import ApiKey
 
 
@@ -76,16 +82,54 @@ def _page_link(request: Request, cursor: str | None) -> str | None:
     return request.build_absolute_uri(request.path + "?" + query.urlencode())
 
 
+_NO_NUL = "^[^\\u0000]*$"
+# The limits apps/marketplace/params.py enforces, so the schema says what is accepted.
 _SEARCH_PARAMS = [
-    OpenApiParameter("industries", str, many=True, description="Any of these codes."),
-    OpenApiParameter("services", str, many=True, description="Any of these codes."),
-    OpenApiParameter("min_rating", float), OpenApiParameter("max_rate", float),
+    OpenApiParameter("industries", {"type": "string", "enum": list(Industry.values)},
+                     many=True, description="Any of these codes."),
+    OpenApiParameter("services", {"type": "string", "enum": list(Service.values)},
+                     many=True, description="Any of these codes."),
+    OpenApiParameter("min_rating", {"type": "number", "minimum": 0, "maximum": 5}),
+    OpenApiParameter("max_rate", {"type": "number", "minimum": 0,
+                                  "maximum": int(MONEY_MAX)}),
     OpenApiParameter("available", bool, description="Has a free client slot."),
-    OpenApiParameter("verified", bool), OpenApiParameter("q", str),
-    OpenApiParameter("sort", str, enum=["rating", "experience", "price", "reviews"]),
-    OpenApiParameter("page_size", int, description="1-100, default 20."),
-    OpenApiParameter("cursor", str),
+    OpenApiParameter("verified", {"type": "boolean", "enum": [True]},
+                     description="Only verified advisors are listed: true or leave out."),
+    OpenApiParameter("q", {"type": "string", "maxLength": QUERY_MAX_CHARS,
+                           "pattern": _NO_NUL}),
+    OpenApiParameter("sort", str, enum=list(SORTS)),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1,
+                                   "maximum": PAGE_SIZE_MAX}, description="Default 20."),
+    OpenApiParameter("cursor", str, description="Opaque: the `next_cursor` of a page we "
+                                                 "returned. Any other value is a 400."),
 ]
+_CODES = {"type": "array", "items": {"type": "string"}}
+MATCH_REQUEST_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "industries": {**_CODES, "items": {"type": "string", "enum": list(Industry.values)},
+                       "nullable": True},
+        "required_services": {**_CODES, "items": {"type": "string",
+                                                  "enum": list(Service.values)},
+                              "nullable": True},
+        # null or "" reads as "not given", like a missing key.
+        "budget": {"type": "number", "minimum": 0, "maximum": int(MONEY_MAX),
+                   "nullable": True},
+        "company_size": {"type": "string", "enum": [*CompanySize.values, None],
+                         "nullable": True},
+        "needs": {"type": "string", "maxLength": NEEDS_MAX_CHARS, "pattern": _NO_NUL,
+                  "nullable": True},
+    },
+    # Something to match on: a description, or industries, or services.
+    "anyOf": [
+        {"required": ["needs"], "properties": {"needs": {"type": "string",
+                                                         "pattern": "\\S"}}},
+        {"required": ["industries"], "properties": {"industries": {"type": "array",
+                                                                   "minItems": 1}}},
+        {"required": ["required_services"],
+         "properties": {"required_services": {"type": "array", "minItems": 1}}},
+    ],
+}
 
 
 def _cached_json(request: Request, kind: str, key: dict[str, Any],
@@ -140,7 +184,7 @@ class AdvisorDetailAPI(APIView):
 class MatchAPI(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request={"application/json": MATCH_REQUEST_SCHEMA}, responses={200: dict})
     def post(self, request: Request, **kwargs) -> Response:
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Send a JSON object."]})
@@ -161,7 +205,9 @@ class AdvisorEngagementActionAPI(APIView):
     permission_classes = [IsAuthenticated]
     ACTIONS = {"accept", "decline", "start", "complete"}
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: dict}, parameters=[
+        OpenApiParameter("action", str, OpenApiParameter.PATH,
+                         enum=["accept", "decline", "start", "complete"])])
     def post(self, request: Request, pk: int, action: str, **kwargs) -> Response:
         profile = selectors.advisor_profile_for_user(request.user)
         if profile is None or action not in self.ACTIONS:

@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/", include("apps.documents.api.urls")),
     path("api/v1/billing/", include("apps.billing.api.urls")),
     path("work/", include(work_patterns)),
+    path("api/v1/work/", include("apps.work.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

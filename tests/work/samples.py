@@ -39,4 +39,8 @@ WORK_SAMPLES: dict[str, Callable] = {
                      "work:run_retry", "work:template_edit", "work:template_copy",
                      "work:job_rebalance"], _job),
     "work:capacity_edit": _staff_member,
+    "work_api:template_detail": lambda world: {"pk": _job(world)["template_id"]},
+    "work_api:task_complete": lambda world: {"pk": _job(world)["task_id"]},
+    **dict.fromkeys(["work_api:job_detail", "work_api:job_move"],
+                    lambda world: {"pk": _job(world)["job_id"]}),
 }

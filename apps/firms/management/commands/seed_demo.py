@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from apps.firms.demo import DEMO_PASSWORD, seed_demo
 from apps.firms.selectors import firm_host
 from apps.portal.demo import seed_portal_demo
+from apps.work.demo import seed_work_demo
 
 
 class Command(BaseCommand):
@@ -16,6 +17,8 @@ class Command(BaseCommand):
         sign_ins = seed_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("Portal: clients, engagements, tasks, documents, invoices")
         seed_portal_demo(progress=lambda line: self.stdout.write(line))
+        self.stdout.write("Work: pipelines, recurring closes, capacity, time")
+        seed_work_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""
         self.stdout.write(self.style.SUCCESS("\nDemo ready. Every account's password: "
                                              f"{DEMO_PASSWORD}\n"))

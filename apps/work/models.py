@@ -331,7 +331,7 @@ class AutomationRun(models.Model):
 class StaffProfile(models.Model):
     """A staff member's weekly capacity, skills and (optional) personal hourly rate."""
 
-    user = _user_fk(unique=True)
+    user = _user_fk()
     weekly_capacity_hours = models.DecimalField(max_digits=5, decimal_places=2,
                                                 default=Decimal("40"))
     skills = ArrayField(models.CharField(max_length=40), default=list, blank=True)
@@ -339,6 +339,7 @@ class StaffProfile(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["user"], name="work_profile_once_per_person"),
             models.CheckConstraint(condition=models.Q(weekly_capacity_hours__gte=0),
                                    name="work_capacity_gte_0"),
         ]

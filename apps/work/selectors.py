@@ -36,6 +36,7 @@ class BoardColumn:
     stage: TemplateStage
     count: int
     cards: list[dict] = field(default_factory=list)
+    next_stage: TemplateStage | None = None  # where a card's one-click move goes
 
     @property
     def over_limit(self) -> bool:
@@ -70,8 +71,9 @@ def board_get(template: WorkflowTemplate, *, assignee_id: int | None = None,
                                                   F("id").asc()]))
               .filter(rank__lte=per_column).values(*_CARD_FIELDS)
               .order_by("stage_id", "due_date", "-priority", "id"))
-    columns = {stage.pk: BoardColumn(stage=stage, count=counts.get(stage.pk, 0))
-               for stage in stages}
+    columns = {stage.pk: BoardColumn(stage=stage, count=counts.get(stage.pk, 0),
+                                     next_stage=stages[i + 1] if i + 1 < len(stages) else None)
+               for i, stage in enumerate(stages)}
     today = timezone.localdate()
     for row in ranked:
         columns[row["stage_id"]].cards.append(_card(row, today))

@@ -36,3 +36,12 @@ def recurring_jobs_generate() -> int:
     from apps.work.recurring import recurring_jobs_generate as generate
 
     return generate()
+
+
+@app.task(name="work.automations_fire_many")
+def automations_fire_many(*, events: list[dict]) -> int:
+    """A batch of triggers (recurring generation makes thousands of jobs at once): one
+    message per batch instead of one per job; each event is as idempotent as alone."""
+    from apps.work.automations import automations_fire as fire
+
+    return sum(len(fire(**event)) for event in events)

@@ -47,6 +47,7 @@ def board(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     return render(request, "work/board.html", {
         "templates": templates, "template": template, "mine": mine,
+        "here": request.get_full_path(),
         "columns": selectors.board_get(template,
                                        assignee_id=request.user.pk if mine else None),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),

@@ -150,3 +150,31 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
     assert errors == []
     assert sum(made) == 20  # 5 schedules x Aug..Nov
     assert counts == {"jobs": 20, "distinct": 20}
+
+
+def test_batch_generation_routes_tasks_and_keeps_the_workload_exact(in_firm_a):
+    from apps.accounts.roles import Role
+    from apps.work.models import JobTask, WorkloadWeek
+    from apps.work.workload import workload_recount
+    from tests.work.factories import make_profile
+
+    make_profile(in_firm_a.user(Role.BOOKKEEPER), hours="20", skills=["bookkeeping"])
+    make_profile(in_firm_a.user(Role.SENIOR_ACCOUNTANT), hours="40",
+                 skills=["bookkeeping", "review"])
+    for index in range(3):
+        _monthly_close(date(2026, 10, 1), name=f"Close {index}")
+
+    assert recurring_jobs_generate(today=date(2026, 11, 2)) == 6
+
+    tasks = JobTask.objects.filter(job__schedule__isnull=False)
+    assert tasks.filter(assignee_id__isnull=True).count() == 0
+    assert set(tasks.values_list("assignee_id", flat=True)) <= {
+        in_firm_a.user(Role.BOOKKEEPER).pk, in_firm_a.user(Role.SENIOR_ACCOUNTANT).pk}
+    review = tasks.filter(required_skill="review").first()
+    assert review.assignee_id == in_firm_a.user(Role.SENIOR_ACCOUNTANT).pk
+    assert review.assignment_reason.startswith("assigned to ")
+    kept = sorted(WorkloadWeek.objects.values_list("user_id", "week_start", "hours",
+                                                   "open_tasks"))
+    workload_recount()
+    assert kept == sorted(WorkloadWeek.objects.values_list("user_id", "week_start", "hours",
+                                                           "open_tasks"))

@@ -86,6 +86,9 @@ class TemplateForm(forms.Form):
                                           required=False)
     extension_months = forms.IntegerField(label="Extension (months)", min_value=0,
                                           max_value=12, initial=0)
+    start_for_new_clients = forms.BooleanField(
+        label="Start for every new client", required=False,
+        help_text="For onboarding: each client created from now on gets a job from it.")
     outline = forms.CharField(
         label="Stages and checklist", widget=forms.Textarea(attrs={"rows": 16}),
         help_text="One stage per line (“Review | required | limit 10”), its tasks below it "

@@ -58,6 +58,8 @@ class WorkflowTemplate(models.Model):
     extension_months = models.PositiveSmallIntegerField(default=0)
     default_frequency = models.CharField(max_length=12, choices=Frequency.choices, blank=True,
                                          default="")
+    # Start a job from this template for every client created from now on (onboarding).
+    start_for_new_clients = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

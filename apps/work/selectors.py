@@ -164,3 +164,17 @@ def templates_with_counts() -> QuerySet[WorkflowTemplate]:
                       open_jobs=Count("jobs", filter=Q(jobs__status=Job.Status.OPEN),
                                       distinct=True))
             .order_by("name", "id"))
+
+
+def client_jobs(client_id: int) -> list[dict]:
+    """A client's jobs with their progress (tasks done of all), open ones first."""
+    rows = list(Job.objects.filter(client_id=client_id)
+                .annotate(tasks_total=Count("tasks"),
+                          tasks_done=Count("tasks", filter=Q(tasks__status=JobTask.Status.DONE)))
+                .order_by("status", "due_date", "id")
+                .values("id", "name", "status", "due_date", "stage__name", "template__name",
+                        "tasks_total", "tasks_done", "blocked_reason"))
+    for row in rows:
+        row["percent"] = round(100 * row["tasks_done"] / row["tasks_total"]) \
+            if row["tasks_total"] else (100 if row["status"] == Job.Status.COMPLETED else 0)
+    return rows

@@ -45,3 +45,16 @@ def automations_fire_many(*, events: list[dict]) -> int:
     from apps.work.automations import automations_fire as fire
 
     return sum(len(fire(**event)) for event in events)
+
+
+@app.task(name="work.onboarding_start")
+def onboarding_start(*, client_id: int) -> int:
+    """Once per template and client: a second delivery finds the job and does nothing."""
+    from apps.portal.models import Client
+    from apps.portal.selectors import current_firm
+    from apps.work.services import onboarding_start as start
+
+    client = Client.objects.alive().filter(pk=client_id).first()
+    if client is None:
+        return 0
+    return len(start(client=client, firm_id=current_firm().pk))

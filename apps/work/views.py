@@ -209,6 +209,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
             "name": template.name, "description": template.description,
             "due_rule": template.due_rule, "default_frequency": template.default_frequency,
             "extension_months": template.extension_months,
+            "start_for_new_clients": template.start_for_new_clients,
             "outline": template_services.outline_format(template)}),
             title=title, template=template)
     return _template_save(request, TemplateForm(request.POST), template=template, title=title)
@@ -373,3 +374,15 @@ def wip_bill(request: HttpRequest, client_id: int) -> HttpResponse:
         return redirect(f"{reverse('work:wip')}?client={client.pk}")
     messages.success(request, f"Draft invoice {invoice.number} created from unbilled time.")
     return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def client_work(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A client's work and its progress: onboarding, returns, closes."""
+    from apps.portal.selectors import client_get
+
+    client = client_get(client_id)
+    return render(request, "work/client_work.html", {
+        "client": client, "jobs": selectors.client_jobs(client.pk),
+        "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
+    })

@@ -35,6 +35,7 @@ def _client(world) -> dict:
 
 WORK_SAMPLES: dict[str, Callable] = {
     "work:wip_bill": _client,
+    "work:client_work": _client,
     **dict.fromkeys(["work:job_detail", "work:job_move", "work:task_complete",
                      "work:run_retry", "work:template_edit", "work:template_copy",
                      "work:job_rebalance"], _job),

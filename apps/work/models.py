@@ -96,26 +96,34 @@ class TemplateStage(models.Model):
         return self.name
 
 
-class TemplateTask(models.Model):
-    stage = models.ForeignKey(TemplateStage, on_delete=models.CASCADE, related_name="tasks")
+class ChecklistItem(models.Model):
+    """What a template's checklist line and a job's task share: who can do it, how long."""
+
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
     required_role = models.CharField(max_length=24, choices=Role.choices, blank=True,
                                      default="")
     required_skill = models.CharField(max_length=40, blank=True, default="")
     estimated_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
-    # Days relative to the job's due date (negative: before it).
-    due_offset_days = models.IntegerField(default=0)
 
     class Meta:
-        ordering = ["stage", "position", "id"]
+        abstract = True
         constraints = [
             models.CheckConstraint(condition=models.Q(estimated_hours__gte=0),
-                                   name="work_template_task_hours_gte_0"),
+                                   name="%(app_label)s_%(class)s_hours_gte_0"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class TemplateTask(ChecklistItem):
+    stage = models.ForeignKey(TemplateStage, on_delete=models.CASCADE, related_name="tasks")
+    # Days relative to the job's due date (negative: before it).
+    due_offset_days = models.IntegerField(default=0)
+
+    class Meta(ChecklistItem.Meta):
+        ordering = ["stage", "position", "id"]
 
 
 class Trigger(models.TextChoices):
@@ -229,19 +237,13 @@ class Job(models.Model):
         return bool(self.blocked_reason)
 
 
-class JobTask(models.Model):
+class JobTask(ChecklistItem):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="tasks")
     stage = models.ForeignKey(TemplateStage, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=200)
-    required_role = models.CharField(max_length=24, choices=Role.choices, blank=True,
-                                     default="")
-    required_skill = models.CharField(max_length=40, blank=True, default="")
-    estimated_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
     due_date = models.DateField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     assignee = _user_fk(null=True, blank=True)
@@ -254,19 +256,12 @@ class JobTask(models.Model):
     completed_by = _user_fk(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(ChecklistItem.Meta):
         ordering = ["job", "stage__position", "position", "id"]
         indexes = [
             models.Index(fields=["assignee", "status", "due_date"], name="work_task_assignee"),
             models.Index(fields=["job", "status"], name="work_task_job"),
         ]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(estimated_hours__gte=0),
-                                   name="work_task_hours_gte_0"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class TimelineEvent(models.Model):

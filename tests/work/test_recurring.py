@@ -7,11 +7,11 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from apps.work.models import Job, RecurringSchedule
 from apps.work.recurring import recurring_jobs_generate, recurring_schedule_create
 from tests.work.factories import library_template, make_client, make_engagement
+from tests.work.threads import run_in_firm
 
 pytestmark = pytest.mark.django_db
 
@@ -93,15 +93,6 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
     errors: list[BaseException] = []
     made: list[int] = []
 
-    def in_thread(work) -> None:
-        try:
-            connection.set_tenant(firm)
-            work()
-        except BaseException as exc:  # surfaced by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
     def setup() -> None:
         for index in range(5):
             engagement = make_engagement(make_client(business_name=f"Concurrent {index}"))
@@ -134,18 +125,9 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
         workload_recount()
 
     with django_db_blocker.unblock():
-        for work in (setup,):
-            thread = threading.Thread(target=in_thread, args=(work,))
-            thread.start()
-            thread.join(timeout=60)
-        threads = [threading.Thread(target=in_thread, args=(beat,)) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        cleaner = threading.Thread(target=in_thread, args=(count_and_clean_up,))
-        cleaner.start()
-        cleaner.join(timeout=60)
+        run_in_firm(firm, [setup], errors)
+        run_in_firm(firm, [beat] * 4, errors)
+        run_in_firm(firm, [count_and_clean_up], errors)
 
     assert errors == []
     assert sum(made) == 20  # 5 schedules x Aug..Nov

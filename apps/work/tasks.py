@@ -43,8 +43,9 @@ def automations_fire_many(*, events: list[dict]) -> int:
     """A batch of triggers (recurring generation makes thousands of jobs at once): one
     message per batch instead of one per job; each event is as idempotent as alone."""
     from apps.work.automations import automations_fire as fire
+    from apps.work.automations import events_with_automations
 
-    return sum(len(fire(**event)) for event in events)
+    return sum(len(fire(**event)) for event in events_with_automations(events))
 
 
 @app.task(name="work.onboarding_start")

@@ -202,3 +202,14 @@ def client_jobs(client_id: int) -> list[dict]:
         row["percent"] = round(100 * row["tasks_done"] / row["tasks_total"]) \
             if row["tasks_total"] else (100 if row["status"] == Job.Status.COMPLETED else 0)
     return rows
+
+
+def schedules_list(limit: int = 500) -> list[dict]:
+    from apps.work.models import RecurringSchedule
+
+    return list(RecurringSchedule.objects.filter(active=True)
+                .annotate(jobs_made=Count("jobs"))
+                .order_by("engagement__client__business_name", "id")
+                .values("id", "name", "frequency", "next_period", "jobs_made",
+                        "engagement__client__business_name", "engagement__client_id",
+                        "template__name")[:limit])

@@ -26,4 +26,5 @@ staff_patterns = ([
     path("wip/", views.wip, name="wip"),
     path("wip/<int:client_id>/bill/", views.wip_bill, name="wip_bill"),
     path("clients/<int:client_id>/", views.client_work, name="client_work"),
+    path("schedules/", views.schedules, name="schedules"),
 ], "work")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -386,3 +386,32 @@ def client_work(request: HttpRequest, client_id: int) -> HttpResponse:
         "client": client, "jobs": selectors.client_jobs(client.pk),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
     })
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def schedules(request: HttpRequest) -> HttpResponse:
+    """Recurring schedules, and (for those who edit engagements) a form to add one."""
+    from apps.work.forms import ScheduleForm
+    from apps.work.recurring import recurring_schedule_create
+
+    can_edit = request_has_permission(request, Perm.ENGAGEMENTS_EDIT)
+    form = ScheduleForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                schedule = recurring_schedule_create(
+                    engagement=data["engagement"], template=data["template"],
+                    frequency=data["frequency"], name=data["name"],
+                    first_period=data["first_period"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"“{schedule.name}” scheduled; its jobs appear "
+                                          "within the hour.")
+                return redirect("work:schedules")
+    return render(request, "work/schedules.html", {
+        "schedules": selectors.schedules_list(), "form": form, "can_edit": can_edit,
+    }, status=400 if request.method == "POST" else 200)

@@ -160,3 +160,40 @@ def test_batch_generation_routes_tasks_and_keeps_the_workload_exact(in_firm_a):
     workload_recount()
     assert kept == sorted(WorkloadWeek.objects.values_list("user_id", "week_start", "hours",
                                                            "open_tasks"))
+
+
+def test_the_schedules_page_adds_a_schedule_for_those_who_edit_engagements(firm_a):
+    from django.db import connection
+
+    from apps.accounts.roles import Role
+
+    connection.set_tenant(firm_a.firm)
+    engagement = make_engagement(make_client(business_name="Quarry Tiles"))
+    template = library_template("payroll_run")
+    body = {"engagement": engagement.pk, "template": template.pk, "frequency": "monthly",
+            "name": "Payroll", "first_period": "2026-11-01"}
+
+    added = firm_a.client(Role.STAFF_ACCOUNTANT).post("/work/schedules/", body)
+    denied = firm_a.client(Role.ADVISOR).post("/work/schedules/", body)
+    page = firm_a.client(Role.ADVISOR).get("/work/schedules/").content.decode()
+
+    schedule = RecurringSchedule.objects.get(engagement=engagement)
+    assert added.status_code == 302 and denied.status_code == 403
+    assert (schedule.name, schedule.next_period) == ("Payroll", date(2026, 11, 1))
+    assert "Quarry Tiles" in page
+
+
+def test_the_firm_admin_edits_automations_for_template_editors_only(firm_a):
+    from django.db import connection
+
+    from apps.accounts.roles import Role
+
+    connection.set_tenant(firm_a.firm)
+    template = library_template("monthly_close")
+
+    manager = firm_a.client(Role.MANAGER).get(f"/admin/work/workflowtemplate/{template.pk}/change/")
+    senior = firm_a.client(Role.SENIOR_ACCOUNTANT).get("/admin/work/workflowtemplate/")
+
+    assert manager.status_code == 200
+    assert "Move to the next stage when every task is done" in manager.content.decode()
+    assert senior.status_code in (302, 403)

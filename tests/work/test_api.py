@@ -111,14 +111,15 @@ def test_time_entries_are_your_own_unless_you_may_see_everyones(firm_a):
     own = firm_a.client(Role.STAFF_ACCOUNTANT).post(
         f"{API}/time-entries/", {"job": job.pk, "minutes": 45}, content_type="application/json")
     for_other = firm_a.client(Role.STAFF_ACCOUNTANT).post(
-        f"{API}/time-entries/", {"job": job.pk, "minutes": 45, "user": manager.pk},
+        f"{API}/time-entries/", {"job": job.pk, "minutes": 45, "staff_member": manager.pk},
         content_type="application/json")
     staff_sees = firm_a.client(Role.STAFF_ACCOUNTANT).get(f"{API}/time-entries/").json()
     manager_sees = firm_a.client(Role.MANAGER).get(f"{API}/time-entries/?unbilled=true").json()
     client_user = firm_a.client(Role.CLIENT_OWNER).get(f"{API}/time-entries/")
 
     assert own.status_code == 201 and own.json()["user"] == staff.pk
-    assert for_other.status_code == 400 and "only your own" in for_other.json()["user"][0]
+    assert for_other.status_code == 400 and \
+        "only your own" in for_other.json()["staff_member"][0]
     assert [e["user"] for e in staff_sees["results"]] == [staff.pk]
     assert sorted(e["user"] for e in manager_sees["results"]) == sorted([staff.pk, manager.pk])
     assert client_user.status_code == 403

@@ -105,7 +105,7 @@ TIME_FIELDS = ("id", "user_id", "job_id", "task_id", "client_id", "work_date", "
 
 class TimeEntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    user = serializers.IntegerField(source="user_id")
+    user = serializers.IntegerField(source="user_id", read_only=True)
     job = serializers.IntegerField(source="job_id")
     task = serializers.IntegerField(source="task_id", allow_null=True)
     client = serializers.IntegerField(source="client_id")
@@ -122,9 +122,12 @@ class TimeEntryOutput(serializers.Serializer):
 class TimeEntryInput(serializers.Serializer):
     job = serializers.IntegerField(**_ID)
     task = serializers.IntegerField(required=False, allow_null=True, **_ID)
-    user = serializers.IntegerField(required=False, allow_null=True, **_ID,
-                                    help_text="Whose time; defaults to the signed-in person. "
-                                              "Logging for others needs work.time_view_all.")
+    # Not called "user": whose time it is is decided by the view (yourself, or anyone
+    # with work.time_view_all), never taken on trust.
+    staff_member = serializers.IntegerField(
+        required=False, allow_null=True, **_ID,
+        help_text="Whose time; defaults to the signed-in person. Logging for others needs "
+                  "work.time_view_all.")
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
     work_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True,

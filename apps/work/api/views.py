@@ -199,14 +199,14 @@ class TimeEntryListAPI(ListAPIView):
                    responses={201: serializers.TimeEntryOutput})
     def post(self, request: Request, **kwargs) -> Response:
         data = _valid(serializers.TimeEntryInput, request)
-        user_id = data.get("user") or request.user.pk
+        user_id = data.get("staff_member") or request.user.pk
         if user_id is None:
-            raise ValidationError({"user": ["Say whose time this is."]})
+            raise ValidationError({"staff_member": ["Say whose time this is."]})
         if user_id != request.user.pk and not request_has_permission(
                 request, Perm.WORK_TIME_VIEW_ALL):
-            raise ValidationError({"user": ["You may log only your own time."]})
+            raise ValidationError({"staff_member": ["You may log only your own time."]})
         if user_id not in firm_staff_user_ids(request.firm.pk):
-            raise ValidationError({"user": ["Not a staff member of this firm."]})
+            raise ValidationError({"staff_member": ["Not a staff member of this firm."]})
         job = Job.objects.filter(pk=data["job"]).first()
         if job is None:
             raise ValidationError({"job": ["No such job."]})

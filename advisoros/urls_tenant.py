@@ -50,6 +50,7 @@ urlpatterns = [
     path("portal/", include(portal_people_patterns)),
     path("invitations/", include(invitation_patterns)),
     path("notifications/", include(notification_patterns)),
+    path("api/v1/work/", include("apps.work.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -58,6 +58,20 @@ def automations_fire(*, job_id: int, trigger: str, event_key: str,
     return run_ids
 
 
+def events_with_automations(events: list[dict]) -> list[dict]:
+    """The events some automation answers, found with two queries for the whole batch
+    (most recurring jobs' "created" events have none)."""
+    template_of = dict(Job.objects.filter(pk__in={e["job_id"] for e in events})
+                       .values_list("id", "template_id"))
+    rules = set(TemplateAutomation.objects.filter(
+        template_id__in=set(template_of.values()),
+        trigger__in={e["trigger"] for e in events}).values_list("template_id", "trigger",
+                                                               "stage_id"))
+    return [event for event in events
+            if any((template_of.get(event["job_id"]), event["trigger"], stage) in rules
+                   for stage in (None, event.get("stage_id")))]
+
+
 def automation_run_execute(*, run_id: int) -> AutomationRun:
     """Perform one run if it is not done yet; safe to call any number of times."""
     with transaction.atomic():

@@ -86,6 +86,9 @@ class TemplateForm(forms.Form):
                                           required=False)
     extension_months = forms.IntegerField(label="Extension (months)", min_value=0,
                                           max_value=12, initial=0)
+    start_for_new_clients = forms.BooleanField(
+        label="Start for every new client", required=False,
+        help_text="For onboarding: each client created from now on gets a job from it.")
     outline = forms.CharField(
         label="Stages and checklist", widget=forms.Textarea(attrs={"rows": 16}),
         help_text="One stage per line (“Review | required | limit 10”), its tasks below it "
@@ -122,3 +125,26 @@ class WipBillForm(forms.Form):
     job = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     amount = forms.DecimalField(label="Bill amount", min_value=0, decimal_places=2,
                                 max_digits=12, required=False)
+
+
+class ScheduleForm(forms.Form):
+    engagement = forms.ModelChoiceField(label="Engagement", queryset=None)
+    template = forms.ModelChoiceField(label="Workflow", queryset=None)
+    frequency = forms.ChoiceField(label="Repeats", choices=Frequency.choices)
+    name = forms.CharField(label="Job name", max_length=120, required=False,
+                           help_text="The period is added: “Monthly close 2026-11”.")
+    first_period = forms.DateField(label="First period", required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text="Any day in it; empty for the current period.")
+
+    def __init__(self, *args, **kwargs):
+        from apps.portal.models import Engagement
+
+        super().__init__(*args, **kwargs)
+        engagements = (Engagement.objects.filter(status=Engagement.Status.ACTIVE,
+                                                 client__deleted_at__isnull=True)
+                       .select_related("client").order_by("client__business_name", "id"))
+        self.fields["engagement"].queryset = engagements
+        self.fields["engagement"].label_from_instance = (
+            lambda e: f"{e.client.business_name} — {e}")
+        self.fields["template"].queryset = WorkflowTemplate.objects.filter(archived=False)

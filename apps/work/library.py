@@ -185,6 +185,7 @@ LIBRARY: list[dict] = [
                        "client's accounting system, first document requests and the "
                        "portal invitation.",
         "due_rule": "start_plus_14", "extension_months": 0, "frequency": "",
+        "start_for_new_clients": True,
         "stages": [
             ("Engagement letter", True, None, [
                 ("Send and collect the signed engagement letter", "manager", "", "0.5",
@@ -224,7 +225,8 @@ def library_install(*, WorkflowTemplate, TemplateStage, TemplateTask, TemplateAu
         template = WorkflowTemplate.objects.create(
             name=entry["name"], description=entry["description"], library_key=entry["key"],
             due_rule=entry["due_rule"], extension_months=entry["extension_months"],
-            default_frequency=entry["frequency"])
+            default_frequency=entry["frequency"],
+            start_for_new_clients=entry.get("start_for_new_clients", False))
         stages = {}
         for position, (name, required, wip_limit, tasks) in enumerate(entry["stages"],
                                                                        start=1):

@@ -58,6 +58,8 @@ class WorkflowTemplate(models.Model):
     extension_months = models.PositiveSmallIntegerField(default=0)
     default_frequency = models.CharField(max_length=12, choices=Frequency.choices, blank=True,
                                          default="")
+    # Start a job from this template for every client created from now on (onboarding).
+    start_for_new_clients = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,26 +96,34 @@ class TemplateStage(models.Model):
         return self.name
 
 
-class TemplateTask(models.Model):
-    stage = models.ForeignKey(TemplateStage, on_delete=models.CASCADE, related_name="tasks")
+class ChecklistItem(models.Model):
+    """What a template's checklist line and a job's task share: who can do it, how long."""
+
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
     required_role = models.CharField(max_length=24, choices=Role.choices, blank=True,
                                      default="")
     required_skill = models.CharField(max_length=40, blank=True, default="")
     estimated_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
-    # Days relative to the job's due date (negative: before it).
-    due_offset_days = models.IntegerField(default=0)
 
     class Meta:
-        ordering = ["stage", "position", "id"]
+        abstract = True
         constraints = [
             models.CheckConstraint(condition=models.Q(estimated_hours__gte=0),
-                                   name="work_template_task_hours_gte_0"),
+                                   name="%(app_label)s_%(class)s_hours_gte_0"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class TemplateTask(ChecklistItem):
+    stage = models.ForeignKey(TemplateStage, on_delete=models.CASCADE, related_name="tasks")
+    # Days relative to the job's due date (negative: before it).
+    due_offset_days = models.IntegerField(default=0)
+
+    class Meta(ChecklistItem.Meta):
+        ordering = ["stage", "position", "id"]
 
 
 class Trigger(models.TextChoices):
@@ -206,7 +216,8 @@ class Job(models.Model):
     class Meta:
         ordering = ["due_date", "-priority", "id"]
         indexes = [
-            models.Index(fields=["stage", "status", "due_date", "id"], name="work_job_board"),
+            # The board reads each column's first cards straight off this index.
+            models.Index(fields=["stage", "due_date", "id"], name="work_job_board"),
             models.Index(fields=["assignee", "status", "due_date"], name="work_job_assignee"),
             models.Index(fields=["status", "due_date"], name="work_job_due"),
             models.Index(fields=["client", "status"], name="work_job_client"),
@@ -226,19 +237,13 @@ class Job(models.Model):
         return bool(self.blocked_reason)
 
 
-class JobTask(models.Model):
+class JobTask(ChecklistItem):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="tasks")
     stage = models.ForeignKey(TemplateStage, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=200)
-    required_role = models.CharField(max_length=24, choices=Role.choices, blank=True,
-                                     default="")
-    required_skill = models.CharField(max_length=40, blank=True, default="")
-    estimated_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1"))
     due_date = models.DateField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     assignee = _user_fk(null=True, blank=True)
@@ -251,19 +256,12 @@ class JobTask(models.Model):
     completed_by = _user_fk(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(ChecklistItem.Meta):
         ordering = ["job", "stage__position", "position", "id"]
         indexes = [
             models.Index(fields=["assignee", "status", "due_date"], name="work_task_assignee"),
             models.Index(fields=["job", "status"], name="work_task_job"),
         ]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(estimated_hours__gte=0),
-                                   name="work_task_hours_gte_0"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class TimelineEvent(models.Model):
@@ -331,7 +329,7 @@ class AutomationRun(models.Model):
 class StaffProfile(models.Model):
     """A staff member's weekly capacity, skills and (optional) personal hourly rate."""
 
-    user = _user_fk(unique=True)
+    user = _user_fk()
     weekly_capacity_hours = models.DecimalField(max_digits=5, decimal_places=2,
                                                 default=Decimal("40"))
     skills = ArrayField(models.CharField(max_length=40), default=list, blank=True)
@@ -339,6 +337,7 @@ class StaffProfile(models.Model):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["user"], name="work_profile_once_per_person"),
             models.CheckConstraint(condition=models.Q(weekly_capacity_hours__gte=0),
                                    name="work_capacity_gte_0"),
         ]

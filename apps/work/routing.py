@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db import connection
 
 from apps.accounts.models import Membership
 from apps.accounts.roles import STAFF_ROLES, Role
-from apps.work.models import JobTask, StaffProfile, WorkloadWeek
+from apps.work.models import JobTask, StaffProfile
 from apps.work.periods import week_start
 from apps.work.workload import task_workload_add, task_workload_remove
 
@@ -122,14 +122,20 @@ def routing_candidates(firm_id: int) -> list[Candidate]:
 
 
 def routing_loads(user_ids: Iterable[int], week: date) -> dict[int, Load]:
-    """Hours in `week` and open tasks overall, per person, from the workload table."""
+    """Hours in `week` and open tasks overall, per person: one grouped read of the
+    workload table (a few rows per person), however many tasks are open."""
     ids = list(user_ids)
-    week_hours = dict(WorkloadWeek.objects.filter(user_id__in=ids, week_start=week)
-                      .values_list("user_id", "hours"))
-    open_tasks = dict(WorkloadWeek.objects.filter(user_id__in=ids).values("user_id")
-                      .annotate(n=Sum("open_tasks")).values_list("user_id", "n"))
-    return {uid: Load(week_hours.get(uid, Decimal("0")), open_tasks.get(uid, 0) or 0)
-            for uid in ids}
+    loads = {uid: Load() for uid in ids}
+    if not ids:
+        return loads
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT user_id, COALESCE(SUM(hours) FILTER (WHERE week_start = %s), 0), "
+            "SUM(open_tasks) FROM work_workloadweek WHERE user_id = ANY(%s) "
+            "GROUP BY user_id", [week, ids])
+        for user_id, hours, open_tasks in cursor.fetchall():
+            loads[user_id] = Load(Decimal(hours), int(open_tasks or 0))
+    return loads
 
 
 def task_route(*, task: JobTask, candidates: Sequence[Candidate]) -> Decision:
@@ -149,3 +155,40 @@ def task_route(*, task: JobTask, candidates: Sequence[Candidate]) -> Decision:
     task.assignment_reason = decision.reason
     task_workload_add(task)
     return decision
+
+
+def route_many(*, tasks: Sequence[JobTask], candidates: Sequence[Candidate]) -> None:
+    """Route many new (unsaved, unassigned) tasks at once, as `task_route` would one by
+    one: loads are read once per due week and kept in memory as tasks are handed out,
+    then the workload table gets one upsert per (person, week). For batch creation
+    (recurring generation); the caller saves the tasks in the same transaction."""
+    from apps.work.workload import workload_shift_many
+
+    ids = [c.user_id for c in candidates]
+    weeks = sorted({week_start(t.due_date) for t in tasks})
+    loads = {week: routing_loads(ids, week) for week in weeks}
+    qualified_cache: dict[tuple[str, str], list[Candidate]] = {}
+    deltas: dict[tuple[int, date], list] = {}
+    for task in tasks:
+        week = week_start(task.due_date)
+        key = (task.required_role, task.required_skill)
+        if key not in qualified_cache:
+            qualified_cache[key] = [c for c in candidates if is_qualified(c, *key)]
+        decision = route_choose(candidates=qualified_cache[key], loads=loads[week],
+                                required_role=task.required_role,
+                                required_skill=task.required_skill,
+                                hours=task.estimated_hours, week=week)
+        task.assignee_id, task.assignment_reason = decision.user_id, decision.reason
+        task.workload_week = week if decision.user_id is not None else None
+        if decision.user_id is None:
+            continue
+        uid = decision.user_id
+        for other_week, week_loads in loads.items():
+            old = week_loads[uid]
+            extra = task.estimated_hours if other_week == week else Decimal("0")
+            week_loads[uid] = Load(old.hours + extra, old.open_tasks + 1)
+        delta = deltas.setdefault((uid, week), [Decimal("0"), 0])
+        delta[0] += task.estimated_hours
+        delta[1] += 1
+    workload_shift_many([(uid, week, hours, count)
+                         for (uid, week), (hours, count) in deltas.items()])

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ class BoardColumn:
     stage: TemplateStage
     count: int
     cards: list[dict] = field(default_factory=list)
+    next_stage: TemplateStage | None = None  # where a card's one-click move goes
 
     @property
     def over_limit(self) -> bool:
@@ -50,6 +51,33 @@ def template_get(template_id: int) -> WorkflowTemplate:
     return get_object_or_404(WorkflowTemplate, pk=template_id)
 
 
+_BOARD_SQL = """
+SELECT j.id, j.name, j.due_date, j.priority, j.blocked_reason, j.stage_id, j.client_id,
+       c.business_name, j.assignee_id, u.full_name, u.email, j.status
+FROM work_templatestage s
+CROSS JOIN LATERAL (
+    SELECT * FROM work_job j
+    WHERE j.stage_id = s.id AND j.status <> 'cancelled' {assignee}
+    ORDER BY j.due_date, j.id LIMIT %s
+) j
+JOIN portal_client c ON c.id = j.client_id
+LEFT JOIN accounts_user u ON u.id = j.assignee_id
+WHERE s.template_id = %s
+ORDER BY s.position, j.due_date, j.id
+"""
+
+
+def _board_cards(template_id: int, assignee_id: int | None, per_column: int) -> list[dict]:
+    params: list = []
+    assignee = ""
+    if assignee_id:
+        assignee, params = "AND j.assignee_id = %s", [assignee_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_BOARD_SQL.format(assignee=assignee),
+                       [*params, per_column, template_id])
+        return [dict(zip(_CARD_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _card(row: dict, today: date) -> dict:
     row["overdue"] = row["status"] == Job.Status.OPEN and row["due_date"] < today
     row["assignee_name"] = row["assignee__full_name"] or row["assignee__email"] or ""
@@ -59,19 +87,17 @@ def _card(row: dict, today: date) -> dict:
 def board_get(template: WorkflowTemplate, *, assignee_id: int | None = None,
               per_column: int = CARDS_PER_COLUMN) -> list[BoardColumn]:
     """Columns by stage with their job counts and the first cards (soonest due first), in
-    three queries: stages, counts, and one windowed query for every column's first page."""
+    three queries: stages, counts, and one LATERAL query that reads each column's first
+    page off the (stage, due date, id) index instead of ranking every job."""
     stages = list(template.stages.order_by("position"))
     jobs = Job.objects.filter(template=template).exclude(status=Job.Status.CANCELLED)
     if assignee_id:
         jobs = jobs.filter(assignee_id=assignee_id)
     counts = dict(jobs.values("stage_id").annotate(n=Count("id")).values_list("stage_id", "n"))
-    ranked = (jobs.annotate(rank=Window(RowNumber(), partition_by=[F("stage_id")],
-                                        order_by=[F("due_date").asc(), F("priority").desc(),
-                                                  F("id").asc()]))
-              .filter(rank__lte=per_column).values(*_CARD_FIELDS)
-              .order_by("stage_id", "due_date", "-priority", "id"))
-    columns = {stage.pk: BoardColumn(stage=stage, count=counts.get(stage.pk, 0))
-               for stage in stages}
+    ranked = _board_cards(template.pk, assignee_id, per_column)
+    columns = {stage.pk: BoardColumn(stage=stage, count=counts.get(stage.pk, 0),
+                                     next_stage=stages[i + 1] if i + 1 < len(stages) else None)
+               for i, stage in enumerate(stages)}
     today = timezone.localdate()
     for row in ranked:
         columns[row["stage_id"]].cards.append(_card(row, today))
@@ -162,3 +188,28 @@ def templates_with_counts() -> QuerySet[WorkflowTemplate]:
                       open_jobs=Count("jobs", filter=Q(jobs__status=Job.Status.OPEN),
                                       distinct=True))
             .order_by("name", "id"))
+
+
+def client_jobs(client_id: int) -> list[dict]:
+    """A client's jobs with their progress (tasks done of all), open ones first."""
+    rows = list(Job.objects.filter(client_id=client_id)
+                .annotate(tasks_total=Count("tasks"),
+                          tasks_done=Count("tasks", filter=Q(tasks__status=JobTask.Status.DONE)))
+                .order_by("status", "due_date", "id")
+                .values("id", "name", "status", "due_date", "stage__name", "template__name",
+                        "tasks_total", "tasks_done", "blocked_reason"))
+    for row in rows:
+        row["percent"] = round(100 * row["tasks_done"] / row["tasks_total"]) \
+            if row["tasks_total"] else (100 if row["status"] == Job.Status.COMPLETED else 0)
+    return rows
+
+
+def schedules_list(limit: int = 500) -> list[dict]:
+    from apps.work.models import RecurringSchedule
+
+    return list(RecurringSchedule.objects.filter(active=True)
+                .annotate(jobs_made=Count("jobs"))
+                .order_by("engagement__client__business_name", "id")
+                .values("id", "name", "frequency", "next_period", "jobs_made",
+                        "engagement__client__business_name", "engagement__client_id",
+                        "template__name")[:limit])

@@ -97,9 +97,12 @@ def job_create(*, template: WorkflowTemplate, client: Client, due_date: date | N
         errors["name"] = ["Use a plain name under 200 characters."]
     if errors:
         raise ValidationError(errors)
+    today = timezone.localdate()
+    if due_date is None and template.due_rule in ("start_plus_14", "none"):
+        # Work that starts now: two weeks for onboarding, a month when no rule is set.
+        due_date = today + timedelta(days=14 if template.due_rule == "start_plus_14" else 30)
     if due_date is None:
         frequency = template.default_frequency or "yearly"
-        today = timezone.localdate()
         # Returns are filed for last year's tax year; other work for the current period.
         period_day = today.replace(year=today.year - 1) if template.due_rule in (
             "individual_return", "pass_through_return") else today
@@ -318,3 +321,19 @@ def staff_profile_update(*, user_id: int, firm_id: int, weekly_capacity_hours,
         user_id=user_id, defaults={"weekly_capacity_hours": hours, "skills": clean_skills,
                                    "hourly_rate": rate})
     return profile
+
+
+def onboarding_start(*, client: Client, firm_id: int | None) -> list[Job]:
+    """Start every template marked "start for new clients" for this client, once each
+    (a template that already has a job for the client is skipped)."""
+    started = []
+    for template in WorkflowTemplate.objects.filter(start_for_new_clients=True, archived=False):
+        with transaction.atomic():
+            if Job.objects.select_for_update().filter(client=client, template=template).exists():
+                continue
+            job = job_create(template=template, client=client, firm_id=firm_id,
+                             name=f"{template.name} — {client.business_name}"[:200])
+            timeline_add(job=job, kind=TimelineEvent.Kind.CREATED,
+                         message="Started automatically for a new client")
+            started.append(job)
+    return started

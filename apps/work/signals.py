@@ -22,3 +22,15 @@ def _request_item_saved(sender, instance: DocumentRequestItem, created: bool,
 
     request_id = instance.request_id
     transaction.on_commit(lambda: documents_received.delay(document_request_id=request_id))
+
+
+@receiver(post_save, sender="portal.Client", dispatch_uid="work_client_onboarding")
+def _client_created(sender, instance, created: bool, **kwargs) -> None:
+    """A new client starts the firm's onboarding workflow (templates marked "start for
+    new clients"), after commit and in a task, so creating a client stays fast."""
+    if not created:
+        return
+    from apps.work.tasks import onboarding_start
+
+    client_id = instance.pk
+    transaction.on_commit(lambda: onboarding_start.delay(client_id=client_id))

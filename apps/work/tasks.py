@@ -36,3 +36,26 @@ def recurring_jobs_generate() -> int:
     from apps.work.recurring import recurring_jobs_generate as generate
 
     return generate()
+
+
+@app.task(name="work.automations_fire_many")
+def automations_fire_many(*, events: list[dict]) -> int:
+    """A batch of triggers (recurring generation makes thousands of jobs at once): one
+    message per batch instead of one per job; each event is as idempotent as alone."""
+    from apps.work.automations import automations_fire as fire
+    from apps.work.automations import events_with_automations
+
+    return sum(len(fire(**event)) for event in events_with_automations(events))
+
+
+@app.task(name="work.onboarding_start")
+def onboarding_start(*, client_id: int) -> int:
+    """Once per template and client: a second delivery finds the job and does nothing."""
+    from apps.portal.models import Client
+    from apps.portal.selectors import current_firm
+    from apps.work.services import onboarding_start as start
+
+    client = Client.objects.alive().filter(pk=client_id).first()
+    if client is None:
+        return 0
+    return len(start(client=client, firm_id=current_firm().pk))

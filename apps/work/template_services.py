@@ -158,7 +158,7 @@ def _settings_check(name: str, due_rule: str, default_frequency: str,
 def template_save(*, template: WorkflowTemplate | None = None, name: str,
                   description: str = "", due_rule: str = DueRule.NONE,
                   default_frequency: str = "", extension_months: int = 0,
-                  outline: str) -> WorkflowTemplate:
+                  outline: str, start_for_new_clients: bool = False) -> WorkflowTemplate:
     """Create a template, or edit one: stages are matched by position (a renamed stage
     keeps its jobs); a stage that jobs still sit in cannot be removed."""
     errors = _settings_check(name, due_rule, default_frequency, extension_months)
@@ -180,7 +180,8 @@ def template_save(*, template: WorkflowTemplate | None = None, name: str,
         raise ValidationError(errors)
     fields = {"name": name.strip(), "description": (description or "").strip()[:2000],
               "due_rule": due_rule, "default_frequency": default_frequency,
-              "extension_months": extension_months}
+              "extension_months": extension_months,
+              "start_for_new_clients": bool(start_for_new_clients)}
     if template is None:
         template = WorkflowTemplate.objects.create(**fields)
     else:

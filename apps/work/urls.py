@@ -25,4 +25,6 @@ staff_patterns = ([
     path("time/stop/", views.timer_stop, name="timer_stop"),
     path("wip/", views.wip, name="wip"),
     path("wip/<int:client_id>/bill/", views.wip_bill, name="wip_bill"),
+    path("clients/<int:client_id>/", views.client_work, name="client_work"),
+    path("schedules/", views.schedules, name="schedules"),
 ], "work")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,6 +47,7 @@ def board(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     return render(request, "work/board.html", {
         "templates": templates, "template": template, "mine": mine,
+        "here": request.get_full_path(),
         "columns": selectors.board_get(template,
                                        assignee_id=request.user.pk if mine else None),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
@@ -208,6 +209,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
             "name": template.name, "description": template.description,
             "due_rule": template.due_rule, "default_frequency": template.default_frequency,
             "extension_months": template.extension_months,
+            "start_for_new_clients": template.start_for_new_clients,
             "outline": template_services.outline_format(template)}),
             title=title, template=template)
     return _template_save(request, TemplateForm(request.POST), template=template, title=title)
@@ -372,3 +374,44 @@ def wip_bill(request: HttpRequest, client_id: int) -> HttpResponse:
         return redirect(f"{reverse('work:wip')}?client={client.pk}")
     messages.success(request, f"Draft invoice {invoice.number} created from unbilled time.")
     return redirect("billing:invoice_detail", invoice_id=invoice.pk)
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def client_work(request: HttpRequest, client_id: int) -> HttpResponse:
+    """A client's work and its progress: onboarding, returns, closes."""
+    from apps.portal.selectors import client_get
+
+    client = client_get(client_id)
+    return render(request, "work/client_work.html", {
+        "client": client, "jobs": selectors.client_jobs(client.pk),
+        "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
+    })
+
+
+@firm_permission_required(Perm.TASKS_VIEW)
+def schedules(request: HttpRequest) -> HttpResponse:
+    """Recurring schedules, and (for those who edit engagements) a form to add one."""
+    from apps.work.forms import ScheduleForm
+    from apps.work.recurring import recurring_schedule_create
+
+    can_edit = request_has_permission(request, Perm.ENGAGEMENTS_EDIT)
+    form = ScheduleForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                schedule = recurring_schedule_create(
+                    engagement=data["engagement"], template=data["template"],
+                    frequency=data["frequency"], name=data["name"],
+                    first_period=data["first_period"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"“{schedule.name}” scheduled; its jobs appear "
+                                          "within the hour.")
+                return redirect("work:schedules")
+    return render(request, "work/schedules.html", {
+        "schedules": selectors.schedules_list(), "form": form, "can_edit": can_edit,
+    }, status=400 if request.method == "POST" else 200)

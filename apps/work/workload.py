@@ -60,3 +60,15 @@ def workload_recount() -> int:
             "FROM work_jobtask WHERE status = 'open' AND assignee_id IS NOT NULL "
             "AND workload_week IS NOT NULL GROUP BY assignee_id, workload_week")
         return cursor.rowcount
+
+
+def workload_shift_many(rows: list[tuple[int, date, Decimal, int]]) -> None:
+    """`workload_shift` for many (user, week, hours, tasks) rows in one round of upserts."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO work_workloadweek (user_id, week_start, hours, open_tasks) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (user_id, week_start) DO UPDATE SET "
+            "hours = EXCLUDED.hours + work_workloadweek.hours, "
+            "open_tasks = EXCLUDED.open_tasks + work_workloadweek.open_tasks", rows)

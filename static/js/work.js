@@ -20,8 +20,8 @@
       event.preventDefault();
       column.classList.remove("drop-target");
       if (!dragged || dragged.closest(".board-column") === column) { return; }
-      var form = dragged.querySelector(".move-form");
-      var body = new FormData(form);
+      // Any form's CSRF token will do (a card in the last column has no move button).
+      var body = new FormData(document.getElementById("board-csrf"));
       body.set("stage", column.dataset.stage);
       fetch(dragged.dataset.moveUrl, {
         method: "POST", body: body, credentials: "same-origin",

@@ -118,3 +118,14 @@ def test_the_clients_upload_of_the_requested_documents_advances_the_job(
     assert job.stage.name == "Preparation"
     assert AutomationRun.objects.filter(job=job, event_key=f"documents_received:{request.pk}",
                                         status=AutomationRun.Status.SUCCEEDED).count() == 1
+
+
+def test_a_batch_of_events_keeps_only_those_an_automation_answers(in_firm_a):
+    from apps.work.automations import events_with_automations
+
+    close = make_job(library_template("monthly_close"), due=FAR)
+    tax = make_job(library_template("individual_1040"), due=FAR)
+    events = [{"job_id": job.pk, "trigger": Trigger.JOB_CREATED, "event_key": f"k{job.pk}",
+               "stage_id": job.stage_id} for job in (close, tax)]
+
+    assert events_with_automations(events) == [events[1]]

@@ -7,11 +7,11 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from apps.work.models import Job, RecurringSchedule
 from apps.work.recurring import recurring_jobs_generate, recurring_schedule_create
 from tests.work.factories import library_template, make_client, make_engagement
+from tests.work.threads import run_in_firm
 
 pytestmark = pytest.mark.django_db
 
@@ -93,15 +93,6 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
     errors: list[BaseException] = []
     made: list[int] = []
 
-    def in_thread(work) -> None:
-        try:
-            connection.set_tenant(firm)
-            work()
-        except BaseException as exc:  # surfaced by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
     def setup() -> None:
         for index in range(5):
             engagement = make_engagement(make_client(business_name=f"Concurrent {index}"))
@@ -134,19 +125,75 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
         workload_recount()
 
     with django_db_blocker.unblock():
-        for work in (setup,):
-            thread = threading.Thread(target=in_thread, args=(work,))
-            thread.start()
-            thread.join(timeout=60)
-        threads = [threading.Thread(target=in_thread, args=(beat,)) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        cleaner = threading.Thread(target=in_thread, args=(count_and_clean_up,))
-        cleaner.start()
-        cleaner.join(timeout=60)
+        run_in_firm(firm, [setup], errors)
+        run_in_firm(firm, [beat] * 4, errors)
+        run_in_firm(firm, [count_and_clean_up], errors)
 
     assert errors == []
     assert sum(made) == 20  # 5 schedules x Aug..Nov
     assert counts == {"jobs": 20, "distinct": 20}
+
+
+def test_batch_generation_routes_tasks_and_keeps_the_workload_exact(in_firm_a):
+    from apps.accounts.roles import Role
+    from apps.work.models import JobTask, WorkloadWeek
+    from apps.work.workload import workload_recount
+    from tests.work.factories import make_profile
+
+    make_profile(in_firm_a.user(Role.BOOKKEEPER), hours="20", skills=["bookkeeping"])
+    make_profile(in_firm_a.user(Role.SENIOR_ACCOUNTANT), hours="40",
+                 skills=["bookkeeping", "review"])
+    for index in range(3):
+        _monthly_close(date(2026, 10, 1), name=f"Close {index}")
+
+    assert recurring_jobs_generate(today=date(2026, 11, 2)) == 6
+
+    tasks = JobTask.objects.filter(job__schedule__isnull=False)
+    assert tasks.filter(assignee_id__isnull=True).count() == 0
+    assert set(tasks.values_list("assignee_id", flat=True)) <= {
+        in_firm_a.user(Role.BOOKKEEPER).pk, in_firm_a.user(Role.SENIOR_ACCOUNTANT).pk}
+    review = tasks.filter(required_skill="review").first()
+    assert review.assignee_id == in_firm_a.user(Role.SENIOR_ACCOUNTANT).pk
+    assert review.assignment_reason.startswith("assigned to ")
+    kept = sorted(WorkloadWeek.objects.values_list("user_id", "week_start", "hours",
+                                                   "open_tasks"))
+    workload_recount()
+    assert kept == sorted(WorkloadWeek.objects.values_list("user_id", "week_start", "hours",
+                                                           "open_tasks"))
+
+
+def test_the_schedules_page_adds_a_schedule_for_those_who_edit_engagements(firm_a):
+    from django.db import connection
+
+    from apps.accounts.roles import Role
+
+    connection.set_tenant(firm_a.firm)
+    engagement = make_engagement(make_client(business_name="Quarry Tiles"))
+    template = library_template("payroll_run")
+    body = {"engagement": engagement.pk, "template": template.pk, "frequency": "monthly",
+            "name": "Payroll", "first_period": "2026-11-01"}
+
+    added = firm_a.client(Role.STAFF_ACCOUNTANT).post("/work/schedules/", body)
+    denied = firm_a.client(Role.ADVISOR).post("/work/schedules/", body)
+    page = firm_a.client(Role.ADVISOR).get("/work/schedules/").content.decode()
+
+    schedule = RecurringSchedule.objects.get(engagement=engagement)
+    assert added.status_code == 302 and denied.status_code == 403
+    assert (schedule.name, schedule.next_period) == ("Payroll", date(2026, 11, 1))
+    assert "Quarry Tiles" in page
+
+
+def test_the_firm_admin_edits_automations_for_template_editors_only(firm_a):
+    from django.db import connection
+
+    from apps.accounts.roles import Role
+
+    connection.set_tenant(firm_a.firm)
+    template = library_template("monthly_close")
+
+    manager = firm_a.client(Role.MANAGER).get(f"/admin/work/workflowtemplate/{template.pk}/change/")
+    senior = firm_a.client(Role.SENIOR_ACCOUNTANT).get("/admin/work/workflowtemplate/")
+
+    assert manager.status_code == 200
+    assert "Move to the next stage when every task is done" in manager.content.decode()
+    assert senior.status_code in (302, 403)

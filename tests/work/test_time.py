@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -25,6 +24,7 @@ from apps.work.timetracking import (
     wip_by_job,
 )
 from tests.work.factories import make_client, make_job, make_profile
+from tests.work.threads import run_in_firm
 
 pytestmark = pytest.mark.django_db
 
@@ -113,15 +113,6 @@ def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_block
     errors: list[BaseException] = []
     ids: dict[str, int] = {}
 
-    def in_thread(work) -> None:
-        try:
-            connection.set_tenant(world.firm)
-            work()
-        except BaseException as exc:  # surfaced by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
     def setup() -> None:
         make_profile(world.users[Role.BOOKKEEPER]).__class__.objects.filter(
             user_id=world.users[Role.BOOKKEEPER].pk).update(hourly_rate=Decimal("100.00"))
@@ -167,17 +158,9 @@ def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_block
         workload_recount()
 
     with django_db_blocker.unblock():
-        thread = threading.Thread(target=in_thread, args=(setup,))
-        thread.start()
-        thread.join(timeout=60)
-        threads = [threading.Thread(target=in_thread, args=(bill,)) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        cleaner = threading.Thread(target=in_thread, args=(count_and_clean_up,))
-        cleaner.start()
-        cleaner.join(timeout=60)
+        run_in_firm(world.firm, [setup], errors)
+        run_in_firm(world.firm, [bill] * 6, errors)
+        run_in_firm(world.firm, [count_and_clean_up], errors)
 
     assert errors == []
     assert sorted(results) == ["billed 225.00"] + ["nothing left"] * 5

@@ -5,6 +5,7 @@ from apps.firms.demo import DEMO_PASSWORD, seed_demo
 from apps.firms.selectors import firm_host
 from apps.people.demo import seed_people_demo
 from apps.portal.demo import seed_portal_demo
+from apps.work.demo import seed_work_demo
 
 
 class Command(BaseCommand):
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         seed_portal_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("People: invitations, conversations, proposals, organizers")
         seed_people_demo(progress=lambda line: self.stdout.write(line))
+
+        self.stdout.write("Work: pipelines, recurring closes, capacity, time")
+        seed_work_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""
         self.stdout.write(self.style.SUCCESS("\nDemo ready. Every account's password: "
                                              f"{DEMO_PASSWORD}\n"))

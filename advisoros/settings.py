@@ -413,6 +413,8 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get their own components: uploads are binary files, not URLs.
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents the error answers it can give (advisoros/api.py).
+    # Several models have a "status": name the choice sets that would otherwise collide.
+    "ENUM_NAME_OVERRIDES": {"InvoiceStatusEnum": "apps.billing.models.Invoice.Status"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "advisoros.api.document_error_responses",
                              "advisoros.api.json_bodies_for_nested_input",

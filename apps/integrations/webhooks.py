@@ -20,9 +20,10 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
@@ -111,10 +112,16 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None, request=No
 def webhook_event_emit(*, type: str, resource_type: str, resource_id: object,
                        dedupe_key: str, data: dict) -> None:
     """Call inside the writing transaction: the event is stored after it commits (and
-    never if it rolls back)."""
-    transaction.on_commit(lambda: _event_store(
-        type=type, resource_type=resource_type, resource_id=str(resource_id),
-        dedupe_key=dedupe_key, data=data))
+    never if it rolls back), in the firm schema it was emitted in (the connection may be
+    on another schema by the time the transaction commits)."""
+    schema = connection.schema_name
+
+    def store() -> None:
+        with schema_context(schema):
+            _event_store(type=type, resource_type=resource_type,
+                         resource_id=str(resource_id), dedupe_key=dedupe_key, data=data)
+
+    transaction.on_commit(store)
 
 
 def _event_store(*, type: str, resource_type: str, resource_id: str,

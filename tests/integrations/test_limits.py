@@ -3,6 +3,7 @@ requests per minute or at once than allowed, and 429s with Retry-After honoured.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -52,11 +53,15 @@ def test_throttling_by_quickbooks_is_retried_after_retry_after(qbo, settings):
     settings.QUICKBOOKS_PER_MINUTE = 1000
     realm = new_realm(qbo, transactions=50)
     api = api_for(qbo, realm)
-    qbo.latency = 0.3
+    qbo.latency = 1.0
+    start = threading.Barrier(24)
 
-    with ThreadPoolExecutor(20) as pool:
-        pages = list(pool.map(lambda _: api.query("Account", start=1, max_results=5),
-                              range(20)))
+    def page(_):
+        start.wait(timeout=30)  # all at once, even on a busy machine
+        return api.query("Account", start=1, max_results=5)
+
+    with ThreadPoolExecutor(24) as pool:
+        pages = list(pool.map(page, range(24)))
 
     assert all(len(page) == 5 for page in pages)
     assert stats(qbo, realm)["throttled"] > 0

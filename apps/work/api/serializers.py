@@ -84,7 +84,7 @@ TASK_FIELDS = ("id", "job_id", "stage_id", "title", "required_role", "required_s
                "completed_at")
 
 
-class TaskOutput(serializers.Serializer):
+class JobTaskOutput(serializers.Serializer):
     id = serializers.IntegerField()
     job = serializers.IntegerField(source="job_id")
     stage = serializers.IntegerField(source="stage_id")

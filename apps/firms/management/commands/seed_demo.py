@@ -20,7 +20,6 @@ class Command(BaseCommand):
         seed_portal_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("People: invitations, conversations, proposals, organizers")
         seed_people_demo(progress=lambda line: self.stdout.write(line))
-
         self.stdout.write("Work: pipelines, recurring closes, capacity, time")
         seed_work_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""

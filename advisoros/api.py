@@ -283,3 +283,24 @@ class ListSerializerBoundsExtension(OpenApiSerializerFieldExtension):
             if getattr(field, "max_length", None) is not None:
                 schema["maxItems"] = field.max_length
         return schema
+
+
+_TEXT_PLAIN = {None, ""}
+
+
+def request_text_as_drf_reads_it(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: DRF's CharField trims whitespace and refuses
+    NUL characters, so a required text (minLength >= 1) needs a visible character and no
+    text may hold a NUL. Applies to request components (COMPONENT_SPLIT_REQUEST)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            if field.get("type") != "string" or field.get("format") not in _TEXT_PLAIN \
+                    or "enum" in field or "pattern" in field:
+                continue
+            if field.get("minLength", 0) >= 1:
+                field["pattern"] = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+            else:
+                field["pattern"] = "^[^\\u0000]*$"
+    return result

@@ -418,7 +418,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "advisoros.api.document_error_responses",
                              "advisoros.api.json_bodies_for_nested_input",
-                             "advisoros.api.decimals_need_a_digit"],
+                             "advisoros.api.decimals_need_a_digit",
+                             "advisoros.api.request_text_as_drf_reads_it"],
 }
 
 # --- Marketplace -------------------------------------------------------------------------

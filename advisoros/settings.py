@@ -289,9 +289,8 @@ CELERY_WORKER_CONSUMER = "advisoros.broker_keepalive:Consumer"
 # and its message goes back to the queue: stop it rather than let two copies run.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # The result backend's Redis timeouts and retries are set in advisoros/celery.py: their
-# names here (CELERY_REDIS_SOCKET_TIMEOUT, CELERY_RESULT_BACKEND_ALWAYS_RETRY...) are also
-# Celery 3's old setting names, and one old name switches Celery to reading settings the
-# old way, after which `app.conf.task_always_eager = True` no longer takes effect.
+# names here (CELERY_REDIS_SOCKET_TIMEOUT, CELERY_RESULT_BACKEND_ALWAYS_RETRY...) are
+# also Celery 3's old setting names, which Celery's old-name detection looks for.
 CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]

@@ -2,8 +2,9 @@
 transaction.
 
 Set through the namespaced key as well as the plain one: with the Django settings
-namespace, Celery 5.6 (pinned in pyproject.toml) reads CELERY_TASK_ALWAYS_EAGER from the
-settings before a plain `app.conf.task_always_eager = True`, which then has no effect.
+namespace, some Celery versions (5.6 was seen doing it) read CELERY_TASK_ALWAYS_EAGER from
+the settings before a plain `app.conf.task_always_eager = True`, which then has no effect;
+one helper instead of a copy of this fixture in every test folder.
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ class TaskListAPI(ListAPIView):
     permission_classes = [HasFirmPermission]
     required_permission = Perm.TASKS_VIEW
     pagination_class = ById
-    serializer_class = serializers.TaskOutput
+    serializer_class = serializers.JobTaskOutput
     filterset_class = filters.TaskFilter
 
     def get_queryset(self):
@@ -169,12 +169,12 @@ class TaskCompleteAPI(APIView):
     permission_classes = [HasFirmPermission]
     required_permission = Perm.TASKS_EDIT
 
-    @extend_schema(request=None, responses=serializers.TaskOutput)
+    @extend_schema(request=None, responses=serializers.JobTaskOutput)
     def post(self, request: Request, pk: int, **kwargs) -> Response:
         task = get_object_or_404(JobTask, pk=pk)
         services.job_task_complete(task=task, actor=request.user if request.user.pk else None)
         row = JobTask.objects.filter(pk=pk).values(*serializers.TASK_FIELDS).get()
-        return Response(serializers.TaskOutput(row).data)
+        return Response(serializers.JobTaskOutput(row).data)
 
 
 class TimeEntryListAPI(ListAPIView):

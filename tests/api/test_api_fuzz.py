@@ -53,11 +53,12 @@ def _without_cursors(document: dict) -> dict:
 
 
 # Strings our services answer when a body names an object that does not exist (a
-# client, an engagement, an advisor, an invoice): a schema cannot know which ids exist, so
-# the positive-data check may not call that refusal a bug. Besides those, only business
-# rules OpenAPI cannot state are excused: a range of dates (a `format: date` has no
-# minimum) and a cap on a total summed over lines. Nothing else is excused.
+# client, an engagement, an advisor, an invoice, a staff member): a schema cannot know
+# which ids exist, so the positive-data check may not call that refusal a bug. Besides
+# those, only business rules OpenAPI cannot state are excused: a range of dates (a
+# `format: date` has no minimum) and a cap on a total summed over lines. Nothing else is.
 MISSING_REFERENCE = re.compile(r"^(No such|This firm has no|This advisor is not available"
+                               r"|Not a staff member of this firm"
                                r"|Use a date between \d{4} and \d{4}\."
                                r"|The invoice total cannot be more than )")
 

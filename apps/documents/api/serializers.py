@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.documents.models import Document
@@ -35,11 +36,17 @@ class DocumentDetailOutput(DocumentOutput):
     download_url = serializers.CharField()
 
 
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class NonEmptyFileField(serializers.FileField):
+    """A file of at least one byte, as the schema says: an empty file is refused by the
+    upload service with a message naming it (the field itself lets it through to say so)."""
+
+
 class UploadInput(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     category = serializers.ChoiceField(choices=Document.Category.choices,
                                        default=Document.Category.OTHER)
-    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True),
+    files = serializers.ListField(child=NonEmptyFileField(allow_empty_file=True),
                                   allow_empty=False, min_length=1, max_length=50)
 
 

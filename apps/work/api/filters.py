@@ -36,7 +36,7 @@ class JobFilter(filters.FilterSet):
         model = Job
         fields: list[str] = []
 
-    def _overdue(self, queryset, name, value):
+    def _overdue(self, queryset, name, value: str):
         if value == "true":
             return queryset.filter(status=Job.Status.OPEN, due_date__lt=timezone.localdate())
         return queryset
@@ -67,8 +67,8 @@ class TimeEntryFilter(filters.FilterSet):
         model = TimeEntry
         fields: list[str] = []
 
-    def _billable(self, queryset, name, value):
+    def _billable(self, queryset, name, value: str):
         return queryset.filter(billable=value == "true")
 
-    def _unbilled(self, queryset, name, value):
+    def _unbilled(self, queryset, name, value: str):
         return queryset.filter(invoice__isnull=value == "true")

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -77,6 +78,7 @@ class TemplateDetailAPI(APIView):
 
 
 class JobListAPI(ListAPIView):
+    parser_classes = [JSONParser]  # JSON bodies only, as documented
     permission_classes = [HasFirmPermission]
     pagination_class = ById
     serializer_class = serializers.JobOutput
@@ -132,6 +134,7 @@ class JobDetailAPI(APIView):
 
 class JobMoveAPI(APIView):
     """Move a job to another stage; skipping a required stage needs work.stage_override."""
+    parser_classes = [JSONParser]  # JSON bodies only, as documented
 
     permission_classes = [HasFirmPermission]
     required_permission = Perm.TASKS_EDIT
@@ -166,6 +169,7 @@ class TaskListAPI(ListAPIView):
 
 
 class TaskCompleteAPI(APIView):
+    parser_classes = [JSONParser]  # JSON bodies only, as documented
     permission_classes = [HasFirmPermission]
     required_permission = Perm.TASKS_EDIT
 
@@ -180,6 +184,7 @@ class TaskCompleteAPI(APIView):
 class TimeEntryListAPI(ListAPIView):
     """Time entries: your own, or everyone's with work.time_view_all."""
 
+    parser_classes = [JSONParser]  # JSON bodies only, as documented
     permission_classes = [HasFirmPermission]
     pagination_class = ById
     serializer_class = serializers.TimeEntryOutput
@@ -199,10 +204,13 @@ class TimeEntryListAPI(ListAPIView):
                    responses={201: serializers.TimeEntryOutput})
     def post(self, request: Request, **kwargs) -> Response:
         data = _valid(serializers.TimeEntryInput, request)
-        user_id = data.get("staff_member") or request.user.pk
+        # An API key acts for its owner (apps/accounts/access.py): their time by default.
+        key = getattr(request.user, "key", None)
+        acting_for = request.user.pk or getattr(key, "created_by_id", None)
+        user_id = data.get("staff_member") or acting_for
         if user_id is None:
             raise ValidationError({"staff_member": ["Say whose time this is."]})
-        if user_id != request.user.pk and not request_has_permission(
+        if user_id != acting_for and not request_has_permission(
                 request, Perm.WORK_TIME_VIEW_ALL):
             raise ValidationError({"staff_member": ["You may log only your own time."]})
         if user_id not in firm_staff_user_ids(request.firm.pk):

@@ -53,7 +53,8 @@ SELECT 'Client ' || i || ' ' || (ARRAY['Holdings','LLC','Inc','Partners','Group'
        (ARRAY['active','active','active','onboarding','inactive'])[1 + (i * 7) %% 5],
        (ARRAY['professional_services','retail','construction','healthcare','technology',
               'real_estate','hospitality','manufacturing','nonprofit','other'])[1 + (i * 13) %% 10],
-       (50000 + (i * 7919) %% 5000000)::numeric(14, 2),
+       -- Every tenth client has no revenue on file: the list sorts them last.
+       CASE WHEN i %% 10 <> 0 THEN (50000 + (i * 7919) %% 5000000)::numeric(14, 2) END,
        'Contact ' || i, 'contact' || i || '@client.test', '',
        CASE WHEN i %% 3 = 0 THEN %(staff)s END,
        %(now)s - make_interval(days => (i %% 730)::int), %(now)s, NULL

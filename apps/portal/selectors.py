@@ -17,6 +17,7 @@ from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES
 from apps.billing.models import Invoice
 from apps.documents.models import Document
 from apps.firms.models import Firm
+from apps.portal.dashboard_sql import VIEW_NAME as METRICS_VIEW
 from apps.portal.keyset import (
     Cursor,
     ListCount,
@@ -34,18 +35,23 @@ CLIENT_LIST_PAGE_SIZE = 50
 # Sort keys offered to people: the column, its direction, whether it may be NULL (NULLs
 # come last either way) and how a page link's text turns back into a value. Ties are
 # broken by id, so every order is total and pages are stable.
+# The metric sorts walk the view's (metric, client_id) indexes; the view is joined once,
+# under its own name (client_list_rows).
+_METRICS_ID = f'"{METRICS_VIEW}"."client_id"'
 CLIENT_SORTS: dict[str, SortKey] = {
     "name": SortKey("business_name"),
     "-name": SortKey("business_name", descending=True),
     "revenue": SortKey("annual_revenue", nullable=True, parse=parse_decimal),
     "-revenue": SortKey("annual_revenue", descending=True, nullable=True,
                         parse=parse_decimal),
-    "outstanding": SortKey("metrics__outstanding_balance", parse=parse_decimal),
+    "outstanding": SortKey("metrics__outstanding_balance", parse=parse_decimal,
+                           tie_sql=_METRICS_ID),
     "-outstanding": SortKey("metrics__outstanding_balance", descending=True,
-                            parse=parse_decimal),
-    "activity": SortKey("metrics__last_activity_at", nullable=True, parse=parse_datetime),
+                            parse=parse_decimal, tie_sql=_METRICS_ID),
+    "activity": SortKey("metrics__last_activity_at", nullable=True, parse=parse_datetime,
+                        tie_sql=_METRICS_ID),
     "-activity": SortKey("metrics__last_activity_at", descending=True, nullable=True,
-                         parse=parse_datetime),
+                         parse=parse_datetime, tie_sql=_METRICS_ID),
 }
 
 

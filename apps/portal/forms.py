@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 
 from apps.documents.models import Document
+from apps.portal.keyset import BadCursor
 from apps.portal.models import Client, Engagement, Task
-from apps.portal.selectors import ClientListQuery
+from apps.portal.selectors import ClientListQuery, client_list_cursor
 
 _NOBODY = [("", "Nobody yet")]
 
@@ -112,11 +113,24 @@ class ClientListFilterForm(forms.Form):
         ("outstanding", "Least outstanding"), ("-activity", "Latest activity"),
         ("activity", "Oldest activity"), ("-revenue", "Highest revenue"),
         ("revenue", "Lowest revenue")])
-    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    # A page link (apps/portal/keyset.py): signed, made for one sort order.
+    cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(self, *args, staff_choices: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assigned_staff"].choices = [("", "Anyone"), *staff_choices]
+
+    def clean(self):
+        data = super().clean()
+        text = data.get("cursor")
+        if text and "sort" in data:
+            try:
+                data["cursor"] = client_list_cursor(text, data["sort"] or "name")
+            except BadCursor as exc:
+                self.add_error("cursor", str(exc))
+        else:
+            data["cursor"] = None
+        return data
 
     def to_query(self) -> ClientListQuery:
         data = self.cleaned_data
@@ -124,7 +138,7 @@ class ClientListFilterForm(forms.Form):
                                industry=data["industry"],
                                assigned_staff=data["assigned_staff"],
                                needs_attention=data["needs_attention"],
-                               sort=data["sort"] or "name", page=data["page"] or 1)
+                               sort=data["sort"] or "name", cursor=data["cursor"])
 
 
 class DocumentUploadForm(forms.Form):

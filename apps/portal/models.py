@@ -76,6 +76,8 @@ class Client(models.Model):
         ordering = ["business_name", "id"]
         indexes = [
             models.Index(fields=["business_name", "id"], name="client_name"),
+            # The client list sorted by revenue walks it page by page (keyset pagination).
+            models.Index(fields=["annual_revenue", "id"], name="client_revenue"),
             models.Index(fields=["status", "business_name"], name="client_status_name"),
             models.Index(fields=["assigned_staff"], name="client_assigned_staff"),
             GinIndex(fields=["search_vector"], name="client_search"),

@@ -53,7 +53,8 @@ SELECT 'Client ' || i || ' ' || (ARRAY['Holdings','LLC','Inc','Partners','Group'
        (ARRAY['active','active','active','onboarding','inactive'])[1 + (i * 7) %% 5],
        (ARRAY['professional_services','retail','construction','healthcare','technology',
               'real_estate','hospitality','manufacturing','nonprofit','other'])[1 + (i * 13) %% 10],
-       (50000 + (i * 7919) %% 5000000)::numeric(14, 2),
+       -- Every tenth client has no revenue on file: the list sorts them last.
+       CASE WHEN i %% 10 <> 0 THEN (50000 + (i * 7919) %% 5000000)::numeric(14, 2) END,
        'Contact ' || i, 'contact' || i || '@client.test', '',
        CASE WHEN i %% 3 = 0 THEN %(staff)s END,
        %(now)s - make_interval(days => (i %% 730)::int), %(now)s, NULL
@@ -135,35 +136,101 @@ def _fill_firm(firm: Firm, clients: int, plan: ScalePlan, staff_id: int,
             if clients >= 10_000:
                 progress(f"    {name}: {cur.rowcount:,} rows in "
                          f"{time.perf_counter() - started:.1f} s")
-        for table in ("portal_client", "portal_engagement", "portal_task",
-                      "documents_document", "billing_invoice"):
-            cur.execute(f"ANALYZE {table}")
     with schema_context(firm.schema_name):
         dashboard_refresh(concurrently=False)
     return counts
 
 
-def seed_scale(plan: ScalePlan, progress: Callable[[str], None] = print) -> dict[str, int]:
-    """Create the plan's firms and fill them; firms that already exist are left alone."""
+def _analyze(firm: Firm) -> None:
+    """Fresh planner statistics for the new rows (the lists' "about 50,000" comes from
+    them). ANALYZE is the owner's right: the application's role would only get a warning."""
+    from advisoros.db_roles import migration_role
+
+    if connection.in_atomic_block:
+        return  # the caller's transaction (tests); the role cannot switch inside it
+    with migration_role(), schema_context(firm.schema_name), connection.cursor() as cur:
+        for table in ("portal_client", "portal_engagement", "portal_task",
+                      "documents_document", "billing_invoice", "client_dashboard_metrics"):
+            cur.execute(f"ANALYZE {table}")
+
+
+@dataclass(frozen=True)
+class FirmSize:
+    clients: int
+    engagements: int
+    tasks: int
+    documents: int
+
+    def describe(self) -> str:
+        return (f"{self.clients:,} clients, {self.engagements:,} engagements, "
+                f"{self.tasks:,} tasks, {self.documents:,} documents")
+
+
+def planned_size(plan: ScalePlan, clients: int) -> FirmSize:
+    engagements = clients * plan.engagements_per_client
+    return FirmSize(clients=clients, engagements=engagements,
+                    tasks=engagements * plan.tasks_per_engagement,
+                    documents=clients * plan.documents_per_client)
+
+
+def firm_size(firm: Firm) -> FirmSize:
+    """What a firm holds now (every row, archived ones too, as the seed wrote them)."""
+    with schema_context(firm.schema_name), connection.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM portal_client), "
+                    "(SELECT count(*) FROM portal_engagement), "
+                    "(SELECT count(*) FROM portal_task), "
+                    "(SELECT count(*) FROM documents_document)")
+        clients, engagements, tasks, documents = cur.fetchone()
+    return FirmSize(clients=clients, engagements=engagements, tasks=tasks,
+                    documents=documents)
+
+
+def seed_scale(plan: ScalePlan, progress: Callable[[str], None] = print, *,
+               rebuild: bool = False) -> dict[str, int]:
+    """Create the plan's firms and fill them. A firm that already exists is measured: kept
+    when it has the planned size; when it has another size it is rebuilt if `rebuild`,
+    else kept and reported (totals["mismatched"] counts those), never silently reused."""
+    from apps.firms.services import firm_delete
+    from apps.firms.template_schema import template_schema_ensure
+
     sizes = plan.firm_sizes()
     totals = dict.fromkeys(["firms", "clients", "engagements", "tasks", "documents",
-                            "invoices"], 0)
+                            "invoices", "kept", "rebuilt", "mismatched"], 0)
     started = time.perf_counter()
+    # Creating or migrating the shared template switches to the owner's role, which
+    # cannot happen inside the per-firm transaction below.
+    template_schema_ensure()
     for index, clients in enumerate(sizes):
         slug = plan.slug(index)
-        if Firm.objects.filter(slug=slug).exists():
-            progress(f"[{index + 1}/{len(sizes)}] {slug}: exists, skipped")
-            continue
+        step = f"[{index + 1}/{len(sizes)}] {slug}"
+        existing = Firm.objects.filter(slug=slug).first()
+        if existing is not None:
+            found, wanted = firm_size(existing), planned_size(plan, clients)
+            if found == wanted:
+                progress(f"{step}: exists with the planned size ({found.describe()}), kept")
+                totals["kept"] += 1
+                continue
+            if not rebuild:
+                progress(f"{step}: exists with ANOTHER size: {found.describe()}; the plan "
+                         f"wants {wanted.describe()}. Kept as it is; run with --rebuild "
+                         "to drop and rebuild it.")
+                totals["mismatched"] += 1
+                continue
+            progress(f"{step}: exists with {found.describe()}; the plan wants "
+                     f"{wanted.describe()}: rebuilding")
+            firm_delete(firm=existing)
+            totals["rebuilt"] += 1
         # One transaction per firm: a failed fill leaves no half-seeded firm behind.
         with transaction.atomic():
             owner = _owner(slug)
             firm = firm_create(name=f"Scale firm {slug}", slug=slug, owner=owner).firm
             counts = _fill_firm(firm, clients, plan, owner.pk, progress)
+        _analyze(firm)
         connection.set_schema_to_public()
         totals["firms"] += 1
         for name, value in counts.items():
             totals[name] += value
-        progress(f"[{index + 1}/{len(sizes)}] {slug}: {counts['clients']:,} clients, "
+        progress(f"{step}: {counts['clients']:,} clients, "
                  f"{counts['engagements']:,} engagements "
                  f"(total {totals['clients']:,} / {totals['engagements']:,}, "
                  f"{time.perf_counter() - started:.0f} s)")

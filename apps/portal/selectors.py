@@ -17,20 +17,41 @@ from apps.accounts.roles import CLIENT_ROLES, STAFF_ROLES
 from apps.billing.models import Invoice
 from apps.documents.models import Document
 from apps.firms.models import Firm
+from apps.portal.dashboard_sql import VIEW_NAME as METRICS_VIEW
+from apps.portal.keyset import (
+    Cursor,
+    ListCount,
+    SortKey,
+    cursor_decode,
+    keyset_page,
+    list_count,
+    parse_datetime,
+    parse_decimal,
+)
 from apps.portal.models import Client, ClientAccess, Engagement, Task
 
 CLIENT_LIST_PAGE_SIZE = 50
 
-# Sort keys offered to people -> ORDER BY; "id" last keeps pages stable.
-CLIENT_SORTS: dict[str, tuple[str, ...]] = {
-    "name": ("business_name", "id"),
-    "-name": ("-business_name", "-id"),
-    "revenue": ("annual_revenue", "id"),
-    "-revenue": ("-annual_revenue", "-id"),
-    "outstanding": ("metrics__outstanding_balance", "id"),
-    "-outstanding": ("-metrics__outstanding_balance", "-id"),
-    "activity": ("metrics__last_activity_at", "id"),
-    "-activity": ("-metrics__last_activity_at", "-id"),
+# Sort keys offered to people: the column, its direction, whether it may be NULL (NULLs
+# come last either way) and how a page link's text turns back into a value. Ties are
+# broken by id, so every order is total and pages are stable.
+# The metric sorts walk the view's (metric, client_id) indexes; the view is joined once,
+# under its own name (client_list_rows).
+_METRICS_ID = f'"{METRICS_VIEW}"."client_id"'
+CLIENT_SORTS: dict[str, SortKey] = {
+    "name": SortKey("business_name"),
+    "-name": SortKey("business_name", descending=True),
+    "revenue": SortKey("annual_revenue", nullable=True, parse=parse_decimal),
+    "-revenue": SortKey("annual_revenue", descending=True, nullable=True,
+                        parse=parse_decimal),
+    "outstanding": SortKey("metrics__outstanding_balance", parse=parse_decimal,
+                           tie_sql=_METRICS_ID),
+    "-outstanding": SortKey("metrics__outstanding_balance", descending=True,
+                            parse=parse_decimal, tie_sql=_METRICS_ID),
+    "activity": SortKey("metrics__last_activity_at", nullable=True, parse=parse_datetime,
+                        tie_sql=_METRICS_ID),
+    "-activity": SortKey("metrics__last_activity_at", descending=True, nullable=True,
+                         parse=parse_datetime, tie_sql=_METRICS_ID),
 }
 
 
@@ -92,12 +113,26 @@ class ClientListQuery:
     assigned_staff: int | None = None
     needs_attention: bool = False
     sort: str = "name"
-    page: int = 1
+    cursor: Cursor | None = None  # None: the first page
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.status or self.industry or self.needs_attention
+                    or self.assigned_staff is not None)
 
 
-def client_list_queryset(query: ClientListQuery) -> QuerySet:
-    """Rows for the staff client list: the client, its metrics (from the view) and the
-    assigned person, in one query per page."""
+def client_list_sort(sort: str) -> SortKey:
+    return CLIENT_SORTS.get(sort, CLIENT_SORTS["name"])
+
+
+def client_list_cursor(text: str, sort: str) -> Cursor:
+    """The page link `text` read for `sort`; BadCursor (with a sentence) when it is not one."""
+    return cursor_decode(text, sort=sort, key=client_list_sort(sort))
+
+
+def client_list_rows(query: ClientListQuery) -> QuerySet:
+    """The staff client list's rows, filtered, unordered: the client, its metrics (from
+    the view) and the assigned person."""
     qs = Client.objects.alive()
     if query.q and _IDENTIFIER_QUERY.fullmatch(query.q.strip()):
         # An SSN or EIN typed in the search box: an exact match through the blind indexes.
@@ -115,13 +150,12 @@ def client_list_queryset(query: ClientListQuery) -> QuerySet:
     if query.needs_attention:
         qs = qs.filter(Q(metrics__invoices_overdue__gt=0)
                        | Q(metrics__documents_needing_review__gt=0))
-    sort = CLIENT_SORTS.get(query.sort, CLIENT_SORTS["name"])
-    if sort[0].lstrip("-").startswith("metrics__"):
+    if client_list_sort(query.sort).field.startswith("metrics__"):
         # An inner join lets PostgreSQL walk the view's sorted index and stop after one
         # page instead of sorting every client; clients added since the last refresh
         # (at most 5 minutes) join these sorts once the view has their row.
         qs = qs.filter(metrics__isnull=False)
-    return qs.order_by(*sort).values(
+    return qs.values(
         "id", "business_name", "status", "industry", "annual_revenue", "contact_name",
         "assigned_staff__full_name", "assigned_staff__email",
         "metrics__outstanding_balance", "metrics__tasks_active",
@@ -130,9 +164,40 @@ def client_list_queryset(query: ClientListQuery) -> QuerySet:
     )
 
 
-def client_list_page(query: ClientListQuery) -> Page:
-    paginator = Paginator(client_list_queryset(query), CLIENT_LIST_PAGE_SIZE)
-    return paginator.get_page(query.page)
+def client_list_queryset(query: ClientListQuery) -> QuerySet:
+    """Every row of the list in its order (NULLs last, ties by id): what page links walk.
+    Read it whole or by OFFSET only for small lists; pages come from client_list_page."""
+    key = client_list_sort(query.sort)
+    column = F(key.field).desc(nulls_last=True) if key.descending \
+        else F(key.field).asc(nulls_last=True)
+    return client_list_rows(query).order_by(column, "-id" if key.descending else "id")
+
+
+@dataclass(frozen=True)
+class ClientListPage:
+    rows: list[dict]
+    count: ListCount
+    next_cursor: str | None
+    previous_cursor: str | None
+    first_link: bool
+    last_cursor: str | None
+
+
+def client_list_page(query: ClientListQuery) -> ClientListPage:
+    """One page of the staff client list in 1-3 queries whatever page it is: the rows
+    (keyset, from the page link's cursor) and the size (exact when small, else the
+    planner's estimate for an unfiltered list or for the filters)."""
+    rows = client_list_rows(query)
+    key = client_list_sort(query.sort)
+    page = keyset_page(rows, key, query.cursor, CLIENT_LIST_PAGE_SIZE, sort=query.sort)
+    if query.filtered:
+        table = None
+    else:
+        table = ("client_dashboard_metrics" if key.field.startswith("metrics__")
+                 else "portal_client")
+    return ClientListPage(rows=page.rows, count=list_count(rows, table=table),
+                          next_cursor=page.next_cursor, previous_cursor=page.previous_cursor,
+                          first_link=page.first_link, last_cursor=page.last_cursor)
 
 
 def client_get(client_id: int) -> Client:

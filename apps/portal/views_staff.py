@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
@@ -44,10 +45,21 @@ def client_list(request: HttpRequest) -> HttpResponse:
                       status=400)
     query = form.to_query() if request.GET else selectors.ClientListQuery()
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop("cursor", None)
+    params.pop("page", None)  # links from before page links were cursors: page one
+    base = params.urlencode()
+
+    def link(cursor: str | None) -> str:
+        return "?" + "&".join(part for part in (base, cursor and urlencode(
+            {"cursor": cursor})) if part)
+
+    page = selectors.client_list_page(query)
     return render(request, "staff/client_list.html", {
-        "form": form, "page": selectors.client_list_page(query), "query": query,
-        "params": params.urlencode(),
+        "form": form, "page": page, "query": query,
+        "first_url": link(None) if page.first_link else None,
+        "previous_url": link(page.previous_cursor) if page.previous_cursor else None,
+        "next_url": link(page.next_cursor) if page.next_cursor else None,
+        "last_url": link(page.last_cursor) if page.last_cursor else None,
         "can_edit": request_has_permission(request, Perm.CLIENTS_EDIT),
     })
 

@@ -121,10 +121,10 @@ def test_exact_lookup_by_tax_id_within_the_firm_only(firm_a, firm_b, client_with
 
     page = firm_a.client(Role.STAFF_ACCOUNTANT).get("/staff/clients/", {"q": "123456789"})
 
-    names = [row["business_name"] for row in page.context["page"].object_list]
+    names = [row["business_name"] for row in page.context["page"].rows]
     assert names == ["Harbor Dental"]
     by_ssn = firm_a.client(Role.STAFF_ACCOUNTANT).get("/staff/clients/", {"q": "123-45-6789"})
-    assert [r["business_name"] for r in by_ssn.context["page"].object_list] == ["Harbor Dental"]
+    assert [r["business_name"] for r in by_ssn.context["page"].rows] == ["Harbor Dental"]
 
 
 def test_identifiers_never_appear_in_the_api(firm_a, client_with_ids):

@@ -7,12 +7,15 @@ the naive way (live aggregation over the base tables) with the ratio.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
+from django.core.paginator import Paginator
 from django.db import connection, reset_queries
 from django.test import Client as HttpClient
+from django.utils.http import urlencode
 from django_tenants.utils import schema_context
 
 from advisoros.bench import Timing, measure, ratio_line
@@ -26,10 +29,17 @@ from apps.portal.firm_dashboard import (
     firm_dashboard_from_view,
     firm_dashboard_live,
 )
+from apps.portal.keyset import Cursor, cursor_encode
 from apps.portal.metrics import client_metrics_live
 from apps.portal.models import Client
 from apps.portal.refresh import dashboard_refresh
-from apps.portal.selectors import ClientListQuery, client_list_page, client_list_queryset
+from apps.portal.selectors import (
+    CLIENT_LIST_PAGE_SIZE,
+    CLIENT_SORTS,
+    ClientListQuery,
+    client_list_page,
+    client_list_queryset,
+)
 
 LIST_QUERIES = [
     ClientListQuery(),
@@ -49,9 +59,11 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=300)
         parser.add_argument("--naive-runs", type=int, default=100)
         parser.add_argument("--refresh-runs", type=int, default=3)
+        parser.add_argument("--lists-only", action="store_true",
+                            help="Only the client list at any page, keyset vs OFFSET.")
 
     def handle(self, *args, firm: str, runs: int, naive_runs: int, refresh_runs: int,
-               **options):
+               lists_only: bool, **options):
         found = Firm.objects.filter(slug=firm).first()
         if found is None:
             raise CommandError(f"No firm '{firm}'. Run manage.py seed_scale first.")
@@ -62,9 +74,14 @@ class Command(BaseCommand):
         with schema_context(found.schema_name):
             ids = list(Client.objects.alive().values_list("id", flat=True))
             self.out(f"Firm {found.slug}: {len(ids):,} clients; load {_load()}")
+            if lists_only:
+                self._list_pages(runs, naive_runs, rng)
+                self.out(f"load after: {_load()}")
+                return
             self._refresh(refresh_runs)
             self._client_dashboard(rng.sample(ids, min(runs, len(ids))), naive_runs)
             self._client_list(runs, naive_runs)
+            self._list_pages(runs, naive_runs, rng)
             self._firm_dashboard(runs, naive_runs)
         self._pages(found, ids, rng, runs)
         self.out(f"load after: {_load()}")
@@ -96,14 +113,10 @@ class Command(BaseCommand):
         self.out("uncached vs naive: " + ratio_line(naive, uncached))
 
     def _client_list(self, runs: int, naive_runs: int) -> None:
-        self.out("\n== firm client list, 50 rows (mixed filters and sorts) ==")
-        pages = [1, 2, 5, 20]
+        self.out("\n== firm client list, 50 rows (mixed filters and sorts, first pages) ==")
 
         def fast(i: int) -> None:
-            query = LIST_QUERIES[i % len(LIST_QUERIES)]
-            page = client_list_page(ClientListQuery(**{**query.__dict__,
-                                                       "page": pages[i % len(pages)]}))
-            list(page.object_list)
+            client_list_page(LIST_QUERIES[i % len(LIST_QUERIES)])
 
         listing = measure("client list (view join)", fast, runs, self.out)
         by_outstanding = measure(
@@ -114,6 +127,40 @@ class Command(BaseCommand):
                         lambda i: _naive_outstanding_page(), min(naive_runs, 20), self.out)
         self._report(listing, by_outstanding, naive)
         self.out("by outstanding, view vs live: " + ratio_line(naive, by_outstanding))
+
+    def _list_pages(self, runs: int, naive_runs: int, rng: random.Random) -> None:
+        """Any page of the list sorted each way: the first, the middle, the last and
+        random ones, by keyset (page links) and by the OFFSET paginator with its COUNT
+        (the naive way, same indexes)."""
+        self.out("\n== client list at any page: keyset vs OFFSET paginator, 50 rows ==")
+        everything_fast, everything_naive = [], []
+        for sort, key in CLIENT_SORTS.items():
+            query = ClientListQuery(sort=sort)
+            ordered = list(client_list_queryset(query).values_list("id", key.field))
+            size = len(ordered)
+            pages = max(1, -(-size // CLIENT_LIST_PAGE_SIZE))
+
+            def at(position: int, before: bool = False, sort=sort, ordered=ordered) -> Cursor:
+                row_id, value = ordered[position]
+                return Cursor(sort=sort, before=before, id=row_id, value=value)
+
+            cursors = [None, at(size // 2), Cursor(sort=sort, before=True)] + [
+                at(rng.randrange(size), before=rng.random() < 0.3) for _ in range(runs)]
+            numbers = [1, pages // 2 or 1, pages] + [rng.randint(1, pages)
+                                                    for _ in range(naive_runs)]
+            fast = measure(f"{sort} keyset (first/mid/last/random)",
+                           lambda i, q=query, c=cursors: client_list_page(
+                               replace(q, cursor=c[i % len(c)])), runs)
+            naive = measure(f"{sort} OFFSET + COUNT (naive)",
+                            lambda i, q=query, n=numbers: _offset_page(q, n[i % len(n)]),
+                            naive_runs)
+            self._report(fast, naive)
+            everything_fast += fast.samples_ms
+            everything_naive += naive.samples_ms
+        fast, naive = Timing("all sorts, keyset", everything_fast), \
+            Timing("all sorts, OFFSET + COUNT (naive)", everything_naive)
+        self._report(fast, naive)
+        self.out("any page, keyset vs OFFSET: " + ratio_line(naive, fast))
 
     def _firm_dashboard(self, runs: int, naive_runs: int) -> None:
         self.out("\n== firm dashboard (totals and clients needing attention) ==")
@@ -146,9 +193,19 @@ class Command(BaseCommand):
             cache.delete(FIRM_DASHBOARD_KEY)
             for client_id in sample:
                 cache.delete(client_cache_key(client_id))
+        with schema_context(firm.schema_name):
+            query = ClientListQuery(sort="-activity")
+            ordered = list(client_list_queryset(query).values_list(
+                "id", "metrics__last_activity_at"))
+        random_pages = [urlencode({"sort": "-activity", "cursor": cursor_encode(Cursor(
+            sort="-activity", id=row_id, value=value))}) for row_id, value in
+            rng.sample(ordered, min(runs, len(ordered)))]
         timings = [
-            measure("GET /staff/clients/ (page 1-20)",
-                    lambda i: get(f"/staff/clients/?page={1 + i % 20}"), runs, self.out),
+            measure("GET /staff/clients/ (first page)",
+                    lambda i: get("/staff/clients/"), runs, self.out),
+            measure("GET /staff/clients/?sort=-activity, random page",
+                    lambda i: get(f"/staff/clients/?{random_pages[i % len(random_pages)]}"),
+                    runs, self.out),
             measure("GET /staff/clients/?sort=-outstanding",
                     lambda i: get("/staff/clients/?sort=-outstanding&status=active"), runs),
             measure("GET / (firm dashboard)", lambda i: get("/"), runs),
@@ -159,6 +216,12 @@ class Command(BaseCommand):
         ]
         connection.set_schema_to_public()
         self._report(*timings)
+
+
+def _offset_page(query: ClientListQuery, number: int) -> list[dict]:
+    """A page as the paginator gives it: COUNT(*) of the list, then OFFSET (n-1)*50."""
+    page = Paginator(client_list_queryset(query), CLIENT_LIST_PAGE_SIZE).get_page(number)
+    return list(page.object_list)
 
 
 def _naive_outstanding_page() -> list[dict]:

@@ -22,6 +22,9 @@ class Command(BaseCommand):
                             default=default.documents_per_client)
         parser.add_argument("--prefix", default=default.prefix,
                             help="Firm slugs are <prefix>-big, <prefix>-001, ...")
+        parser.add_argument("--rebuild", action="store_true",
+                            help="Drop and rebuild firms of the plan that already exist with "
+                                 "another size (without it they are kept and reported).")
 
     def handle(self, *args, **options):
         numbers = ("firms", "clients", "big_firm_clients", "engagements_per_client",
@@ -33,6 +36,12 @@ class Command(BaseCommand):
         plan = ScalePlan(prefix=options["prefix"], **{name: options[name] for name in numbers})
         self.stdout.write(f"Seeding {plan.clients:,} clients over {plan.firms} firms "
                           f"(largest {min(plan.big_firm_clients, plan.clients):,})")
-        totals = seed_scale(plan, progress=lambda line: self.stdout.write(line))
-        self.stdout.write(self.style.SUCCESS(
-            "Done: " + ", ".join(f"{value:,} {name}" for name, value in totals.items())))
+        totals = seed_scale(plan, progress=lambda line: self.stdout.write(line),
+                            rebuild=options["rebuild"])
+        summary = "Done: " + ", ".join(f"{value:,} {name}" for name, value in totals.items())
+        if totals["mismatched"]:
+            self.stdout.write(self.style.WARNING(
+                f"{summary}. {totals['mismatched']} existing firm(s) have another size than "
+                "asked for; run again with --rebuild to rebuild them."))
+        else:
+            self.stdout.write(self.style.SUCCESS(summary))

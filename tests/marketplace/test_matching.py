@@ -181,17 +181,12 @@ def test_hashed_embedder_is_deterministic_normalised_and_meaningful():
     assert np.allclose(a, embedder.embed(["Series A fundraising for SaaS"])[0])
     assert np.linalg.norm(a) == pytest.approx(1.0, abs=1e-5)
     assert float(a @ b) > 0.7 > float(a @ c)
-    assert embedder.embed([""]).shape == (1, 384)
+    assert embedder.embed([""]).shape == (1, embedder.dimensions)
 
 
-def test_auto_embedder_falls_back_to_hashed_without_sentence_transformers(settings):
+def test_auto_embedder_is_wordllama_and_unknown_kinds_are_refused(settings):
     from apps.marketplace.embedding import _build
 
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        assert _build("auto", "all-MiniLM-L6-v2").name == "hashed-ngram-v1"
-    else:
-        pytest.skip("sentence-transformers is installed here")
+    assert _build("auto", "all-MiniLM-L6-v2").name == "wordllama-l2-supercat-256"
     with pytest.raises(Exception, match="MARKETPLACE_EMBEDDER"):
         _build("magic", "x")

@@ -65,6 +65,11 @@ MATCH_CRITERIA = [
     {"industries": ["construction"], "budget": "3000", "company_size": "midsize",
      "needs": "job costing and work in progress schedule for bonding"},
     {"industries": ["energy", "agriculture"], "needs": "budget for commodity price swings"},
+    # Free text only (no hard filter: every listed advisor is scored), with preferences
+    # read from the text.
+    {"needs": "we sell subscription software to dentists and need someone part-time to get "
+              "our books investor-ready before we raise money"},
+    {"needs": "our trucking company of 60 people is losing money on fuel, about $3k a month"},
 ]
 
 

@@ -62,12 +62,12 @@ def vector_literal(vector: np.ndarray) -> str:
 
 
 def _share_sql(column: str, codes: tuple[str, ...], params: list[Any]) -> str:
-    """Share of `codes` the advisor's array column holds: one containment test per code,
-    cheaper than an array intersection."""
+    """Share of `codes` the advisor's array column holds: one `= ANY` test per code,
+    cheaper than an array intersection (and measured cheaper than `@> ARRAY[code]`)."""
     if not codes:
         return "0.0"
     params.extend(codes)
-    terms = " + ".join([f"(p.{column} @> ARRAY[%s]::varchar[])::int"] * len(codes))
+    terms = " + ".join([f"(%s = ANY(p.{column}))::int"] * len(codes))
     return f"({terms})::float8 / {len(codes)}"
 
 

@@ -109,3 +109,23 @@ def test_match_page_says_what_it_understood_and_prefills_the_preferences(public_
 
     bad = public_client.get(PAGE, {"needs": needs, "prefer_industries": "mining"})
     assert bad.status_code == 400 and "Unknown value" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_match_api_returns_what_it_understood_and_takes_preferences(public_client):
+    make_advisor(headline="Venture rounds for software founders", industries=["saas"],
+                 services=["fundraising"])
+    url = "/api/v1/marketplace/match/"
+
+    body = public_client.post(url, {"needs": "our app business wants investors"},
+                              content_type="application/json").json()
+    assert body["understood"]["inferred"] is True
+    assert "saas" in body["understood"]["prefer_industries"]
+    assert "Fundraising" in body["understood"]["summary"]
+
+    given = public_client.post(url, {"needs": "our app business wants investors",
+                                     "prefer_industries": ["fintech"]},
+                               content_type="application/json").json()
+    assert given["understood"] == {"prefer_industries": ["fintech"], "prefer_services": [],
+                                   "prefer_size": None, "prefer_budget": None,
+                                   "inferred": False, "summary": ["Fintech"]}

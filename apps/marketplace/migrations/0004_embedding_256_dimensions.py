@@ -12,27 +12,24 @@ set again.
 import pgvector.django.vector
 from django.db import migrations
 
-TABLE = "marketplace_advisorprofile"
+CLEAR = ("UPDATE marketplace_advisorprofile SET embedding = NULL, embedding_source = '' "
+         "WHERE embedding IS NOT NULL")
 
 
 class Migration(migrations.Migration):
     dependencies = [("marketplace", "0003_advisor_payout_account")]
 
     operations = [
-        migrations.RunSQL(
-            f"UPDATE {TABLE} SET embedding = NULL, embedding_source = '' "
-            "WHERE embedding IS NOT NULL",
-            # Going back also needs new vectors: clear them the same way.
-            f"UPDATE {TABLE} SET embedding = NULL, embedding_source = '' "
-            "WHERE embedding IS NOT NULL",
-        ),
+        migrations.RunSQL(CLEAR, migrations.RunSQL.noop),
         migrations.AlterField(
             model_name="advisorprofile",
             name="embedding",
             field=pgvector.django.vector.VectorField(blank=True, dimensions=256, null=True),
         ),
         migrations.RunSQL(
-            f"ALTER TABLE {TABLE} ALTER COLUMN embedding SET STORAGE PLAIN",
+            "ALTER TABLE marketplace_advisorprofile ALTER COLUMN embedding SET STORAGE PLAIN",
             migrations.RunSQL.noop,
         ),
+        # Going back needs 384-dimension vectors again: clear before the type changes back.
+        migrations.RunSQL(migrations.RunSQL.noop, CLEAR),
     ]

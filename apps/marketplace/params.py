@@ -282,9 +282,12 @@ def match_criteria_parse(data: Mapping, *, understand: bool = True) -> MatchCrit
     # Preferences the client set (or kept, for this same text) win over a fresh reading.
     # The page sends `understood_for` with its preference fields (an empty multi-select
     # sends nothing, and cleared preferences must stay cleared); API callers just send them.
-    understood_for = _one(data, "understood_for")
-    given = understood_for == needs_fingerprint(criteria.needs) if understood_for is not None \
-        else any(name in data for name in PREFERENCE_NAMES)
+    # The page's first search sends empty preference fields and an empty `understood_for`:
+    # nothing was understood yet, so the text is read.
+    if "understood_for" in data:
+        given = data.get("understood_for") == needs_fingerprint(criteria.needs)
+    else:
+        given = any(name in data for name in PREFERENCE_NAMES)
     if understand and criteria.needs and not given:
         from apps.marketplace.understanding import needs_understand
 

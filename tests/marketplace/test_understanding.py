@@ -4,6 +4,7 @@ soft preferences in the score; and the match page showing them, editable."""
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 
 from apps.marketplace.matching import advisor_match_uncached
 from apps.marketplace.params import match_criteria_parse, needs_fingerprint
@@ -52,6 +53,11 @@ def test_inferred_preferences_fill_criteria_unless_the_client_set_them():
                                      "raise money for our software startup")})
     assert kept.prefer_industries == ("fintech",) and not kept.preferences_inferred
     assert kept.prefer_services == ()  # cleared by the client stays cleared
+
+    # The page's first search: empty preference fields, nothing understood yet.
+    first = match_criteria_parse(QueryDict("needs=we+run+five+restaurants&prefer_size="
+                                           "&prefer_budget=&understood_for="))
+    assert first.preferences_inferred and first.prefer_industries == ("hospitality",)
 
     reread = match_criteria_parse({"needs": "we run five restaurants",
                                    "prefer_industries": ["fintech"],

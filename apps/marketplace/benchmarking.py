@@ -16,7 +16,12 @@ from apps.marketplace.matching import (
     FIT_INDUSTRY,
     FIT_SIZE,
     MATCH_LIMIT,
+    PREF_BUDGET,
+    PREF_INDUSTRY,
+    PREF_SERVICE,
+    PREF_SIZE,
     WEIGHT_FIT,
+    WEIGHT_PREFERENCE,
     WEIGHT_RATING,
     WEIGHT_SIMILARITY,
     needs_text,
@@ -60,6 +65,11 @@ MATCH_CRITERIA = [
     {"industries": ["construction"], "budget": "3000", "company_size": "midsize",
      "needs": "job costing and work in progress schedule for bonding"},
     {"industries": ["energy", "agriculture"], "needs": "budget for commodity price swings"},
+    # Free text only (no hard filter: every listed advisor is scored), with preferences
+    # read from the text.
+    {"needs": "we sell subscription software to dentists and need someone part-time to get "
+              "our books investor-ready before we raise money"},
+    {"needs": "our trucking company of 60 people is losing money on fuel, about $3k a month"},
 ]
 
 
@@ -81,6 +91,19 @@ def search_naive(params: SearchParams) -> list[dict[str, Any]]:
                     [: params.page_size + 1])
     return [{"id": p.id, "name": p.user.full_name, "headline": p.headline,
              "rating": p.overall_rating} for p in rows[: params.page_size]]
+
+
+def _share(wanted: tuple[str, ...], held: list[str]) -> float:
+    return sum(code in held for code in wanted) / len(wanted) if wanted else 0.0
+
+
+def _preference(criteria: MatchCriteria, p: AdvisorProfile) -> float:
+    size = criteria.prefer_size is not None and criteria.prefer_size in p.company_sizes
+    budget = criteria.prefer_budget is not None and \
+        p.monthly_retainer_min <= criteria.prefer_budget
+    return (PREF_INDUSTRY * _share(criteria.prefer_industries, p.industries)
+            + PREF_SERVICE * _share(criteria.prefer_services, p.services)
+            + PREF_SIZE * float(size) + PREF_BUDGET * float(budget))
 
 
 def match_naive(criteria: MatchCriteria) -> list[tuple[int, float]]:
@@ -107,7 +130,8 @@ def match_naive(criteria: MatchCriteria) -> list[tuple[int, float]]:
         fit = (FIT_INDUSTRY * industry + FIT_SIZE * size + FIT_BUDGET * budget
                + FIT_CAPACITY * capacity)
         scored.append((p.id, WEIGHT_SIMILARITY * similarity + WEIGHT_FIT * fit
-                       + WEIGHT_RATING * float(p.overall_rating) / 5))
+                       + WEIGHT_RATING * float(p.overall_rating) / 5
+                       + WEIGHT_PREFERENCE * _preference(criteria, p)))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:MATCH_LIMIT]
 

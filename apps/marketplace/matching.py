@@ -1,12 +1,20 @@
 """Advisor matching: hard criteria in SQL, then an exact ranking by a blended score.
 
-score = 0.6 * similarity + 0.3 * business fit + 0.1 * rating / 5
+score = WEIGHT_SIMILARITY * similarity + WEIGHT_FIT * business fit
+        + WEIGHT_RATING * rating / 5 + WEIGHT_PREFERENCE * preference fit
 
 - similarity: cosine similarity (pgvector `<=>`) between the client's needs and the
-  advisor's precomputed profile embedding, clamped to [0, 1].
+  advisor's precomputed profile embedding (WordLlama, apps/marketplace/embedding.py),
+  clamped to [0, 1].
 - business fit: 0.45 industry overlap (share of the client's industries the advisor
   serves) + 0.25 company size fit + 0.15 budget headroom + 0.15 free capacity.
 - rating: the advisor's overall rating on a 0-1 scale.
+- preference fit: the soft preferences read from the needs text or edited by the client
+  (apps/marketplace/understanding.py): share of preferred industries served and of
+  preferred services offered, preferred size served, minimum retainer within the
+  preferred budget. A boost, never a filter: an advisor who fits none still ranks on
+  similarity. The weights were chosen on the development half of the evaluation set
+  (apps/marketplace/evaluation/, `manage.py eval_marketplace_matching`).
 
 Why an exact scan and no HNSW index: pgvector 0.6 (what pgserver ships) has no iterative
 index scans, so an HNSW scan with a WHERE clause returns at most ef_search candidates
@@ -32,10 +40,14 @@ from apps.marketplace.vocabulary import Industry, Service, labels
 
 MATCH_LIMIT = 20
 WEIGHT_SIMILARITY = 0.6
-WEIGHT_FIT = 0.3
-WEIGHT_RATING = 0.1
+WEIGHT_FIT = 0.15
+WEIGHT_RATING = 0.05
+WEIGHT_PREFERENCE = 0.2
 FIT_INDUSTRY, FIT_SIZE, FIT_BUDGET, FIT_CAPACITY = 0.45, 0.25, 0.15, 0.15
+PREF_INDUSTRY, PREF_SERVICE, PREF_SIZE, PREF_BUDGET = 0.45, 0.4, 0.1, 0.05
+Weights = tuple[float, float, float, float]  # similarity, business fit, rating, preference
 
+DEFAULT_WEIGHTS: Weights = (WEIGHT_SIMILARITY, WEIGHT_FIT, WEIGHT_RATING, WEIGHT_PREFERENCE)
 _TABLE = AdvisorProfile._meta.db_table
 
 
@@ -49,11 +61,39 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
 
 
+def _share_sql(column: str, codes: tuple[str, ...], params: list[Any]) -> str:
+    """Share of `codes` the advisor's array column holds: one `= ANY` test per code,
+    cheaper than an array intersection (and measured cheaper than `@> ARRAY[code]`)."""
+    if not codes:
+        return "0.0"
+    params.extend(codes)
+    terms = " + ".join([f"(%s = ANY(p.{column}))::int"] * len(codes))
+    return f"({terms})::float8 / {len(codes)}"
+
+
+def _preference_sql(criteria: MatchCriteria, params: list[Any]) -> str:
+    industry = _share_sql("industries", criteria.prefer_industries, params)
+    service = _share_sql("services", criteria.prefer_services, params)
+    size = budget = "0.0"
+    if criteria.prefer_size:
+        size = "(%s = ANY(p.company_sizes))::int::float8"
+        params.append(criteria.prefer_size)
+    if criteria.prefer_budget is not None:
+        budget = "(p.monthly_retainer_min <= %s)::int::float8"
+        params.append(criteria.prefer_budget)
+    return (f"{PREF_INDUSTRY} * ({industry}) + {PREF_SERVICE} * ({service}) "
+            f"+ {PREF_SIZE} * ({size}) + {PREF_BUDGET} * ({budget})")
+
+
 def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
-               weights: tuple[float, float, float]) -> tuple[str, list[Any]]:
+               weights: Weights, only_ids: list[int] | None = None
+               ) -> tuple[str, list[Any]]:
     where = ["p.status = 'active'", "p.is_verified", "p.deleted_at IS NULL",
              "p.current_clients < p.max_clients"]
     where_params: list[Any] = []
+    if only_ids is not None:
+        where.append("p.id = ANY(%s)")
+        where_params.append(only_ids)
     if criteria.industries:
         where.append("p.industries && %s::varchar[]")
         where_params.append(list(criteria.industries))
@@ -65,14 +105,8 @@ def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
         where_params.append(criteria.budget)
 
     fit_params: list[Any] = []
-    if criteria.industries:
-        # One containment test per requested industry: cheaper than an array intersection.
-        terms = " + ".join(["(p.industries @> ARRAY[%s]::varchar[])::int"] *
-                           len(criteria.industries))
-        industry_fit = f"({terms})::float8 / {len(criteria.industries)}"
-        fit_params.extend(criteria.industries)
-    else:
-        industry_fit = "1.0"
+    industry_fit = _share_sql("industries", criteria.industries, fit_params) \
+        if criteria.industries else "1.0"
     if criteria.company_size:
         size_fit = "(%s = ANY(p.company_sizes))::int::float8"
         fit_params.append(criteria.company_size)
@@ -84,6 +118,7 @@ def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
     else:
         budget_fit = "1.0"
     capacity_fit = "(p.max_clients - p.current_clients)::float8 / p.max_clients"
+    preference_fit = _preference_sql(criteria, fit_params)
 
     # Only constants and %s placeholders are interpolated; every value is a parameter.
     sql = f"""
@@ -93,17 +128,20 @@ def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
                    {FIT_INDUSTRY} * ({industry_fit}) + {FIT_SIZE} * ({size_fit})
                      + {FIT_BUDGET} * ({budget_fit}) + {FIT_CAPACITY} * ({capacity_fit})
                      AS business_fit,
-                   p.overall_rating::float8 / 5 AS rating
+                   p.overall_rating::float8 / 5 AS rating,
+                   {preference_fit} AS preference
             FROM {_TABLE} p
             WHERE {" AND ".join(where)}
         ), ranked AS (
             SELECT *, {float(weights[0])} * similarity + {float(weights[1])} * business_fit
-                      + {float(weights[2])} * rating AS score
+                      + {float(weights[2])} * rating + {float(weights[3])} * preference
+                      AS score
             FROM scored ORDER BY score DESC, id LIMIT %s
         )
         SELECT r.id, u.full_name, p.professional_title, p.headline, p.industries, p.services,
                p.years_experience, p.hourly_rate, p.monthly_retainer_min, p.overall_rating,
-               p.total_reviews, p.availability, r.score, r.similarity, r.business_fit, r.rating
+               p.total_reviews, p.availability, r.score, r.similarity, r.business_fit, r.rating,
+               r.preference
         FROM ranked r JOIN {_TABLE} p ON p.id = r.id
         JOIN accounts_user u ON u.id = r.user_id
         ORDER BY r.score DESC, r.id
@@ -117,22 +155,23 @@ _COLUMNS = ("id", "name", "professional_title", "headline", "industries", "servi
 
 
 def advisor_match_uncached(criteria: MatchCriteria, *, limit: int = MATCH_LIMIT,
-                           weights: tuple[float, float, float] | None = None
+                           weights: Weights | None = None, only_ids: list[int] | None = None
                            ) -> list[dict[str, Any]]:
-    """`weights` (similarity, fit, rating) exists for the evaluation's comparisons."""
+    """`weights` and `only_ids` (rank within these advisors) exist for the evaluation."""
     vector = embedder_get().embed([needs_text(criteria)])[0]
     sql, params = _match_sql(criteria, vector_literal(vector), limit,
-                             weights or (WEIGHT_SIMILARITY, WEIGHT_FIT, WEIGHT_RATING))
+                             weights or DEFAULT_WEIGHTS, only_ids)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     results = []
     for row in rows:
         item = dict(zip(_COLUMNS, row[:12], strict=True))
-        score, similarity, fit, rating = row[12:]
+        score, similarity, fit, rating, preference = row[12:]
         item["score"] = round(score, 4)
         item["breakdown"] = {"similarity": round(similarity, 4),
-                             "business_fit": round(fit, 4), "rating": round(rating, 4)}
+                             "business_fit": round(fit, 4), "rating": round(rating, 4),
+                             "preference": round(preference, 4)}
         results.append(item)
     return results
 
@@ -145,5 +184,5 @@ def advisor_match(criteria: MatchCriteria) -> tuple[list[dict[str, Any]], bool]:
 
 def match_weights() -> dict[str, float]:
     return {"similarity": WEIGHT_SIMILARITY, "business_fit": WEIGHT_FIT,
-            "rating": WEIGHT_RATING}
+            "rating": WEIGHT_RATING, "preference": WEIGHT_PREFERENCE}
 

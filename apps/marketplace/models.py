@@ -20,7 +20,8 @@ from pgvector.django import VectorField
 
 from apps.security.fields import EncryptedField
 
-EMBEDDING_DIMENSIONS = 384
+# WordLlama's bundled model (apps/marketplace/embedding.py) makes 256-dimension vectors.
+EMBEDDING_DIMENSIONS = 256
 
 # The one definition of "listed": search, detail and matching all start from it, and the
 # partial indexes below use the same condition so the planner can pick them.

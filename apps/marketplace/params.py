@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,9 +75,23 @@ class MatchCriteria:
     budget: Decimal | None = None
     company_size: str | None = None
     needs: str = ""
+    # Soft preferences: read from `needs` (apps/marketplace/understanding.py) unless the
+    # client gave or edited them. They raise the score of advisors who fit; they never
+    # exclude anyone, unlike the hard criteria above.
+    prefer_industries: tuple[str, ...] = ()
+    prefer_services: tuple[str, ...] = ()
+    prefer_size: str | None = None
+    prefer_budget: Decimal | None = None
+    preferences_inferred: bool = False
 
     def cache_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def preferences_summary(self) -> list[str]:
+        from apps.marketplace.understanding import Understanding
+
+        return Understanding(industries=self.prefer_industries, services=self.prefer_services,
+                             company_size=self.prefer_size, budget=self.prefer_budget).summary()
 
 
 def _values(data: Mapping, name: str) -> list[str]:
@@ -226,21 +241,59 @@ def search_params_parse(data: Mapping) -> SearchParams:
     return params
 
 
-def match_criteria_parse(data: Mapping) -> MatchCriteria:
-    errors: dict[str, str] = {}
-    size = _one(data, "company_size")
+PREFERENCE_NAMES = ("prefer_industries", "prefer_services", "prefer_size", "prefer_budget")
+
+
+def needs_fingerprint(needs: str) -> str:
+    """Names the needs text the shown preferences were read from: the page sends it back,
+    so edited preferences are kept until the client changes the text itself."""
+    return hashlib.sha256(needs.encode()).hexdigest()[:16]
+
+
+def _size_code(data: Mapping, name: str, errors: dict) -> str | None:
+    size = _one(data, name)
     if size is not None and size not in CompanySize.values:
-        errors["company_size"] = f"Unknown size. Use one of: {', '.join(CompanySize.values)}."
-        size = None
+        errors[name] = f"Unknown size. Use one of: {', '.join(CompanySize.values)}."
+        return None
+    return size
+
+
+def match_criteria_parse(data: Mapping, *, understand: bool = True) -> MatchCriteria:
+    """`understand=False` leaves the soft preferences to what `data` gives (the evaluation
+    compares with and without them)."""
+    errors: dict[str, str] = {}
+    size = _size_code(data, "company_size", errors)
     criteria = MatchCriteria(
         industries=_codes(data, "industries", Industry, errors),
         required_services=_codes(data, "required_services", Service, errors),
         budget=_decimal(_one(data, "budget"), "budget", errors, maximum=MONEY_MAX),
         company_size=size,
         needs=_text(_one(data, "needs"), "needs", NEEDS_MAX_CHARS, errors),
+        prefer_industries=_codes(data, "prefer_industries", Industry, errors),
+        prefer_services=_codes(data, "prefer_services", Service, errors),
+        prefer_size=_size_code(data, "prefer_size", errors),
+        prefer_budget=_decimal(_one(data, "prefer_budget"), "prefer_budget", errors,
+                               maximum=MONEY_MAX),
     )
     if not errors and not (criteria.industries or criteria.required_services or criteria.needs):
         errors["needs"] = "Describe what you need, or choose industries or services."
     if errors:
         raise ValidationError(errors)
+    # Preferences the client set (or kept, for this same text) win over a fresh reading.
+    # The page sends `understood_for` with its preference fields (an empty multi-select
+    # sends nothing, and cleared preferences must stay cleared); API callers just send them.
+    # The page's first search sends empty preference fields and an empty `understood_for`:
+    # nothing was understood yet, so the text is read.
+    if "understood_for" in data:
+        given = data.get("understood_for") == needs_fingerprint(criteria.needs)
+    else:
+        given = any(name in data for name in PREFERENCE_NAMES)
+    if understand and criteria.needs and not given:
+        from apps.marketplace.understanding import needs_understand
+
+        understood = needs_understand(criteria.needs)
+        criteria = replace(criteria, prefer_industries=understood.industries,
+                           prefer_services=understood.services,
+                           prefer_size=understood.company_size,
+                           prefer_budget=understood.budget, preferences_inferred=True)
     return criteria

@@ -7,6 +7,7 @@ field keys. Side effects (re-embedding, cache invalidation) run after commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +165,48 @@ def advisor_embedding_refresh(*, advisor_id: int) -> bool:
     profile.save(update_fields=["embedding", "embedding_source", "updated_at"])
     invalidate_after_commit()
     return True
+
+
+def advisor_embeddings_refresh_all(*, batch_size: int = 500, force: bool = False,
+                                   progress: Callable[[str], None] | None = None
+                                   ) -> tuple[int, int]:
+    """Re-embed every advisor whose vector is missing or was made by another embedder or
+    from another text (all of them with `force`), one committed batch at a time, so an
+    interrupted run resumes where it stopped. Returns (re-embedded, already current)."""
+    embedder = embedder_get()
+    ids = list(AdvisorProfile.objects.order_by("pk").values_list("pk", flat=True))
+    done = current = 0
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            profiles = list(AdvisorProfile.objects.select_for_update()
+                            .filter(pk__in=ids[start:start + batch_size]).order_by("pk")
+                            .only("pk", "professional_title", "headline", "bio", "industries",
+                                  "services", "embedding", "embedding_source"))
+            stale = []
+            for profile in profiles:
+                text = profile_text(professional_title=profile.professional_title,
+                                    headline=profile.headline, bio=profile.bio,
+                                    industries=profile.industries, services=profile.services)
+                source = embedding_source(text, embedder)
+                if not force and profile.embedding_source == source \
+                        and profile.embedding is not None:
+                    current += 1
+                    continue
+                profile.embedding_source = source
+                stale.append((profile, text))
+            if stale:
+                vectors = embedder.embed([text for _, text in stale])
+                for (profile, _), vector in zip(stale, vectors, strict=True):
+                    profile.embedding = vector
+                AdvisorProfile.objects.bulk_update([p for p, _ in stale],
+                                                   ["embedding", "embedding_source"])
+            done += len(stale)
+        if progress:
+            progress(f"  {min(start + batch_size, len(ids))}/{len(ids)} advisors checked, "
+                     f"{done} re-embedded, {current} already current")
+    if done:
+        invalidate_after_commit()
+    return done, current
 
 
 @transaction.atomic

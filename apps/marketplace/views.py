@@ -20,7 +20,12 @@ from apps.marketplace.api.views import advisor_engagement_act
 from apps.marketplace.forms import AdvisorProfileForm, form_errors_apply
 from apps.marketplace.matching import advisor_match, match_weights
 from apps.marketplace.models import AdvisorProfile
-from apps.marketplace.params import SORTS, match_criteria_parse, search_params_parse
+from apps.marketplace.params import (
+    SORTS,
+    match_criteria_parse,
+    needs_fingerprint,
+    search_params_parse,
+)
 from apps.marketplace.vocabulary import CompanySize, Industry, Service
 from apps.security.views_account import reauth_required
 
@@ -83,7 +88,7 @@ def advisor_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def advisor_match_page(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
-    results = None
+    results = criteria = None
     if request.GET:
         try:
             criteria = match_criteria_parse(request.GET)
@@ -91,9 +96,22 @@ def advisor_match_page(request: HttpRequest) -> HttpResponse:
             errors = _errors(exc)
         else:
             results, _ = advisor_match(criteria)
+    # The preference fields show what was read from the text (or what the client kept).
+    preferences = {
+        "industries": list(criteria.prefer_industries) if criteria else
+        request.GET.getlist("prefer_industries"),
+        "services": list(criteria.prefer_services) if criteria else
+        request.GET.getlist("prefer_services"),
+        "size": criteria.prefer_size if criteria else request.GET.get("prefer_size", ""),
+        "budget": f"{criteria.prefer_budget:.0f}" if criteria and criteria.prefer_budget
+        is not None else ("" if criteria else request.GET.get("prefer_budget", "")),
+        "summary": criteria.preferences_summary() if criteria else [],
+        "inferred": bool(criteria and criteria.preferences_inferred),
+        "understood_for": needs_fingerprint(criteria.needs) if criteria else "",
+    }
     return render(request, "marketplace/match.html", {
         "results": results, "errors": errors, "data": request.GET,
-        "weights": match_weights(),
+        "weights": match_weights(), "preferences": preferences,
         "selected_industries": request.GET.getlist("industries"),
         "selected_services": request.GET.getlist("required_services"), **_vocab(),
     }, status=400 if errors else 200)

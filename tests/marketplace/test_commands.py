@@ -36,11 +36,19 @@ def test_bench_marketplace_prints_percentiles_and_ratios():
     assert "adv_listed_rating" in report and "hit_ratio" in report
 
 
-def test_eval_marketplace_matching_reports_precision_and_recall():
+def test_eval_marketplace_matching_reports_both_halves_and_leaves_no_trace():
+    before = AdvisorProfile.objects.count()
     out = StringIO()
-    call_command("eval_marketplace_matching", "--advisors", "300", "--needs", "10", stdout=out)
+    call_command("eval_marketplace_matching", "--quick", stdout=out)
 
     report = out.getvalue()
-    assert "precision@5" in report and "recall@20" in report
-    default = next(line for line in report.splitlines() if "(default)" in line)
-    assert float(default.split("precision@5")[1].split()[0]) > 0.3
+    assert "60 needs (30 development, 30 test)" in report
+    assert "reported: the test half" in report
+
+    def ndcg(label: str, split: str) -> float:
+        row = next(line for line in report.splitlines() if line.startswith(label))
+        return float(row.split(f"{split}:")[1].split("ndcg@10")[1].split()[0])
+
+    assert ndcg("default", "test") >= 0.5
+    assert ndcg("default", "test") > ndcg("before: hashed", "test") > ndcg("random", "test")
+    assert AdvisorProfile.objects.count() == before  # the evaluation advisors rolled back

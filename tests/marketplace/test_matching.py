@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from apps.marketplace.embedding import HashedNgramEmbedder, embedder_get
-from apps.marketplace.matching import advisor_match_uncached, needs_text
+from apps.marketplace.matching import (
+    WEIGHT_FIT,
+    WEIGHT_PREFERENCE,
+    WEIGHT_RATING,
+    WEIGHT_SIMILARITY,
+    advisor_match_uncached,
+    needs_text,
+)
 from apps.marketplace.models import AdvisorProfile
 from apps.marketplace.params import match_criteria_parse
 from tests.marketplace.factories import make_advisor
@@ -15,6 +22,18 @@ from tests.marketplace.factories import make_advisor
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/marketplace/match/"
+
+
+def preference_fit(criteria, p) -> float:
+    """The soft preferences, computed in Python: 0.45 industries, 0.4 services, 0.1 size,
+    0.05 budget."""
+    def share(wanted, held):
+        return sum(code in held for code in wanted) / len(wanted) if wanted else 0.0
+    return (0.45 * share(criteria.prefer_industries, p.industries)
+            + 0.4 * share(criteria.prefer_services, p.services)
+            + 0.1 * float(criteria.prefer_size in p.company_sizes if criteria.prefer_size else 0)
+            + 0.05 * float(criteria.prefer_budget is not None
+                           and p.monthly_retainer_min <= criteria.prefer_budget))
 
 
 def brute_force_top(criteria, limit: int = 20) -> list[tuple[int, float]]:
@@ -41,7 +60,9 @@ def brute_force_top(criteria, limit: int = 20) -> list[tuple[int, float]]:
                   if criteria.budget else 1.0)
         capacity = (p.max_clients - p.current_clients) / p.max_clients
         fit = 0.45 * industry + 0.25 * size + 0.15 * budget + 0.15 * capacity
-        score = 0.6 * similarity + 0.3 * fit + 0.1 * float(p.overall_rating) / 5
+        preference = preference_fit(criteria, p)
+        score = (WEIGHT_SIMILARITY * similarity + WEIGHT_FIT * fit
+                 + WEIGHT_RATING * float(p.overall_rating) / 5 + WEIGHT_PREFERENCE * preference)
         scored.append((p.id, score))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:limit]
@@ -106,10 +127,12 @@ def test_score_breakdown_is_returned_with_the_weights(api):
                     content_type="application/json").json()
 
     row = body["results"][0]
-    assert body["weights"] == {"similarity": 0.6, "business_fit": 0.3, "rating": 0.1}
+    weights = body["weights"]
+    assert set(weights) == {"similarity", "business_fit", "rating", "preference"}
+    assert sum(weights.values()) == pytest.approx(1.0)
     parts = row["breakdown"]
-    assert row["score"] == pytest.approx(0.6 * parts["similarity"] + 0.3 * parts["business_fit"]
-                                         + 0.1 * parts["rating"], abs=1e-3)
+    assert row["score"] == pytest.approx(sum(weights[k] * parts[k] for k in weights), abs=1e-3)
+    assert parts["preference"] > 0  # "raise" reads as a fundraising preference
     assert 0 < parts["similarity"] <= 1 and parts["rating"] == 0.9
 
 
@@ -181,17 +204,12 @@ def test_hashed_embedder_is_deterministic_normalised_and_meaningful():
     assert np.allclose(a, embedder.embed(["Series A fundraising for SaaS"])[0])
     assert np.linalg.norm(a) == pytest.approx(1.0, abs=1e-5)
     assert float(a @ b) > 0.7 > float(a @ c)
-    assert embedder.embed([""]).shape == (1, 384)
+    assert embedder.embed([""]).shape == (1, embedder.dimensions)
 
 
-def test_auto_embedder_falls_back_to_hashed_without_sentence_transformers(settings):
+def test_auto_embedder_is_wordllama_and_unknown_kinds_are_refused(settings):
     from apps.marketplace.embedding import _build
 
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        assert _build("auto", "all-MiniLM-L6-v2").name == "hashed-ngram-v1"
-    else:
-        pytest.skip("sentence-transformers is installed here")
+    assert _build("auto", "all-MiniLM-L6-v2").name == "wordllama-l2-supercat-256"
     with pytest.raises(Exception, match="MARKETPLACE_EMBEDDER"):
         _build("magic", "x")

@@ -190,7 +190,17 @@ class MatchAPI(APIView):
             raise ValidationError({"non_field_errors": ["Send a JSON object."]})
         criteria = _parse(match_criteria_parse, request.data)
         results, _ = advisor_match(criteria)
-        return Response({"results": _decimals_as_text(results), "weights": match_weights()})
+        # What the soft preferences were (read from `needs` unless sent): send them back
+        # as `prefer_*` to keep or change them.
+        understood = {"prefer_industries": list(criteria.prefer_industries),
+                      "prefer_services": list(criteria.prefer_services),
+                      "prefer_size": criteria.prefer_size,
+                      "prefer_budget": None if criteria.prefer_budget is None
+                      else str(criteria.prefer_budget),
+                      "inferred": criteria.preferences_inferred,
+                      "summary": criteria.preferences_summary()}
+        return Response({"results": _decimals_as_text(results), "weights": match_weights(),
+                         "understood": understood})
 
 
 # --- Advisor side ------------------------------------------------------------------------

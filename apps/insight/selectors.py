@@ -25,8 +25,8 @@ from apps.insight.models import Flow, Forecast, ForecastRun
 # BillPayment, which are what move money; counting both would count it twice.
 BOOKS_RECEIPT_ENTITIES = ("Payment", "Deposit")
 BOOKS_DISBURSEMENT_ENTITIES = ("Purchase", "BillPayment")
-# Synced records that carry no currency are in the company's home currency, which
-# QuickBooks reports only per record; the firm's invoices default to US dollars too.
+# Synced records that carry no currency are in the company's home currency (kept on the
+# connection); US dollars, the invoices' default, when even that is missing.
 DEFAULT_CURRENCY = "USD"
 ENGINE_VERSION = "1"
 
@@ -112,10 +112,11 @@ def _monthly_rows(client_id: int | None) -> list[tuple[int, str, str, date, Deci
                 entity__in=BOOKS_RECEIPT_ENTITIES + BOOKS_DISBURSEMENT_ENTITIES),
                 "connection__client_id")
              .annotate(month=TruncMonth("txn_date"))
-             .values("connection__client_id", "entity", "currency", "month")
+             .values("connection__client_id", "connection__home_currency", "entity", "currency",
+                     "month")
              .annotate(amount=Sum("total")))
     for r in books:
-        currency = r["currency"] or DEFAULT_CURRENCY
+        currency = r["currency"] or r["connection__home_currency"] or DEFAULT_CURRENCY
         receipt = r["entity"] in BOOKS_RECEIPT_ENTITIES
         flow = Flow.BOOKS_RECEIPTS if receipt else Flow.BOOKS_DISBURSEMENTS
         rows.append((r["connection__client_id"], flow, currency, r["month"], r["amount"]))

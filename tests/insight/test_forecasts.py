@@ -173,3 +173,30 @@ def test_a_client_user_sees_only_their_own_forecast(
     assert "New Dental" not in body
     assert portal.get(f"/portal/{short_client.pk}/forecast/").status_code == 404
     assert portal.get(f"/insight/clients/{long_client.pk}/forecast/").status_code in (302, 403)
+
+
+def test_synced_books_give_receipts_disbursements_and_net(in_firm_a):
+    from apps.integrations.models import QuickBooksConnection, SyncedRecord
+
+    client = make_client(business_name="Connected Cafe")
+    connection_row = QuickBooksConnection.objects.create(client=client, realm_id="9130001",
+                                                         home_currency="CAD")
+    first, second = months_back(2)
+    rows = [("Payment", first, "1000.00"), ("Deposit", second, "300.00"),
+            ("Purchase", first, "400.00"), ("BillPayment", second, "900.00"),
+            # accruals and deleted records do not move cash
+            ("Invoice", first, "5000.00"), ("Bill", second, "7000.00")]
+    for number, (entity, month, total) in enumerate(rows):
+        SyncedRecord.objects.create(connection=connection_row, realm_id="9130001",
+                                    entity=entity, qbo_id=str(number), txn_date=month,
+                                    total=Decimal(total))
+    SyncedRecord.objects.create(connection=connection_row, realm_id="9130001",
+                                entity="Payment", qbo_id="gone", txn_date=first,
+                                total=Decimal("50.00"), deleted=True)
+
+    found = {s.key.flow: (s.key.currency, s.amounts)
+             for s in selectors.series_all(client_id=client.pk)}
+
+    assert found[Flow.BOOKS_RECEIPTS] == ("CAD", [Decimal("1000.00"), Decimal("300.00")])
+    assert found[Flow.BOOKS_DISBURSEMENTS] == ("CAD", [Decimal("400.00"), Decimal("900.00")])
+    assert found[Flow.BOOKS_NET] == ("CAD", [Decimal("600.00"), Decimal("-600.00")])

@@ -200,3 +200,19 @@ def test_synced_books_give_receipts_disbursements_and_net(in_firm_a):
     assert found[Flow.BOOKS_RECEIPTS] == ("CAD", [Decimal("1000.00"), Decimal("300.00")])
     assert found[Flow.BOOKS_DISBURSEMENTS] == ("CAD", [Decimal("400.00"), Decimal("900.00")])
     assert found[Flow.BOOKS_NET] == ("CAD", [Decimal("600.00"), Decimal("-600.00")])
+
+
+def test_the_nightly_refresh_is_on_beat_and_runs_through_the_firm_task(two_clients):
+    from advisoros.beat import BEAT_SCHEDULE
+    from apps.insight.tasks import forecasts_refresh
+
+    entry = BEAT_SCHEDULE["insight-forecasts-refresh"]
+    assert entry["task"] == "advisoros.tasks.dispatch_to_firms"
+    assert entry["args"] == ["insight.forecasts_refresh"]
+    assert entry["options"]["expires"] < 24 * 60 * 60
+
+    assert forecasts_refresh() == "done"
+    assert forecasts_refresh() == "done"  # a second night with nothing new skips it all
+
+    first, second = ForecastRun.objects.order_by("pk")
+    assert (first.total, first.skipped, second.skipped) == (6, 0, 6)

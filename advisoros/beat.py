@@ -150,3 +150,13 @@ BEAT_SCHEDULE["people-notifications-digest"] = {
     "kwargs": {"spread_seconds": 600},
     "options": {"expires": 60 * 60},
 }
+
+# Insight (apps/insight): cash-flow and revenue forecasts of every client, nightly; series
+# whose months did not change since the last run are skipped (fingerprints).
+BEAT_SCHEDULE["insight-forecasts-refresh"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": crontab(minute=50, hour=2),
+    "args": ["insight.forecasts_refresh"],
+    "kwargs": {"spread_seconds": 600},
+    "options": {"expires": 60 * 60},
+}

@@ -108,6 +108,7 @@ TENANT_APPS = [
     "apps.work",  # jobs, workflow templates, automations, recurring work, capacity, time
     "apps.mail",  # outgoing email in the firm's name (queued rows, sent by Celery)
     "apps.people",  # invitations, messages, notifications, proposals, organizers
+    "apps.insight",  # cash-flow and revenue forecasts
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

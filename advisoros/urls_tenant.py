@@ -13,6 +13,8 @@ from apps.billing.urls import portal_patterns as portal_billing_patterns
 from apps.billing.urls import staff_patterns as billing_staff_patterns
 from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
+from apps.insight.urls import portal_patterns as portal_insight_patterns
+from apps.insight.urls import staff_patterns as insight_patterns
 from apps.marketplace.api.urls import firm_patterns as firm_marketplace_api
 from apps.marketplace.urls import firm_patterns as firm_marketplace_pages
 from apps.people.urls import invitation_patterns, notification_patterns
@@ -51,6 +53,8 @@ urlpatterns = [
     path("invitations/", include(invitation_patterns)),
     path("notifications/", include(notification_patterns)),
     path("api/v1/work/", include("apps.work.api.urls")),
+    path("insight/", include(insight_patterns)),
+    path("portal/", include(portal_insight_patterns)),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -107,3 +107,8 @@ SAMPLES.update(WORK_SAMPLES)
 from tests.people.samples import PEOPLE_SAMPLES  # noqa: E402
 
 SAMPLES.update(PEOPLE_SAMPLES)
+
+# Forecast pages (apps/insight): a client of firm A with a stored forecast.
+from tests.insight.samples import INSIGHT_SAMPLES  # noqa: E402
+
+SAMPLES.update(INSIGHT_SAMPLES)

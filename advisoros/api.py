@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -41,6 +42,16 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+def service_errors(exc: DjangoValidationError) -> ValidationError:
+    """A service's ValidationError as the API's 400: field messages by field, and errors
+    that name no field (`__all__` or a plain message) under non_field_errors."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError({("non_field_errors" if key == "__all__" else key):
+                                [str(m) for error in errors for m in error.messages]
+                                for key, errors in exc.error_dict.items()})
+    return ValidationError({"non_field_errors": exc.messages})
 
 
 class StrictCursorPagination(CursorPagination):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import StrictCursorPagination
+from advisoros.api import StrictCursorPagination, service_errors
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
@@ -27,13 +27,6 @@ from apps.portal.models import Engagement
 
 class NewestFirst(StrictCursorPagination):
     ordering = "-id"
-
-
-def _service_errors(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({k: [m for e in v for m in e.messages]
-                                for k, v in exc.error_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 def _invoice_out(invoice_id: int) -> dict:
@@ -80,7 +73,7 @@ class InvoiceListAPI(ListAPIView):
                 currency=data["currency"], notes=data["notes"], lines=data["lines"],
                 created_by=request.user, request=request)
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         # What was just written is known: answered without reading the invoice back.
         return Response(_invoice_data(created.invoice, created.lines),
                         status=status.HTTP_201_CREATED)
@@ -113,7 +106,7 @@ class InvoiceSendAPI(APIView):
         try:
             invoice_send(invoice=invoice, actor=request.user, request=request)
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         return Response(_invoice_out(pk))
 
 
@@ -129,7 +122,7 @@ class InvoiceVoidAPI(APIView):
             invoice_void(invoice=invoice, reason=data["reason"], actor=request.user,
                          request=request)
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         return Response(_invoice_out(pk))
 
 
@@ -171,7 +164,7 @@ class PaymentListAPI(ListAPIView):
                                      reference=data["reference"], idempotency_key=key,
                                      recorded_by=request.user, request=request)
         except DjangoValidationError as exc:
-            errors = _service_errors(exc)
+            errors = service_errors(exc)
             if "idempotency_key" in errors.detail:
                 errors.detail["Idempotency-Key"] = errors.detail.pop("idempotency_key")
             raise errors from exc

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisoros.api import service_errors
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.marketplace import selectors, services
@@ -46,14 +47,6 @@ from apps.marketplace.vocabulary import CompanySize, Industry, Service
 from apps.security.models import ApiKey
 
 
-def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {("non_field_errors" if k == "__all__" else k): [str(m) for e in v
-                                                               for m in e.messages]
-                for k, v in exc.error_dict.items()}
-    return {"non_field_errors": exc.messages}
-
-
 def _decimals_as_text(value: Any) -> Any:
     """Money and ratings leave as exact decimal strings ("200.00"), never floats."""
     if isinstance(value, Decimal):
@@ -69,7 +62,7 @@ def _parse(parser, data) -> Any:
     try:
         return parser(data)
     except DjangoValidationError as exc:
-        raise ValidationError(_field_errors(exc)) from exc
+        raise service_errors(exc) from exc
 
 
 def _page_link(request: Request, cursor: str | None) -> str | None:
@@ -228,7 +221,7 @@ class AdvisorEngagementActionAPI(APIView):
         try:
             engagement = advisor_engagement_act(engagement, request.user, action)
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise service_errors(exc) from exc
         return Response(_decimals_as_text({f: getattr(engagement, f)
                                            for f in _ENGAGEMENT_FIELDS}))
 
@@ -299,7 +292,7 @@ class FirmEngagementsAPI(APIView):
                 agreed_rate=data.validated_data["agreed_rate"],
                 message=data.validated_data["message"])
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise service_errors(exc) from exc
         return Response(_decimals_as_text({f: getattr(engagement, f)
                                            for f in _ENGAGEMENT_FIELDS}), status=201)
 
@@ -329,6 +322,6 @@ class EngagementReviewAPI(APIView):
             review = review_create(engagement=engagement, author=request.user,
                                    **data.validated_data)
         except DjangoValidationError as exc:
-            raise ValidationError(_field_errors(exc)) from exc
+            raise service_errors(exc) from exc
         return Response({"id": review.id, "overall_rating": review.overall_rating,
                          "status": review.status}, status=201)

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import StrictCursorPagination
+from advisoros.api import StrictCursorPagination, service_errors
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
@@ -29,13 +29,6 @@ from apps.work.timetracking import time_entry_create
 
 class ById(StrictCursorPagination):
     ordering = "id"
-
-
-def _service_errors(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError({k: [m for e in v for m in e.messages]
-                                for k, v in exc.error_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -118,7 +111,7 @@ class JobListAPI(ListAPIView):
                 assignee_id=data.get("assignee"), created_by_id=request.user.pk,
                 firm_id=request.firm.pk)
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         return Response(_job_out(job.pk), status=status.HTTP_201_CREATED)
 
 
@@ -153,7 +146,7 @@ class JobMoveAPI(APIView):
                                   request, Perm.WORK_STAGE_OVERRIDE),
                               reason=data["reason"])
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         return Response(_job_out(pk))
 
 
@@ -230,6 +223,6 @@ class TimeEntryListAPI(ListAPIView):
                                       description=data["description"],
                                       billable=data["billable"])
         except DjangoValidationError as exc:
-            raise _service_errors(exc) from exc
+            raise service_errors(exc) from exc
         row = TimeEntry.objects.filter(pk=entry.pk).values(*serializers.TIME_FIELDS).get()
         return Response(serializers.TimeEntryOutput(row).data, status=status.HTTP_201_CREATED)

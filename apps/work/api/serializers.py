@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.work.models import Job, JobTask, Priority
+from apps.work.models import Priority
 
 _ID = {"min_value": 1, "max_value": 2**63 - 1}
 
@@ -53,7 +53,7 @@ class JobOutput(serializers.Serializer):
     engagement = serializers.IntegerField(source="engagement_id", allow_null=True)
     stage = serializers.IntegerField(source="stage_id")
     stage_name = serializers.CharField(source="stage__name")
-    status = serializers.ChoiceField(choices=Job.Status.choices)
+    status = serializers.CharField(help_text="open, completed or cancelled")
     priority = serializers.IntegerField()
     due_date = serializers.DateField()
     assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
@@ -93,7 +93,7 @@ class JobTaskOutput(serializers.Serializer):
     required_skill = serializers.CharField()
     estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2)
     due_date = serializers.DateField()
-    status = serializers.ChoiceField(choices=JobTask.Status.choices)
+    status = serializers.CharField(help_text="open or done")
     assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
     assignment_reason = serializers.CharField()
     completed_at = serializers.DateTimeField(allow_null=True)

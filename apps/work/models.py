@@ -139,6 +139,8 @@ class Action(models.TextChoices):
     DRAFT_INVOICE = "draft_invoice", "Draft an invoice from the engagement fee"
     ADVANCE_WHEN_DONE = "advance_when_done", "Move to the next stage when every task is done"
     ADVANCE = "advance", "Move to the next stage"
+    SEND_MESSAGE = "send_message", "Send the client a portal message"
+    SEND_EMAIL = "send_email", "Send the client an email"
 
 
 class TemplateAutomation(models.Model):
@@ -150,7 +152,8 @@ class TemplateAutomation(models.Model):
     trigger = models.CharField(max_length=24, choices=Trigger.choices)
     action = models.CharField(max_length=24, choices=Action.choices)
     # Action settings: {"tasks": [{"title", "estimated_hours", "due_offset_days",
-    # "required_role"}]}, {"items": ["W-2 forms", ...], "title": "..."}.
+    # "required_role"}]}, {"items": ["W-2 forms", ...], "title": "..."}, for a message or
+    # email {"subject": "...", "body": "... {job} ... {due_date} ...", "author_id": 7}.
     config = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -131,6 +131,7 @@ class Trigger(models.TextChoices):
     STAGE_ENTERED = "stage_entered", "Stage entered"
     TASK_COMPLETED = "task_completed", "Task completed"
     DOCUMENTS_RECEIVED = "documents_received", "Client uploaded the requested documents"
+    PROPOSAL_SIGNED = "proposal_signed", "Client signed a proposal"
 
 
 class Action(models.TextChoices):
@@ -177,6 +178,10 @@ class RecurringSchedule(models.Model):
     next_period = models.DateField()
     assignee = _user_fk(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # The signed proposal's recurring fee line that started this schedule: unique, so a
+    # signature makes its schedules exactly once.
+    proposal_line = models.OneToOneField("people.ProposalLine", on_delete=models.SET_NULL,
+                                         null=True, blank=True, related_name="work_schedule")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -38,6 +38,7 @@ from apps.people.models_proposals import FeeType, Proposal, ProposalLine, Propos
 from apps.people.notifications import notify
 from apps.portal.models import Client, ClientAccess, Engagement
 from apps.portal.services import engagement_create
+from apps.work.proposal_signing import proposal_signed_after_commit
 
 MAX_LINES = 20
 CONSENT_TEXT = (
@@ -170,10 +171,12 @@ def proposal_expire_if_due(proposal: Proposal) -> Proposal:
     return proposal
 
 
-def _accept(proposal: Proposal) -> None:
+def _accept(proposal: Proposal) -> list[tuple[int, int]]:
     """What signing starts: one engagement per service line, and a recurring invoice plan
-    for each recurring fee (apps.portal and apps.billing services)."""
+    for each recurring fee (apps.portal and apps.billing services); returns (line id,
+    engagement id) pairs for the work it starts (apps.work)."""
     today = timezone.localdate()
+    started = []
     for line in proposal.lines.all():
         engagement = engagement_create(
             client=proposal.client, type=line.engagement_type, start_date=today,
@@ -185,6 +188,8 @@ def _accept(proposal: Proposal) -> None:
                                   description=line.service, unit_price=line.amount,
                                   start_date=today, engagement=engagement,
                                   created_by=proposal.created_by)
+        started.append((line.pk, engagement.pk))
+    return started
 
 
 @transaction.atomic
@@ -235,7 +240,7 @@ def proposal_sign(*, proposal: Proposal, user: User, signer_name: str, signature
     audit.people_audit(audit.PROPOSAL_SIGNED, request=request, actor=user, target=proposal,
                        details={"content_sha256": content_hash,
                                 "pdf_sha256": proposal.pdf_sha256, "document_id": document.pk})
-    _accept(proposal)
+    proposal_signed_after_commit(proposal_id=proposal.pk, engagements=_accept(proposal))
     if proposal.created_by_id:
         notify(user_ids=[proposal.created_by_id], kind=Notification.Kind.PROPOSAL_SIGNED,
                title=f"{proposal.client.business_name} signed “{proposal.title}”",

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.work import client_notices
 from apps.work.models import (
     Action,
     AutomationRun,
@@ -132,6 +133,10 @@ def _perform(run: AutomationRun) -> str:
         return _advance(job)
     if action == Action.ADVANCE:
         return _advance(job)
+    if action == Action.SEND_MESSAGE:
+        return client_notices.send_portal_message(job, run.automation, config)
+    if action == Action.SEND_EMAIL:
+        return client_notices.send_email(job, run.automation, config)
     raise ValidationError(f"Unknown action {action!r}.")
 
 

@@ -131,6 +131,7 @@ class Trigger(models.TextChoices):
     STAGE_ENTERED = "stage_entered", "Stage entered"
     TASK_COMPLETED = "task_completed", "Task completed"
     DOCUMENTS_RECEIVED = "documents_received", "Client uploaded the requested documents"
+    PROPOSAL_SIGNED = "proposal_signed", "Client signed a proposal"
 
 
 class Action(models.TextChoices):
@@ -139,6 +140,8 @@ class Action(models.TextChoices):
     DRAFT_INVOICE = "draft_invoice", "Draft an invoice from the engagement fee"
     ADVANCE_WHEN_DONE = "advance_when_done", "Move to the next stage when every task is done"
     ADVANCE = "advance", "Move to the next stage"
+    SEND_MESSAGE = "send_message", "Send the client a portal message"
+    SEND_EMAIL = "send_email", "Send the client an email"
 
 
 class TemplateAutomation(models.Model):
@@ -150,7 +153,8 @@ class TemplateAutomation(models.Model):
     trigger = models.CharField(max_length=24, choices=Trigger.choices)
     action = models.CharField(max_length=24, choices=Action.choices)
     # Action settings: {"tasks": [{"title", "estimated_hours", "due_offset_days",
-    # "required_role"}]}, {"items": ["W-2 forms", ...], "title": "..."}.
+    # "required_role"}]}, {"items": ["W-2 forms", ...], "title": "..."}, for a message or
+    # email {"subject": "...", "body": "... {job} ... {due_date} ...", "author_id": 7}.
     config = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -174,6 +178,10 @@ class RecurringSchedule(models.Model):
     next_period = models.DateField()
     assignee = _user_fk(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # The signed proposal's recurring fee line that started this schedule: unique, so a
+    # signature makes its schedules exactly once.
+    proposal_line = models.OneToOneField("people.ProposalLine", on_delete=models.SET_NULL,
+                                         null=True, blank=True, related_name="work_schedule")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -30,7 +30,8 @@ from apps.work.periods import (
 @transaction.atomic
 def recurring_schedule_create(*, engagement: Engagement, template: WorkflowTemplate,
                               frequency: str, name: str = "", first_period: date | None = None,
-                              assignee_id: int | None = None) -> RecurringSchedule:
+                              assignee_id: int | None = None,
+                              proposal_line_id: int | None = None) -> RecurringSchedule:
     errors: dict[str, list[str]] = {}
     if frequency not in Frequency.values:
         errors["frequency"] = ["Pick monthly, quarterly or yearly."]
@@ -44,7 +45,8 @@ def recurring_schedule_create(*, engagement: Engagement, template: WorkflowTempl
     start = period_start_for(frequency, first_period or timezone.localdate())
     return RecurringSchedule.objects.create(
         engagement=engagement, template=template, frequency=frequency, name=name,
-        first_period=start, next_period=start, assignee_id=assignee_id)
+        first_period=start, next_period=start, assignee_id=assignee_id,
+        proposal_line_id=proposal_line_id)
 
 
 def _due_for(schedule: RecurringSchedule, period_start: date) -> date:

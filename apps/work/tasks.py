@@ -59,3 +59,12 @@ def onboarding_start(*, client_id: int) -> int:
     if client is None:
         return 0
     return len(start(client=client, firm_id=current_firm().pk))
+
+
+@app.task(name="work.proposal_signed")
+def proposal_signed(*, proposal_id: int, engagements: list[list[int]]) -> int:
+    """A signed proposal's recurring schedules and "proposal signed" automations; each is
+    unique, so a second delivery does nothing."""
+    from apps.work.proposal_signing import proposal_signed as start
+
+    return start(proposal_id=proposal_id, engagements=[tuple(p) for p in engagements])

@@ -12,7 +12,6 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from advisoros.celery import app
 from apps.people.models import Message, Organizer, Proposal
 
 # `browser` and `site` are tests/e2e's module-scoped fixtures, used here by name.
@@ -23,6 +22,7 @@ from tests.e2e.conftest import (  # noqa: F401
     signed_in_page,
     site,
 )
+from tests.eager import tasks_inline
 from tests.people.helpers import invitation_path
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -41,9 +41,8 @@ OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 @pytest.fixture
 def mail_inline(smtp):
     """Tasks run inside the server's request (its transaction has committed by then)."""
-    app.conf.task_always_eager = True
-    yield smtp
-    app.conf.task_always_eager = False
+    with tasks_inline(propagate=False):
+        yield smtp
 
 
 def test_invite_accept_answer_sign_write_and_reply(

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import random
 
 from django.core.management import call_command
 from django_tenants.utils import schema_context
+from kombu.exceptions import KombuError
+from redis.exceptions import RedisError
 
 from advisoros.celery import app
 from apps.firms.selectors import firm_schema_names_ready
+
+log = logging.getLogger(__name__)
+# A broker that is down or unreachable: the message is not sent, nothing else happened.
+BROKER_ERRORS = (KombuError, RedisError, OSError)
+
+
+def delay_or_log(task, *, countdown: float = 0, **kwargs) -> bool:
+    """Queue `task` from after-commit code without Celery's publish retries: when the
+    broker is down the data has already committed, so the request must not fail (or wait
+    ~20 s) for it. The miss is logged, and the caller's catch-up (a sweep, a retry page)
+    picks the work up. Returns whether the message was sent."""
+    try:
+        task.apply_async(kwargs=kwargs, countdown=countdown, retry=False)
+    except BROKER_ERRORS as error:
+        log.warning("broker unavailable, %s not queued now: %s", task.name, error)
+        return False
+    return True
 
 
 def for_each_firm(task_name: str, *, spread_seconds: int = 0, kwargs: dict | None = None

@@ -24,10 +24,12 @@ STALE_RUN_AFTER = timedelta(minutes=3)
 
 
 def _enqueue(run: SyncRun, countdown: float = 0) -> None:
+    """A run not queued now (broker down) stays queued: the stale-run sweep sends it."""
+    from advisoros.tasks import delay_or_log
     from apps.integrations.tasks import quickbooks_sync_run
 
-    transaction.on_commit(lambda: quickbooks_sync_run.apply_async((run.pk,),
-                                                                  countdown=countdown))
+    transaction.on_commit(lambda: delay_or_log(quickbooks_sync_run, run_id=run.pk,
+                                               countdown=countdown))
 
 
 @transaction.atomic

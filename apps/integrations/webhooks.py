@@ -160,10 +160,13 @@ def _next_sequence(resource_type: str, resource_id: str) -> int:
 
 
 def _enqueue_deliveries(ids: list[int]) -> None:
+    """A delivery not queued now (broker down) is still pending: the beat sweep sends it."""
+    from advisoros.tasks import delay_or_log
     from apps.integrations.tasks import webhook_deliver
 
     for delivery_id in ids:
-        webhook_deliver.delay(delivery_id)
+        if not delay_or_log(webhook_deliver, delivery_id=delivery_id):
+            break
 
 
 def event_body(event: WebhookEvent) -> bytes:

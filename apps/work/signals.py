@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from advisoros.tasks import delay_or_log
 from apps.documents.models import DocumentRequestItem
 
 
@@ -21,7 +22,8 @@ def _request_item_saved(sender, instance: DocumentRequestItem, created: bool,
     from apps.work.tasks import documents_received
 
     request_id = instance.request_id
-    transaction.on_commit(lambda: documents_received.delay(document_request_id=request_id))
+    transaction.on_commit(lambda: delay_or_log(documents_received,
+                                               document_request_id=request_id))
 
 
 @receiver(post_save, sender="portal.Client", dispatch_uid="work_client_onboarding")
@@ -33,4 +35,4 @@ def _client_created(sender, instance, created: bool, **kwargs) -> None:
     from apps.work.tasks import onboarding_start
 
     client_id = instance.pk
-    transaction.on_commit(lambda: onboarding_start.delay(client_id=client_id))
+    transaction.on_commit(lambda: delay_or_log(onboarding_start, client_id=client_id))

@@ -12,6 +12,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import membership_create, user_create
 from apps.firms.models import Firm
 from apps.firms.services import firm_create
+from apps.firms.template_schema import template_schema_ensure
 
 DEMO_PASSWORD = "advisoros-demo-2026"
 PLATFORM_ADMIN_EMAIL = "platform@advisoros.test"
@@ -69,6 +70,10 @@ def seed_demo(progress: Callable[[str], None] = print) -> list[dict]:
                         is_superuser=True)
     sign_ins: list[dict] = [{"firm": "(platform)", "slug": None, "role": "Platform admin",
                              "email": PLATFORM_ADMIN_EMAIL}]
+    # The template schema is migrated by the owner role, which cannot be switched to
+    # inside the per-firm transactions below (advisoros/db_roles.py): bring it up to date
+    # first, as a fresh `make run` has none yet.
+    template_schema_ensure()
     for index, demo in enumerate(DEMO_FIRMS, start=1):
         progress(f"[{index}/{len(DEMO_FIRMS)}] {demo.name}")
         with transaction.atomic():

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from advisoros import embedded
 from advisoros.db_roles import db_role_for_command
@@ -21,6 +22,7 @@ from advisoros.env import (
     celery_broker_url_for,
     dev_secret,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -32,8 +34,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 ENV = env_str("ADVISOROS_ENV", "dev")
 if ENV not in {"dev", "test", "prod"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"ADVISOROS_ENV must be dev, test or prod, got {ENV!r}")
 IS_PROD = ENV == "prod"
 if IS_PROD:
@@ -136,6 +136,9 @@ MIDDLEWARE = [
     # Every error under /api/ answers JSON, never an HTML (debug) page (advisoros/errors.py).
     "advisoros.errors.ApiJsonErrorsMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
+    # After routing: safe requests may read from a healthy replica (advisoros/db_replicas.py);
+    # a replica failing mid-request is answered again from the primary.
+    "advisoros.db_replicas.ReplicaReadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -203,7 +206,40 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Read replicas (advisoros/db_replicas.py): zero or more streaming replicas of the
+# primary, connected as the same application role. Lag-tolerant reads of safe requests go
+# to a healthy one; writes, transactions, tasks and a credential's reads right after it
+# wrote go to the primary.
+DATABASE_REPLICA_ALIASES = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = {
+        **DATABASES["default"],
+        **dj_database_url.parse(_url),
+        "ENGINE": "django_tenants.postgresql_backend",
+        # A replica that stops answering is skipped after this, not waited on.
+        "OPTIONS": {"connect_timeout": env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICA_ALIASES.append(_alias)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_float("DATABASE_REPLICA_MAX_LAG_SECONDS", 2.0)
+DATABASE_REPLICA_CHECK_SECONDS = env_float("DATABASE_REPLICA_CHECK_SECONDS", 1.0)
+# Longer than the largest lag a replica may have when used, plus one check interval.
+DATABASE_READ_YOUR_WRITES_SECONDS = env_float("DATABASE_READ_YOUR_WRITES_SECONDS", 5.0)
+DATABASE_ROUTERS = ["advisoros.db_replicas.ReplicaRouter",
+                    "django_tenants.routers.TenantSyncRouter"]
+
+# Connection pooling (docs/scaling.md, "PgBouncer"): DATABASE_URL may point at PgBouncer
+# in session mode. Transaction mode is refused: django-tenants sets a firm's search path
+# once per connection, and in transaction mode the next transaction may run on another
+# server connection with another firm's search path.
+DATABASE_POOL_MODE = (env_str("DATABASE_POOL_MODE") or "session").lower()
+if DATABASE_POOL_MODE not in ("session", "direct"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOL_MODE={DATABASE_POOL_MODE!r} is not supported: AdvisorOS keeps each "
+        "firm's search path on its database connection, so a pooler must give a client the "
+        "same server connection for the whole session. Run PgBouncer with "
+        "pool_mode = session (see docs/scaling.md) and set DATABASE_POOL_MODE=session.")
 
 # --- Redis: cache, sessions, Celery -----------------------------------------------
 REDIS_URL = env_str("REDIS_URL") or f"unix://{embedded.ensure_redis(DATA_DIR)}"

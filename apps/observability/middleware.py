@@ -58,22 +58,26 @@ class RequestMetricsMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
         self.access_log = settings.OBSERVABILITY_ACCESS_LOG
+        self.aliases = [DEFAULT_DB_ALIAS, *getattr(settings, "DATABASE_REPLICA_ALIASES", ())]
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         stats = WorkStats(request_id=request_id_for(request), request=request)
         request.request_id = stats.request_id
         token = context.begin(stats)
-        # The wrapper list is pushed and popped by hand: connection.execute_wrapper() is a
-        # generator-based context manager, measurably slower on this hot path.
-        wrappers = connections[DEFAULT_DB_ALIAS].execute_wrappers
+        # The wrapper lists are pushed and popped by hand: connection.execute_wrapper() is
+        # a generator-based context manager, measurably slower on this hot path. Read
+        # replicas (advisoros/db_replicas.py) are observed like the primary.
         observer = QueryObserver(stats)
-        wrappers.append(observer)
+        wrapper_lists = [connections[alias].execute_wrappers for alias in self.aliases]
+        for wrappers in wrapper_lists:
+            wrappers.append(observer)
         try:
             try:
                 response = self.get_response(request)
             finally:
-                wrappers.remove(observer)
+                for wrappers in wrapper_lists:
+                    wrappers.remove(observer)
             elapsed_ms = (time.perf_counter() - started) * 1000
             route = stats.route or route_of(request)
             firm = firm_of(request)

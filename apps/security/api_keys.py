@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -136,7 +136,9 @@ def _last_used_record(key: ApiKey, now: datetime) -> None:
         _last_used_written.clear()
     _last_used_written[key.pk] = now
     # A queryset update sends no signal: last use is not worth staling the cached key.
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    # Named database: a bookkeeping stamp must not count as the request's own write, which
+    # would send the rest of a GET's reads to the primary (advisoros/db_replicas.py).
+    ApiKey.objects.using(DEFAULT_DB_ALIAS).filter(pk=key.pk).update(last_used_at=now)
 
 
 class ApiKeyPrincipal:

@@ -244,6 +244,14 @@ class ReplicaRouter:
         return None  # the tenant router decides for the primary
 
 
+def read_connection(model):
+    """The connection a raw-SQL selector of `model`'s rows should read from: a healthy
+    replica when the request allows it, else the primary (the same decision as the ORM's)."""
+    from django.db import router
+
+    return connections[router.db_for_read(model)]
+
+
 # --- the request boundary -------------------------------------------------------------
 
 def request_credentials(request) -> tuple[str, ...]:

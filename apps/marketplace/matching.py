@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 
+from advisoros.db_replicas import read_connection
 from apps.marketplace.cache import cached
 from apps.marketplace.embedding import embedder_get
 from apps.marketplace.models import AdvisorProfile
@@ -161,7 +161,8 @@ def advisor_match_uncached(criteria: MatchCriteria, *, limit: int = MATCH_LIMIT,
     vector = embedder_get().embed([needs_text(criteria)])[0]
     sql, params = _match_sql(criteria, vector_literal(vector), limit,
                              weights or DEFAULT_WEIGHTS, only_ids)
-    with connection.cursor() as cursor:
+    # Lag-tolerant: a safe request's match may read a replica (advisoros/db_replicas.py).
+    with read_connection(AdvisorProfile).cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     results = []

@@ -19,6 +19,7 @@ from django.test import Client
 from advisoros import db_replicas, embedded
 from advisoros.embedded_replica import EmbeddedReplica, replica_caught_up, replica_create
 from apps.accounts.roles import ROLE_PERMISSIONS, Role
+from apps.marketplace.models import AdvisorProfile
 from apps.portal.models import Client as FirmClient
 from apps.portal.services import client_create
 from apps.security.api_keys import api_key_create, api_key_revoke
@@ -227,6 +228,8 @@ def test_transactions_tasks_and_unsafe_requests_read_the_primary(live, django_db
         token = db_replicas._request_reads.set(reads)
         try:
             assert router.db_for_read(FirmClient) == ALIAS
+            # Raw-SQL selectors (marketplace matching) take the same decision.
+            assert db_replicas.read_connection(AdvisorProfile).alias == ALIAS
             from django.db import transaction
 
             with transaction.atomic():

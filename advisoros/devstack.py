@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisoros import queues
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -179,9 +181,9 @@ def main() -> int:
     web_argv, web_env = web_server_command(args.host, args.port)
     children = [
         Supervised("web", web_argv, web_env),
-        # -Q: the default queue and the documents processing queue (apps/documents).
+        # -Q: every queue but the large-scan lane (advisoros/queues.py).
         Supervised("worker", [celery_bin, "-A", "advisoros", "worker", "--loglevel", "INFO",
-                              "--concurrency", "2", "-Q", "celery,documents"]),
+                              "--concurrency", "2", "-Q", queues.GENERAL_WORKER_QUEUES]),
         # Very large scans have their own lane and one process, so they never take the
         # processes that normal documents need (apps/documents/queue.py).
         Supervised("worker-large", [celery_bin, "-A", "advisoros", "worker", "--loglevel",

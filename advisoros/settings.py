@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from advisoros import embedded
+from advisoros import embedded, queues
 from advisoros.db_roles import db_role_for_command
 from advisoros.env import (
     celery_broker_url_for,
@@ -331,11 +331,14 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Platform tasks (the per-firm dispatcher) live outside the apps that autodiscovery scans.
 CELERY_IMPORTS = ["advisoros.tasks"]
-# Document processing runs on its own queue (workers: `-Q celery,documents`); priorities
-# are message priorities inside it (apps/documents/tasks.py). Very large scans have a
-# low-priority lane of their own, `documents-large`, consumed by a separate worker.
-CELERY_TASK_ROUTES = {"documents.process_large": {"queue": "documents-large"},
-                      "documents.*": {"queue": "documents"}}
+# Queues by workload and the routes to them: advisoros/queues.py (the one place).
+CELERY_TASK_ROUTES = queues.TASK_ROUTES
+# Beat is a singleton: it sends only while holding a Redis lock (advisoros/beat_lock.py),
+# renewed at every tick; ticks come at least every BEAT_MAX_LOOP_INTERVAL, well inside the
+# lock's lifetime, and a standby beat takes over within BEAT_LOCK_SECONDS of a holder's end.
+CELERY_BEAT_SCHEDULER = "advisoros.beat_lock:LockedScheduler"
+BEAT_LOCK_SECONDS = env_int("BEAT_LOCK_SECONDS", 30)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, BEAT_LOCK_SECONDS // 3)
 
 # --- Auth -------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -572,7 +575,7 @@ SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 100)
 OBSERVABILITY_FLUSH_SECONDS = float(env_str("OBSERVABILITY_FLUSH_SECONDS",
                                             "0" if ENV == "test" else "1"))
 # Celery queues whose depth is sampled for the dashboard and the queue-depth alert.
-OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", ["celery", "documents"])
+OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", list(queues.QUEUES))
 # One JSON line per request (method, route, status, duration, queries); off by default
 # because gunicorn's access log already has one.
 OBSERVABILITY_ACCESS_LOG = env_bool("OBSERVABILITY_ACCESS_LOG", False)

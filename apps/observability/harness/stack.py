@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisoros import queues
+
 ROOT = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 
@@ -96,7 +98,7 @@ class Stack:
         # Both queues, as in production: uploads made by the scenarios are processed too.
         self._spawn("worker", [str(BIN / "celery"), "-A", "advisoros", "worker",
                                "--concurrency", "1", "--loglevel", "WARNING",
-                               "--queues", "celery,documents"], env)
+                               "--queues", queues.GENERAL_WORKER_QUEUES], env)
         if not self._wait_healthy(60):
             self.stop()
             raise RuntimeError(f"{cfg.server} did not answer /health/; see {self.log_dir}")

@@ -90,6 +90,23 @@ def celery_broker_url_for(base_url: str, db: int) -> str:
     return redis_url_for_db(base_url, db)
 
 
+def sentinel_hosts(items: list[str]) -> list[tuple[str, int]]:
+    """REDIS_SENTINELS' "host:port" items as (host, port) pairs."""
+    hosts = []
+    for item in items:
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ImproperlyConfigured(
+                f"REDIS_SENTINELS items must be host:port, got {item!r}")
+        hosts.append((host, int(port)))
+    return hosts
+
+
+def celery_sentinel_url(sentinels: list[tuple[str, int]], db: int) -> str:
+    """Celery's Sentinel transport takes every sentinel, `;`-separated."""
+    return ";".join(f"sentinel://{host}:{port}/{db}" for host, port in sentinels)
+
+
 def dev_secret(data_dir, name: str, make) -> str:
     """A development/test secret generated once into the data folder (outside the
     database), so encrypted data survives restarts without any configuration."""

@@ -53,7 +53,13 @@ def _check_database() -> None:
 
 def _check_redis() -> None:
     for alias in ("default", "public"):
-        _ping(settings.CACHES[alias]["LOCATION"])
+        if settings.REDIS_SENTINELS:
+            # The master is wherever the sentinels say it is now.
+            from django_redis import get_redis_connection
+
+            get_redis_connection(alias).ping()
+        else:
+            _ping(settings.CACHES[alias]["LOCATION"])
 
 
 def _check_broker() -> None:

@@ -20,6 +20,7 @@ from advisoros import embedded, queues
 from advisoros.db_roles import db_role_for_command
 from advisoros.env import (
     celery_broker_url_for,
+    celery_sentinel_url,
     dev_secret,
     env_bool,
     env_float,
@@ -28,6 +29,7 @@ from advisoros.env import (
     env_str,
     redis_url_for_db,
     require_env,
+    sentinel_hosts,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,7 +39,9 @@ if ENV not in {"dev", "test", "prod"}:
     raise ImproperlyConfigured(f"ADVISOROS_ENV must be dev, test or prod, got {ENV!r}")
 IS_PROD = ENV == "prod"
 if IS_PROD:
-    require_env(["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS",
+    # Redis is found through its sentinels when REDIS_SENTINELS is set.
+    require_env(["SECRET_KEY", "DATABASE_URL",
+                 *([] if env_str("REDIS_SENTINELS") else ["REDIS_URL"]), "ALLOWED_HOSTS",
                  "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"], ENV)
 
 DATA_DIR = Path(env_str("ADVISOROS_DATA_DIR", str(BASE_DIR / ".data"))).resolve()
@@ -242,7 +246,15 @@ if DATABASE_POOL_MODE not in ("session", "direct"):
         "pool_mode = session (see docs/scaling.md) and set DATABASE_POOL_MODE=session.")
 
 # --- Redis: cache, sessions, Celery -----------------------------------------------
-REDIS_URL = env_str("REDIS_URL") or f"unix://{embedded.ensure_redis(DATA_DIR)}"
+# Redis high availability (docs/scaling.md, "Redis Sentinel"): with REDIS_SENTINELS
+# (host:port,...) the cache, sessions, Celery's broker and its results all find the current
+# master of REDIS_SENTINEL_MASTER through the sentinels, and follow a failover.
+REDIS_SENTINELS = sentinel_hosts(env_list("REDIS_SENTINELS", []))
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER") or "advisoros"
+if REDIS_SENTINELS:
+    REDIS_URL = f"redis://{REDIS_SENTINEL_MASTER}"
+else:
+    REDIS_URL = env_str("REDIS_URL") or f"unix://{embedded.ensure_redis(DATA_DIR)}"
 # Database numbers on one Redis server; tests shift them so parallel runs never meet.
 REDIS_DB_BASE = env_int("REDIS_DB_BASE", 0)
 REDIS_DB_TENANT_CACHE = REDIS_DB_BASE + 0
@@ -258,6 +270,14 @@ _REDIS_CACHE_OPTIONS = {
     # /health/ still reports it, and the ignored errors are logged.
     "IGNORE_EXCEPTIONS": True,
 }
+if REDIS_SENTINELS:
+    # One pool to the master (never a replica: cache tags must read what was just
+    # written), found and re-found through the sentinels.
+    _REDIS_CACHE_OPTIONS |= {
+        "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+        "SENTINELS": REDIS_SENTINELS,
+        "SENTINEL_KWARGS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     # Firm data: every key carries the schema name of the current firm.
@@ -285,12 +305,17 @@ CSRF_COOKIE_SECURE = IS_PROD
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 
 # --- Celery ---------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or celery_broker_url_for(
-    REDIS_URL, REDIS_DB_BROKER
-)
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or celery_broker_url_for(
-    REDIS_URL, REDIS_DB_RESULTS
-)
+if REDIS_SENTINELS:
+    CELERY_BROKER_URL = celery_sentinel_url(REDIS_SENTINELS, REDIS_DB_BROKER)
+    CELERY_RESULT_BACKEND = celery_sentinel_url(REDIS_SENTINELS, REDIS_DB_RESULTS)
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+else:
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or celery_broker_url_for(
+        REDIS_URL, REDIS_DB_BROKER
+    )
+    CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or celery_broker_url_for(
+        REDIS_URL, REDIS_DB_RESULTS
+    )
 CELERY_TASK_ACKS_LATE = True
 # acks_late alone still acknowledges a task whose worker process died.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -314,6 +339,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A broker that stops answering is noticed in seconds, not at the next TCP timeout.
     "socket_timeout": 30, "socket_connect_timeout": 5, "health_check_interval": 25,
 }
+if REDIS_SENTINELS:
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_SENTINEL_MASTER
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Ride out a broker outage of any length: retry for ever (Celery's default gives up
 # after 100 attempts and the worker exits).

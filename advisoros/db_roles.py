@@ -15,7 +15,8 @@ from pathlib import Path
 
 # Management commands that create or alter tables: they run as the owner.
 MIGRATION_COMMANDS = frozenset({"migrate", "migrate_schemas", "create_tenant",
-                                "clone_tenant", "delete_tenant", "flush"})
+                                "clone_tenant", "delete_tenant", "flush",
+                                "bench_migrate_firms"})
 _ROLE_FIELDS = ("USER", "PASSWORD", "HOST", "PORT")
 
 

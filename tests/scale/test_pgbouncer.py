@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def bouncer(_two_firms, django_db_blocker) -> Iterator[EmbeddedPgBouncer]:
+def bouncer(committed_firms, django_db_blocker) -> Iterator[EmbeddedPgBouncer]:
     with django_db_blocker.unblock():
         started = pgbouncer_start(settings.DATA_DIR, name="test-pgbouncer", port=6499,
                                   pool_size=1)
@@ -54,8 +54,8 @@ def pooled_alias(bouncer, django_db_blocker) -> Iterator[str]:
 
 
 def test_firms_take_turns_on_one_server_connection_without_sharing_a_search_path(
-        bouncer, pooled_alias, _two_firms, django_db_blocker):
-    alpha, beta = _two_firms
+        bouncer, pooled_alias, committed_firms, django_db_blocker):
+    alpha, beta = committed_firms
     made = []
     with django_db_blocker.unblock():
         for world, name in ((alpha, "Alpha pooled"), (beta, "Beta pooled")):

@@ -37,7 +37,7 @@ def _wait_for(condition, timeout: float = 30.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def replica(_two_firms, django_db_blocker) -> Iterator[EmbeddedReplica]:
+def replica(committed_firms, django_db_blocker) -> Iterator[EmbeddedReplica]:
     with django_db_blocker.unblock():
         standby = replica_create(settings.DATA_DIR, name="test-replica", port=5499)
         primary_socket = embedded._postgres_socket_dir(settings.DATA_DIR)
@@ -78,7 +78,7 @@ def live(replica, django_db_blocker, settings) -> Iterator[EmbeddedReplica]:
 
 
 @pytest.fixture
-def made_clients(_two_firms, django_db_blocker) -> Iterator[list[tuple[object, int]]]:
+def made_clients(committed_firms, django_db_blocker) -> Iterator[list[tuple[object, int]]]:
     """(firm, client id) pairs committed by a test; removed afterwards."""
     made: list[tuple[object, int]] = []
     yield made
@@ -111,9 +111,9 @@ def _api_with_key(world, **client_options):
     return api, key.key
 
 
-def test_reads_of_a_safe_request_come_from_the_replica(live, _two_firms, made_clients,
+def test_reads_of_a_safe_request_come_from_the_replica(live, committed_firms, made_clients,
                                                         django_db_blocker):
-    world = _two_firms[0]
+    world = committed_firms[0]
     with django_db_blocker.unblock():
         api = _api(world)
         live.pause_replay()
@@ -124,9 +124,9 @@ def test_reads_of_a_safe_request_come_from_the_replica(live, _two_firms, made_cl
         _wait_for(lambda: api.get(f"/api/v1/clients/{hidden}/").status_code == 200)
 
 
-def test_a_lagging_replica_is_skipped(live, _two_firms, made_clients, django_db_blocker,
+def test_a_lagging_replica_is_skipped(live, committed_firms, made_clients, django_db_blocker,
                                       settings):
-    world = _two_firms[0]
+    world = committed_firms[0]
     with django_db_blocker.unblock():
         api = _api(world)
         live.pause_replay()
@@ -140,8 +140,8 @@ def test_a_lagging_replica_is_skipped(live, _two_firms, made_clients, django_db_
 
 
 def test_a_writer_reads_its_own_writes_but_others_read_the_replica(
-        live, _two_firms, made_clients, django_db_blocker):
-    world = _two_firms[0]
+        live, committed_firms, made_clients, django_db_blocker):
+    world = committed_firms[0]
     with django_db_blocker.unblock():
         writer, other = world.client(Role.OWNER), _api(world)
         live.pause_replay()
@@ -158,9 +158,9 @@ def test_a_writer_reads_its_own_writes_but_others_read_the_replica(
         assert other.get(f"/api/v1/clients/{client_id}/").status_code == 404
 
 
-def test_each_firm_reads_its_own_schema_on_the_replica(live, _two_firms, made_clients,
+def test_each_firm_reads_its_own_schema_on_the_replica(live, committed_firms, made_clients,
                                                        django_db_blocker):
-    alpha, beta = _two_firms
+    alpha, beta = committed_firms
     with django_db_blocker.unblock():
         alpha_id = _commit_client(alpha, made_clients, "Alpha replica client")
         beta_id = _commit_client(beta, made_clients, "Beta replica client")
@@ -178,9 +178,9 @@ def test_each_firm_reads_its_own_schema_on_the_replica(live, _two_firms, made_cl
             crossed.json()["business_name"] != "Beta replica client"
 
 
-def test_access_is_decided_on_the_primary_whatever_the_lag(live, _two_firms, made_clients,
+def test_access_is_decided_on_the_primary_whatever_the_lag(live, committed_firms, made_clients,
                                                            django_db_blocker):
-    world = _two_firms[0]
+    world = committed_firms[0]
     with django_db_blocker.unblock():
         client_id = _commit_client(world, made_clients, "Behind a revoked key")
         primary_socket = embedded._postgres_socket_dir(settings.DATA_DIR)
@@ -197,8 +197,8 @@ def test_access_is_decided_on_the_primary_whatever_the_lag(live, _two_firms, mad
 
 
 def test_a_stopped_replica_fails_over_to_the_primary_without_an_error(
-        live, _two_firms, made_clients, django_db_blocker, settings):
-    world = _two_firms[0]
+        live, committed_firms, made_clients, django_db_blocker, settings):
+    world = committed_firms[0]
     with django_db_blocker.unblock():
         # The failure on the replica is logged as the request's exception, which Django's
         # test client would re-raise; a real server answers what the middleware returns.

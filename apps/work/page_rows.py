@@ -63,6 +63,17 @@ def my_work_rows_prepare(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def job_rows_prepare(rows: list[dict]) -> list[dict]:
+    """Link, due label and priority badge on each row of the job list."""
+    detail = _pattern("work:job_detail")
+    for row in rows:
+        row["url"] = detail.format(row["id"])
+        row["due_label"] = day_long(row["due_date"])
+        row["priority_label"], row["priority_class"] = PRIORITY_SHOWN.get(
+            row["priority"], ("Normal", ""))
+    return rows
+
+
 def _hours(hours) -> str:
     # As floatformat:"-2" shows them: "2", "1.50", "0.25".
     return str(int(hours)) if hours == int(hours) else f"{hours:.2f}"

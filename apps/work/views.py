@@ -22,7 +22,7 @@ from apps.work import selectors, services, template_services
 from apps.work.automations import automation_run_retry
 from apps.work.forms import JobCreateForm, JobListFilterForm, JobMoveForm, TemplateForm
 from apps.work.models import AutomationRun, Job, JobTask, TemplateStage
-from apps.work.page_rows import board_cards_prepare, my_work_rows_prepare
+from apps.work.page_rows import board_cards_prepare, job_rows_prepare, my_work_rows_prepare
 from apps.work.timetracking import job_realization
 
 
@@ -67,8 +67,10 @@ def job_list(request: HttpRequest) -> HttpResponse:
     query = form.to_query() if request.GET else selectors.JobListQuery()
     params = request.GET.copy()
     params.pop("page", None)
+    page = selectors.job_list_page(query)
+    job_rows_prepare(page.object_list)
     return render(request, "work/job_list.html", {
-        "form": form, "page": selectors.job_list_page(query), "params": params.urlencode(),
+        "form": form, "page": page, "params": params.urlencode(),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
     })
 

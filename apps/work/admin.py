@@ -50,7 +50,7 @@ class WorkflowTemplateAdmin(FirmModelAdmin):
     list_display = ["name", "due_rule", "default_frequency", "start_for_new_clients",
                     "archived"]
     fields = ["name", "description", "due_rule", "extension_months", "default_frequency",
-              "start_for_new_clients", "archived"]
+              "start_for_new_clients", "start_on_proposal_signed", "archived"]
     inlines = [AutomationInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

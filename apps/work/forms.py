@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from apps.portal.models import Client
-from apps.work.models import DueRule, Frequency, Priority, WorkflowTemplate
+from apps.work.models import DueRule, Frequency, Priority, StartOnSigned, WorkflowTemplate
 from apps.work.selectors import JobListQuery
 
 
@@ -89,6 +89,10 @@ class TemplateForm(forms.Form):
     start_for_new_clients = forms.BooleanField(
         label="Start for every new client", required=False,
         help_text="For onboarding: each client created from now on gets a job from it.")
+    start_on_proposal_signed = forms.ChoiceField(
+        label="Start when a client signs a proposal", choices=StartOnSigned.choices,
+        required=False,
+        help_text="A new job from this template for the client who signed.")
     outline = forms.CharField(
         label="Stages and checklist", widget=forms.Textarea(attrs={"rows": 16}),
         help_text="One stage per line (“Review | required | limit 10”), its tasks below it "

@@ -47,6 +47,12 @@ class Priority(models.IntegerChoices):
     URGENT = 4, "Urgent"
 
 
+class StartOnSigned(models.TextChoices):
+    NEVER = "", "Never"
+    EVERY = "every", "For every signed proposal"
+    FIRST = "first", "Once per client (if the client has no job from it yet)"
+
+
 class WorkflowTemplate(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, default="")
@@ -60,6 +66,11 @@ class WorkflowTemplate(models.Model):
                                          default="")
     # Start a job from this template for every client created from now on (onboarding).
     start_for_new_clients = models.BooleanField(default=False)
+    # Start a job from this template when a client signs a proposal: for every signed
+    # proposal, or only when the client has no job from it yet (onboarding started at
+    # signing, for clients entered before the firm switched "new clients" on).
+    start_on_proposal_signed = models.CharField(
+        max_length=8, choices=StartOnSigned.choices, blank=True, default=StartOnSigned.NEVER)
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -220,6 +231,10 @@ class Job(models.Model):
     created_by = _user_fk(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Why this job was started automatically ("proposal:<id>", "once" for a per-client
+    # start such as onboarding): unique with (template, client), so a redelivered or
+    # concurrent start makes the job once.
+    start_key = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["due_date", "-priority", "id"]
@@ -235,6 +250,9 @@ class Job(models.Model):
             models.UniqueConstraint(fields=["schedule", "period"],
                                     condition=models.Q(schedule__isnull=False),
                                     name="work_job_once_per_period"),
+            models.UniqueConstraint(fields=["template", "client", "start_key"],
+                                    condition=~models.Q(start_key=""),
+                                    name="work_job_started_once"),
         ]
 
     def __str__(self) -> str:

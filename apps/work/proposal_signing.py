@@ -3,9 +3,11 @@
 `proposal_signed_after_commit` is the one call the proposals service makes: once the
 signature has committed, a task (`work.proposal_signed`) creates a recurring schedule for
 each recurring fee line (with the library template that fits the line's engagement) and
-fires the "proposal signed" trigger on the client's open jobs. Both are exactly once: a
-schedule is unique on its proposal line, and an automation run on (job, automation,
-"proposal_signed:<id>").
+fires the "proposal signed" trigger on the client's open jobs, and starts a new job from
+each template the firm marked "start when a proposal is signed" (for every proposal, or
+once per client, e.g. onboarding). All are exactly once: a schedule is unique on its
+proposal line, a started job on (template, client, "proposal:<id>" or "once"), and an
+automation run on (job, automation, "proposal_signed:<id>").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
-from apps.work.models import Job, RecurringSchedule, Trigger, WorkflowTemplate
+from apps.work.models import Job, RecurringSchedule, StartOnSigned, Trigger, WorkflowTemplate
 
 logger = logging.getLogger(__name__)
 
@@ -88,29 +90,64 @@ def proposal_schedules_create(*, engagements: Iterable[tuple[int, int]]
     return created
 
 
-def proposal_signed_fire(*, proposal_id: int, client_id: int) -> int:
+def proposal_signed_fire(*, proposal_id: int, client_id: int, signed_at=None) -> int:
     """The "proposal signed" trigger on each open job of the client that has a rule for
-    it; returns how many jobs were told."""
+    it (jobs made before `signed_at`: a redelivery must not tell the jobs the signature
+    itself started); returns how many jobs were told."""
     from apps.work.automations import automations_fire, events_with_automations
 
     events = [{"job_id": job_id, "trigger": Trigger.PROPOSAL_SIGNED,
                "event_key": f"proposal_signed:{proposal_id}", "stage_id": stage_id}
               for job_id, stage_id in Job.objects.filter(
-                  client_id=client_id, status=Job.Status.OPEN).values_list("id", "stage_id")]
+                  client_id=client_id, status=Job.Status.OPEN,
+                  **({"created_at__lt": signed_at} if signed_at else {}),
+              ).values_list("id", "stage_id")]
     told = events_with_automations(events) if events else []
     for event in told:
         automations_fire(**event)
     return len(told)
 
 
+def proposal_jobs_start(*, proposal, engagement_ids: Iterable[int] = (),
+                        firm_id: int | None = None) -> list[Job]:
+    """A new job from every template marked "start when a proposal is signed", once: per
+    proposal ("every") or per client ("first": not when the client has a job from it).
+    The job is tied to the proposal's engagement when it made exactly one."""
+    from apps.portal.models import Engagement
+    from apps.work.services import ONCE_PER_CLIENT, job_start_once
+
+    engagements = list(Engagement.objects.filter(pk__in=list(engagement_ids),
+                                                 client_id=proposal.client_id))
+    reason = f"Started because {proposal.client.business_name} signed “{proposal.title}”"
+    started = []
+    for template in WorkflowTemplate.objects.filter(archived=False).exclude(
+            start_on_proposal_signed=StartOnSigned.NEVER).order_by("id"):
+        once = template.start_on_proposal_signed == StartOnSigned.FIRST
+        job = job_start_once(
+            template=template, client=proposal.client, firm_id=firm_id, reason=reason[:300],
+            start_key=ONCE_PER_CLIENT if once else f"proposal:{proposal.pk}",
+            once_per_client=once, engagement=engagements[0] if len(engagements) == 1 else None)
+        if job is not None:
+            started.append(job)
+    return started
+
+
 def proposal_signed(*, proposal_id: int, engagements: Iterable[tuple[int, int]]) -> int:
     """Everything a signature starts in work management; safe to run twice."""
     from apps.people.models_proposals import Proposal
+    from apps.portal.selectors import current_firm
 
-    proposal = Proposal.objects.filter(pk=proposal_id,
-                                       status=Proposal.Status.SIGNED).first()
+    proposal = Proposal.objects.select_related("client").filter(
+        pk=proposal_id, status=Proposal.Status.SIGNED).first()
     if proposal is None:
         return 0
+    engagements = list(engagements)
     schedules = proposal_schedules_create(engagements=engagements)
-    told = proposal_signed_fire(proposal_id=proposal.pk, client_id=proposal.client_id)
-    return len(schedules) + told
+    # The trigger goes to the jobs that were open before; the new ones start with their
+    # own "job created" automations.
+    told = proposal_signed_fire(proposal_id=proposal.pk, client_id=proposal.client_id,
+                                signed_at=proposal.signed_at)
+    started = proposal_jobs_start(proposal=proposal,
+                                  engagement_ids=[e for _, e in engagements],
+                                  firm_id=current_firm().pk)
+    return len(schedules) + told + len(started)

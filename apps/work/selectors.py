@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -190,14 +190,20 @@ def templates_with_counts() -> QuerySet[WorkflowTemplate]:
             .order_by("name", "id"))
 
 
-def client_jobs(client_id: int) -> list[dict]:
-    """A client's jobs with their progress (tasks done of all), open ones first."""
-    rows = list(Job.objects.filter(client_id=client_id)
-                .annotate(tasks_total=Count("tasks"),
-                          tasks_done=Count("tasks", filter=Q(tasks__status=JobTask.Status.DONE)))
-                .order_by("status", "due_date", "id")
-                .values("id", "name", "status", "due_date", "stage__name", "template__name",
-                        "tasks_total", "tasks_done", "blocked_reason"))
+def client_jobs(client_id: int, *, open_only: bool = False,
+                limit: int | None = None) -> list[dict]:
+    """A client's jobs with their progress (tasks done of all), open ones first, soonest
+    due first."""
+    jobs = Job.objects.filter(client_id=client_id)
+    if open_only:
+        jobs = jobs.filter(status=Job.Status.OPEN)
+    rows = list(jobs.annotate(
+        tasks_total=Count("tasks"),
+        tasks_done=Count("tasks", filter=Q(tasks__status=JobTask.Status.DONE)),
+        is_open=Case(When(status=Job.Status.OPEN, then=Value(0)), default=Value(1)))
+        .order_by("is_open", "due_date", "id")
+        .values("id", "name", "status", "due_date", "stage__name", "template__name",
+                "tasks_total", "tasks_done", "blocked_reason")[:limit])
     for row in rows:
         row["percent"] = round(100 * row["tasks_done"] / row["tasks_total"]) \
             if row["tasks_total"] else (100 if row["status"] == Job.Status.COMPLETED else 0)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.portal.models import Client, Engagement
@@ -77,7 +77,7 @@ def job_create(*, template: WorkflowTemplate, client: Client, due_date: date | N
                priority: int = Priority.NORMAL, assignee_id: int | None = None,
                created_by_id: int | None = None, firm_id: int | None = None,
                schedule=None, period: str = "", route: bool = True,
-               candidates=None) -> Job:
+               candidates=None, start_key: str = "") -> Job:
     """A job from a template: every stage's checklist becomes its tasks, due relative to
     the job's due date, routed to qualified staff when `firm_id` is given."""
     errors: dict[str, list[str]] = {}
@@ -112,7 +112,7 @@ def job_create(*, template: WorkflowTemplate, client: Client, due_date: date | N
         template=template, client=client, engagement=engagement, name=name,
         due_date=due_date, stage=stages[0], stage_entered_at=timezone.now(),
         priority=priority, assignee_id=assignee_id, created_by_id=created_by_id,
-        schedule=schedule, period=period)
+        schedule=schedule, period=period, start_key=start_key)
     tasks = _job_tasks_build(job, stages)
     if route:
         job_tasks_route(tasks, firm_id=firm_id, candidates=candidates)
@@ -328,12 +328,35 @@ def onboarding_start(*, client: Client, firm_id: int | None) -> list[Job]:
     (a template that already has a job for the client is skipped)."""
     started = []
     for template in WorkflowTemplate.objects.filter(start_for_new_clients=True, archived=False):
-        with transaction.atomic():
-            if Job.objects.select_for_update().filter(client=client, template=template).exists():
-                continue
-            job = job_create(template=template, client=client, firm_id=firm_id,
-                             name=f"{template.name} — {client.business_name}"[:200])
-            timeline_add(job=job, kind=TimelineEvent.Kind.CREATED,
-                         message="Started automatically for a new client")
+        job = job_start_once(template=template, client=client, firm_id=firm_id,
+                             start_key=ONCE_PER_CLIENT, once_per_client=True,
+                             reason="Started automatically for a new client")
+        if job is not None:
             started.append(job)
     return started
+
+
+ONCE_PER_CLIENT = "once"
+
+
+def job_start_once(*, template: WorkflowTemplate, client: Client, firm_id: int | None,
+                   start_key: str, reason: str, once_per_client: bool = False,
+                   engagement: Engagement | None = None) -> Job | None:
+    """A job started by an event, exactly once per (template, client, start_key) — a
+    redelivered message or two deliveries at once meet the unique constraint — or None
+    when it exists already. `once_per_client`: also none when the client has any job from
+    this template (one started by hand counts too). `reason` goes on the timeline."""
+    existing = Job.objects.filter(client=client, template=template)
+    if not once_per_client:
+        existing = existing.filter(start_key=start_key)
+    if existing.exists():
+        return None
+    try:
+        with transaction.atomic():
+            job = job_create(template=template, client=client, firm_id=firm_id,
+                             engagement=engagement, start_key=start_key,
+                             name=f"{template.name} — {client.business_name}"[:200])
+            timeline_add(job=job, kind=TimelineEvent.Kind.CREATED, message=reason)
+    except IntegrityError:  # the same start, made by a concurrent delivery
+        return None
+    return job

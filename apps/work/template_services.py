@@ -25,6 +25,7 @@ from apps.work.models import (
     Frequency,
     Job,
     JobTask,
+    StartOnSigned,
     TemplateAutomation,
     TemplateStage,
     TemplateTask,
@@ -158,10 +159,13 @@ def _settings_check(name: str, due_rule: str, default_frequency: str,
 def template_save(*, template: WorkflowTemplate | None = None, name: str,
                   description: str = "", due_rule: str = DueRule.NONE,
                   default_frequency: str = "", extension_months: int = 0,
-                  outline: str, start_for_new_clients: bool = False) -> WorkflowTemplate:
+                  outline: str, start_for_new_clients: bool = False,
+                  start_on_proposal_signed: str = "") -> WorkflowTemplate:
     """Create a template, or edit one: stages are matched by position (a renamed stage
     keeps its jobs); a stage that jobs still sit in cannot be removed."""
     errors = _settings_check(name, due_rule, default_frequency, extension_months)
+    if (start_on_proposal_signed or "") not in StartOnSigned.values:
+        errors["start_on_proposal_signed"] = ["Pick when a signed proposal starts a job."]
     try:
         stages = outline_parse(outline)
     except ValidationError as exc:
@@ -181,7 +185,8 @@ def template_save(*, template: WorkflowTemplate | None = None, name: str,
     fields = {"name": name.strip(), "description": (description or "").strip()[:2000],
               "due_rule": due_rule, "default_frequency": default_frequency,
               "extension_months": extension_months,
-              "start_for_new_clients": bool(start_for_new_clients)}
+              "start_for_new_clients": bool(start_for_new_clients),
+              "start_on_proposal_signed": start_on_proposal_signed or ""}
     if template is None:
         template = WorkflowTemplate.objects.create(**fields)
     else:

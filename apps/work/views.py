@@ -22,6 +22,7 @@ from apps.work import selectors, services, template_services
 from apps.work.automations import automation_run_retry
 from apps.work.forms import JobCreateForm, JobListFilterForm, JobMoveForm, TemplateForm
 from apps.work.models import AutomationRun, Job, JobTask, TemplateStage
+from apps.work.page_rows import board_cards_prepare, job_rows_prepare, my_work_rows_prepare
 from apps.work.timetracking import job_realization
 
 
@@ -32,7 +33,7 @@ def _template_choices() -> list[tuple[int, str]]:
 @firm_permission_required(Perm.TASKS_VIEW)
 def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "work/my_work.html", {
-        "rows": selectors.my_work(request.user.pk),
+        "rows": my_work_rows_prepare(selectors.my_work(request.user.pk)),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
     })
 
@@ -45,11 +46,11 @@ def board(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("template", "")
     template = next((t for t in templates if str(t.pk) == wanted), templates[0])
     mine = request.GET.get("mine") == "1"
+    columns = selectors.board_get(template, assignee_id=request.user.pk if mine else None)
+    board_cards_prepare(columns)
     return render(request, "work/board.html", {
         "templates": templates, "template": template, "mine": mine,
-        "here": request.get_full_path(),
-        "columns": selectors.board_get(template,
-                                       assignee_id=request.user.pk if mine else None),
+        "here": request.get_full_path(), "columns": columns,
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
         "can_override": request_has_permission(request, Perm.WORK_STAGE_OVERRIDE),
     })
@@ -66,8 +67,10 @@ def job_list(request: HttpRequest) -> HttpResponse:
     query = form.to_query() if request.GET else selectors.JobListQuery()
     params = request.GET.copy()
     params.pop("page", None)
+    page = selectors.job_list_page(query)
+    job_rows_prepare(page.object_list)
     return render(request, "work/job_list.html", {
-        "form": form, "page": selectors.job_list_page(query), "params": params.urlencode(),
+        "form": form, "page": page, "params": params.urlencode(),
         "can_edit": request_has_permission(request, Perm.TASKS_EDIT),
     })
 
@@ -210,6 +213,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
             "due_rule": template.due_rule, "default_frequency": template.default_frequency,
             "extension_months": template.extension_months,
             "start_for_new_clients": template.start_for_new_clients,
+            "start_on_proposal_signed": template.start_on_proposal_signed,
             "outline": template_services.outline_format(template)}),
             title=title, template=template)
     return _template_save(request, TemplateForm(request.POST), template=template, title=title)

@@ -42,3 +42,20 @@ def test_the_client_work_page_shows_progress(firm_a):
 
     assert "New client onboarding — Progress Pottery" in body
     assert "1 of 5 tasks" in body
+
+
+def test_the_client_page_shows_onboarding_progress_to_staff_who_see_work(firm_a):
+    connection.set_tenant(firm_a.firm)
+    client = client_create(business_name="Progress Pottery")
+    job = onboarding_start(client=client, firm_id=firm_a.firm.pk)[0]
+    job_task_complete(task=job.tasks.order_by("id").first())
+    connection.set_schema_to_public()
+
+    body = firm_a.client(Role.STAFF_ACCOUNTANT).get(f"/staff/clients/{client.pk}/") \
+        .content.decode()
+
+    assert "Work in progress" in body
+    assert f'href="/work/jobs/{job.pk}/"' in body
+    assert "New client onboarding — Progress Pottery" in body
+    assert "1 of 5 tasks done" in body
+    assert f'href="/work/clients/{client.pk}/"' in body

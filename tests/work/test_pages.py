@@ -3,6 +3,7 @@ form POST; the required-stage rule holds on the page; lists run a fixed number o
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -160,3 +161,66 @@ def test_templates_are_created_copied_and_edited_by_those_allowed(firm_a):
     assert "a task must come after its stage" in bad.content.decode()
     assert denied.status_code == 403
     assert not WorkflowTemplate.objects.filter(name="Not allowed").exists()
+
+
+def _form_fields(html: str, form_id: str) -> dict[str, str]:
+    """The hidden inputs of the form with this id, as a browser would submit them."""
+    start = html.index(f'<form method="post" id="{form_id}"')
+    form = html[start:html.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_a_card_moves_through_its_columns_form_without_javascript(
+        firm_a, django_assert_max_num_queries):
+    """Each column has one move form (one CSRF token), each card's button points it at its
+    job: what a browser submits for the button moves that job, and only that one."""
+    jobs = _jobs(firm_a, 4)
+    template = jobs[0].template
+    stages = list(template.stages.order_by("position"))
+    manager = firm_a.client(Role.MANAGER)
+    manager.get(f"/work/board/?template={template.pk}")  # warm the session and role caches
+
+    with django_assert_max_num_queries(8):
+        html = manager.get(f"/work/board/?template={template.pk}").content.decode()
+
+    form_id = f"move-{stages[0].pk}"
+    button = re.search(rf'<button type="submit" form="{form_id}" '
+                       rf'formaction="(/work/jobs/{jobs[2].pk}/move/)"', html)
+    assert button is not None
+    # One token per column that has a next stage, the drag script's and the header's.
+    assert html.count("csrfmiddlewaretoken") == (len(stages) - 1) + 2
+    fields = _form_fields(html, form_id)
+    assert fields["stage"] == str(stages[1].pk)
+
+    moved = manager.post(button.group(1), fields)
+
+    assert moved.status_code == 302
+    assert moved.headers["Location"] == f"/work/board/?template={template.pk}"
+    assert [Job.objects.get(pk=job.pk).stage_id for job in jobs] == [
+        stages[0].pk, stages[0].pk, stages[1].pk, stages[0].pk]
+
+
+def test_my_work_marks_a_task_done_through_the_one_form(firm_a,
+                                                        django_assert_max_num_queries):
+    jobs = _jobs(firm_a, 30)
+    me = firm_a.user(Role.STAFF_ACCOUNTANT)
+    tasks = list(JobTask.objects.filter(job__in=jobs).order_by("id"))
+    for task in tasks:
+        job_task_assign(task=task, assignee_id=me.pk)
+    mine = firm_a.client(Role.STAFF_ACCOUNTANT)
+    mine.get("/work/")
+
+    with django_assert_max_num_queries(6):
+        html = mine.get("/work/").content.decode()
+
+    assert html.count('form="task-done"') == len(tasks)
+    assert html.count("csrfmiddlewaretoken") == 2  # the Done form and the header's
+    done = re.search(rf'form="task-done" formaction="(/work/tasks/{tasks[5].pk}/complete/)"',
+                     html)
+    assert done is not None
+    answered = mine.post(done.group(1), _form_fields(html, "task-done"))
+
+    assert answered.status_code == 302 and answered.headers["Location"] == "/work/"
+    assert list(JobTask.objects.filter(status=JobTask.Status.DONE)) == [tasks[5]]
+    due = tasks[0].due_date
+    assert f"{due:%b} {due.day}, {due.year}" in html and ">Normal<" in html

@@ -2,6 +2,9 @@
 
 - the board of a pipeline with 5,000 jobs (first page of each column), selector and page;
 - "My work" of one person among 300 staff with 50,000 open tasks, selector and page;
+- both pages as whole requests (test client: middleware, permission, view, template),
+  side by side with the rendering they had before (`_bench_baseline`); --profile writes
+  pyinstrument profiles of them (docs/profiles/work_*_page.txt);
 - a routing decision at 300 staff / 50,000 open tasks (workload table vs recounting tasks);
 - generating one period of recurring jobs for 10,000 engagements.
 
@@ -21,10 +24,11 @@ from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.db.models import Count, Q, Sum
 from django.test import Client as HttpClient
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from advisoros.bench import measure, ratio_line
+from advisoros.bench import Timing, measure, ratio_line
 from advisoros.celery import app
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
@@ -41,6 +45,7 @@ from apps.work.routing import Load, route_choose, routing_candidates, routing_lo
 from apps.work.workload import workload_recount
 
 SLUG = "bench-work"
+BASELINE_URLCONF = "apps.work.management.commands._bench_baseline"
 ROLES = [Role.BOOKKEEPER, Role.STAFF_ACCOUNTANT, Role.SENIOR_ACCOUNTANT, Role.TAX_PREPARER,
          Role.MANAGER]
 SKILLS = ["bookkeeping", "tax", "review", "payroll"]
@@ -57,6 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--naive-engagements", type=int, default=500)
         parser.add_argument("--runs", type=int, default=200)
         parser.add_argument("--keep", action="store_true", help="Keep the bench firm.")
+        parser.add_argument("--only", choices=["all", "pages"], default="all",
+                            help="pages: only the whole-page requests (with their data).")
+        parser.add_argument("--profile", default="",
+                            help="Directory to write pyinstrument profiles of one whole "
+                                 "board and My work request into (text).")
 
     def handle(self, *args, **opts):
         settings.DEBUG = False
@@ -76,12 +86,14 @@ class Command(BaseCommand):
             with schema_context(firm.schema_name):
                 template = WorkflowTemplate.objects.get(library_key="monthly_close")
                 self._data(template, staff_ids, opts["jobs"], opts["tasks"])
-                self._board(template, opts["runs"])
-                me = self._my_work(staff_ids, opts["runs"])
-                self._routing(firm, opts["runs"])
-                self._recurring(firm, template, opts["engagements"],
-                                opts["naive_engagements"])
-            self._pages(firm, template, me, opts["runs"])
+                if opts["only"] == "all":
+                    self._board(template, opts["runs"])
+                me = self._my_work(staff_ids, opts["runs"] if opts["only"] == "all" else 10)
+                if opts["only"] == "all":
+                    self._routing(firm, opts["runs"])
+                    self._recurring(firm, template, opts["engagements"],
+                                    opts["naive_engagements"])
+            self._pages(firm, template, me, opts["runs"], opts["profile"])
         finally:
             app.conf.task_always_eager = False
             connection.set_schema_to_public()
@@ -230,7 +242,7 @@ class Command(BaseCommand):
                  f"{per_job * engagements:.1f} s projected for {engagements:,}; ratio "
                  f"{per_job * engagements / seconds:.1f}x")
 
-    def _pages(self, firm: Firm, template, me: int, runs: int) -> None:
+    def _pages(self, firm: Firm, template, me: int, runs: int, profile_dir: str) -> None:
         self.out("\n== full requests (Django test client, no network) ==")
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -250,14 +262,60 @@ class Command(BaseCommand):
                 raise RuntimeError(f"{path} answered {response.status_code}")
             reset_queries()
 
-        get("/work/")
-        for timing in (measure("GET /work/board/ (5,000 jobs)",
-                               lambda i: get(f"/work/board/?template={template.pk}"), runs),
-                       measure("GET /work/ (My work)", lambda i: get("/work/"), runs),
-                       measure("GET /work/jobs/ (page 1-20)",
-                               lambda i: get(f"/work/jobs/?page={1 + i % 20}"), runs)):
-            self.out(timing.row())
+        board = f"/work/board/?template={template.pk}"
+        if profile_dir:
+            self._profile(get, {"board": board, "my_work": "/work/"}, profile_dir)
+        # The same requests, through the same middleware, rendered as before (a form and a
+        # CSRF token per card and row): the baseline, side by side.
+        pairs = []
+        for label, path in (("GET /work/board/ (5,000 jobs)", board),
+                            ("GET /work/ (My work)", "/work/")):
+            get(path)
+            current = self._timed(label, get, path, runs)
+            with override_settings(ROOT_URLCONF=BASELINE_URLCONF):
+                get(path)
+                before = self._timed(f"{label} before", get, path, runs)
+            pairs.append((current, before))
+        for (current, current_cpu), (before, before_cpu) in pairs:
+            self.out(current.row())
+            self.out(current_cpu.row())
+            self.out(before.row())
+            self.out(before_cpu.row())
+            self.out(ratio_line(before, current))
+        self.out(measure("GET /work/jobs/ (page 1-20)",
+                         lambda i: get(f"/work/jobs/?page={1 + i % 20}"), runs).row())
         connection.set_schema_to_public()
+
+    def _timed(self, label: str, get, path: str, runs: int) -> tuple[Timing, Timing]:
+        """Wall time per request, and this process's CPU time per request (middleware,
+        view, template; not the database server's): on a machine shared with other
+        runs, wall time mostly measures waiting for a core, CPU time what the page costs."""
+        cpu: list[float] = []
+
+        def one(i: int) -> None:
+            started = time.process_time()
+            get(path)
+            cpu.append((time.process_time() - started) * 1000)
+
+        wall = measure(label, one, runs)
+        return wall, Timing("  CPU of this process", cpu)
+
+    def _profile(self, get, paths: dict[str, str], directory: str) -> None:
+        from pathlib import Path
+
+        from pyinstrument import Profiler
+
+        for name, path in paths.items():
+            get(path)  # warm: compiled templates, session, role caches
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            for _ in range(20):
+                get(path)
+            profiler.stop()
+            target = Path(directory) / f"work_{name}_page.txt"
+            target.write_text(profiler.output_text(unicode=True, color=False,
+                                                   show_all=False))
+            self.out(f"profile of 20 x GET {path} -> {target}")
 
 
 def _naive_board(template) -> list:

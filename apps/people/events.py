@@ -10,8 +10,9 @@ NotificationEvent, so a task delivered twice notifies nobody twice.
 Who hears what:
 - documents uploaded: by a client user → the staff looking after the client (its assigned
   staff member, else everyone who sees documents); by staff → the client's portal users.
-  Files attached to a message or a signed proposal are left out (those events say it).
 - document processed: the person who uploaded it, while they can still see it.
+  Files attached to a message or a signed proposal are left out of both (those events say
+  it).
 - documents due soon (daily sweep): the client's portal users, once per request and date.
 - invoice sent: the client's portal users. Invoice paid: them and the firm's staff
   looking after the client (assigned staff, else whoever manages invoices).
@@ -115,18 +116,24 @@ def _staff_looking_after(client, perm) -> set[int]:
 
 # --- events ---------------------------------------------------------------------------------
 
+def _told_elsewhere(ids: set[int]) -> set[int]:
+    """Documents whose own event says it all: message attachments, signed proposals."""
+    from apps.people.models import Message, Proposal
+
+    return (set(Message.objects.filter(documents__in=ids).values_list("documents", flat=True))
+            | set(Proposal.objects.filter(signed_document__in=ids)
+                  .values_list("signed_document", flat=True)))
+
+
 def _documents_uploaded(batch_id: int) -> list[Notice]:
     from apps.accounts.roles import Perm
     from apps.documents.models import Document, DocumentBatch
-    from apps.people.models import Message, Proposal
 
     batch = DocumentBatch.objects.select_related("client").filter(pk=batch_id).first()
     if batch is None:
         return []
     ids = set(Document.objects.alive().filter(batch=batch).values_list("pk", flat=True))
-    ids -= set(Message.objects.filter(documents__in=ids).values_list("documents", flat=True))
-    ids -= set(Proposal.objects.filter(signed_document__in=ids)
-               .values_list("signed_document", flat=True))
+    ids -= _told_elsewhere(ids)
     if not ids:
         return []
     client, count = batch.client, len(ids)
@@ -146,7 +153,7 @@ def _document_processed(document_id: int) -> list[Notice]:
     document = Document.objects.alive().select_related("client").filter(
         pk=document_id).first()
     uploader = document.uploaded_by_id if document else None
-    if uploader is None:
+    if uploader is None or _told_elsewhere({document.pk}):
         return []
     outcome = {Document.Status.FAILED: "could not be read",
                Document.Status.NEEDS_REVIEW: "is read and waits for a review"}.get(

@@ -16,6 +16,7 @@ from apps.billing.services import invoice_send
 from apps.documents.requests import RequestLine, document_request_create
 from apps.documents.services import documents_upload
 from apps.people.events import requests_due_soon_notify
+from apps.people.messaging import thread_start
 from apps.people.models import Notification
 from apps.people.notifications import preference_set
 from apps.people.tasks import announce_task, requests_due_soon_task
@@ -113,6 +114,16 @@ def test_a_staff_upload_tells_the_clients_portal_users_only(
             category="other", uploaded_by_id=partner.pk)
     assert _told(Notification.Kind.DOCUMENT) == {
         in_firm_a.users[Role.CLIENT_OWNER].pk: ["Alpha CPA added 2 documents to your portal"]}
+
+
+def test_a_message_attachment_is_told_by_the_message_alone(
+        in_firm_a, two_clients, celery_eager, django_capture_on_commit_callbacks):
+    maple, _ = two_clients
+    with django_capture_on_commit_callbacks(execute=True):
+        thread_start(client=maple, subject="Receipts", body="Here.", from_firm=False,
+                     author=in_firm_a.users[Role.CLIENT_OWNER],
+                     files=[upload("march.pdf", pdf_bytes(INVOICE_LINES))])
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"message"}
 
 
 def test_requests_due_soon_are_told_once_per_request_and_date(

@@ -138,6 +138,8 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
         return []
     client, count = batch.client, len(ids)
     files = "a document" if count == 1 else f"{count} documents"
+    if batch.uploaded_by_id is None:
+        return []  # an import with nobody behind it: not news for anyone
     if _staff_role_of(batch.uploaded_by_id) is None:
         return [Notice(_staff_looking_after(client, Perm.DOCUMENTS_VIEW) - {batch.uploaded_by_id},
                        Notification.Kind.DOCUMENT, f"{client.business_name} uploaded {files}",

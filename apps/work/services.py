@@ -206,6 +206,9 @@ def job_update(*, job: Job, priority: int | None = None, assignee_id: int | None
             raise ValidationError({"priority": ["Pick a priority."]})
         job.priority, changed = priority, [*changed, "priority"]
     if assignee_id is not None:
+        if assignee_id and assignee_id != job.assignee_id:  # the new lead hears, after commit
+            announce("job_assigned", job.pk, user_id=assignee_id,
+                     actor_id=getattr(actor, "pk", None))
         job.assignee_id, changed = assignee_id or None, [*changed, "assignee"]
     if blocked_reason is not None:
         blocked_reason = blocked_reason.strip()
@@ -216,9 +219,6 @@ def job_update(*, job: Job, priority: int | None = None, assignee_id: int | None
         job.due_date, changed = due_date, [*changed, "due_date"]
     if changed:
         job.save(update_fields=changed)
-    if "assignee" in changed and job.assignee_id:  # the new lead hears, after commit
-        announce("job_assigned", job.pk, user_id=job.assignee_id,
-                 actor_id=getattr(actor, "pk", None))
     return job
 
 

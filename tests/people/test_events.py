@@ -114,6 +114,10 @@ def test_a_staff_upload_tells_the_clients_portal_users_only(
             category="other", uploaded_by_id=partner.pk)
     assert _told(Notification.Kind.DOCUMENT) == {
         in_firm_a.users[Role.CLIENT_OWNER].pk: ["Alpha CPA added 2 documents to your portal"]}
+    with django_capture_on_commit_callbacks(execute=True):  # an import: nobody uploaded it
+        documents_upload(client=maple, files=[upload("c.pdf", pdf_bytes(["three"]))],
+                         category="other", uploaded_by_id=None)
+    assert Notification.objects.filter(kind=Notification.Kind.DOCUMENT).count() == 1
 
 
 def test_a_message_attachment_is_told_by_the_message_alone(
@@ -168,7 +172,9 @@ def test_the_job_lead_hears_unless_they_chose_themselves(
     with django_capture_on_commit_callbacks(execute=True):
         job_update(job=job, assignee_id=senior.pk, actor=partner)
         job_update(job=job, priority=job.priority, actor=partner)  # no new lead: nobody
-    assert set(_told(Notification.Kind.JOB_ASSIGNED)) == {manager.pk, senior.pk}
+        job_update(job=job, assignee_id=senior.pk, actor=partner)  # the same lead: nobody
+    assert {uid: len(titles) for uid, titles in _told("job_assigned").items()} == {
+        manager.pk: 1, senior.pk: 1}
     assert Notification.objects.get(user_id=senior.pk).url == f"/work/jobs/{job.pk}/"
 
 

@@ -129,10 +129,24 @@ def test_invite_accept_answer_sign_write_and_reply(
     assert phone.evaluate(OVERFLOW) <= 1
     screenshot(phone, f"people-thread-{screen}")
 
+    # The organizer builder and its preview hold on both screens (staff on a phone too).
+    builder = staff if screen == "desktop" else signed_in_page(browser, site, site.manager,
+                                                                **PHONE)
+    builder.goto(f"{site.base}/people/organizer-templates/")
+    builder.get_by_role("link", name="Personal tax organizer").click()
+    assert builder.get_by_label("Question").first.input_value() == "Your filing status"
+    assert builder.evaluate(OVERFLOW) <= 1
+    screenshot(builder, f"people-organizer-builder-{screen}")
+    builder.get_by_role("link", name="Preview as a client sees it").click()
+    assert builder.locator('[data-key="crypto"]').is_hidden()
+    builder.locator('input[name="q-sold_stock"][value="yes"]').check()
+    assert builder.locator('[data-key="crypto"]').is_visible()
+    assert builder.evaluate(OVERFLOW) <= 1
+
     with schema_context("firm_e2e_portal"):
         assert Organizer.objects.get(client_id=client_id).status == Organizer.Status.SUBMITTED
         assert Proposal.objects.get(client_id=client_id).status == Proposal.Status.SIGNED
         assert Message.objects.filter(thread__client_id=client_id, from_firm=True,
                                       body="Got them, thank you!").exists()
-    staff.context.close()
-    phone.context.close()
+    for page in {staff, phone, builder}:
+        page.context.close()

@@ -160,3 +160,13 @@ BEAT_SCHEDULE["insight-forecasts-refresh"] = {
     "kwargs": {"spread_seconds": 600},
     "options": {"expires": 60 * 60},
 }
+
+# People (apps/people): clients hear about document requests due within
+# REQUEST_DUE_SOON_DAYS, once per request and due date (keys recorded; reruns tell nobody).
+BEAT_SCHEDULE["people-requests-due-soon"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": crontab(minute=0, hour=13),
+    "args": ["people.requests_due_soon"],
+    "kwargs": {"spread_seconds": 600},
+    "options": {"expires": 60 * 60},
+}

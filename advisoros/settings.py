@@ -448,6 +448,8 @@ SITE_PORT = env_str("SITE_PORT", "" if IS_PROD else "8000")
 # message notice another new message in the same thread sends no second email.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 MESSAGE_EMAIL_QUIET_MINUTES = env_int("MESSAGE_EMAIL_QUIET_MINUTES", 10)
+# Portal users hear about a document request this many days before a line is due.
+REQUEST_DUE_SOON_DAYS = env_int("REQUEST_DUE_SOON_DAYS", 3)
 
 # --- REST API --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -76,6 +76,8 @@ class Perm(models.TextChoices):
     MESSAGES_USE = "messages.use", "Read and answer client messages"
     PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
     ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
+    ORGANIZER_TEMPLATES_EDIT = "organizers.templates_edit", "Create and edit organizer templates"
+    PROPOSAL_TEMPLATES_EDIT = "proposals.templates_edit", "Create and edit proposal templates"
 
 
 _READ = frozenset({
@@ -143,6 +145,8 @@ _PEOPLE_GRANTS: dict[str, set[str]] = {
     Perm.MESSAGES_USE: set(STAFF_ROLES) - {Role.AUDITOR},
     Perm.PROPOSALS_MANAGE: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
     Perm.ORGANIZERS_MANAGE: set(STAFF_ROLES) - {Role.AUDITOR, Role.ADVISOR},
+    Perm.ORGANIZER_TEMPLATES_EDIT: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
+    Perm.PROPOSAL_TEMPLATES_EDIT: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
 }
 for _perm, _roles in _PEOPLE_GRANTS.items():
     for _role in _roles:

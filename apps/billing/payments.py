@@ -26,6 +26,7 @@ from apps.billing.validation import (
     clean_text,
 )
 from apps.firms.models import Firm
+from apps.people.events import announce
 from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.selectors import current_firm
 
@@ -134,6 +135,8 @@ def payment_apply(*, invoice: Invoice, amount: Any, method: str, received_on: da
     invoice_audit(invoice=invoice, change="payment_recorded", before=before, request=request,
                   actor=recorded_by, payment_id=payment.pk, amount=str(amount), method=method)
     dashboard_note_client_change(invoice.client_id)
+    if invoice.status == S.PAID:
+        announce("invoice_paid", invoice.pk)  # client users and staff, after commit
     if invoice.status == S.PAID and invoice.marketplace_engagement_id:
         # After commit, on a worker: the commission is recorded exactly once there.
         revenue_share_enqueue(invoice_id=invoice.pk)

@@ -33,6 +33,7 @@ from apps.billing.validation import (
     clean_text,
 )
 from apps.marketplace.models import MarketplaceEngagement
+from apps.people.events import announce
 from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.models import Client, Engagement
 from apps.portal.selectors import current_firm
@@ -299,6 +300,7 @@ def invoice_send(*, invoice: Invoice, actor=None, request: HttpRequest | None = 
     invoice.sent_at = timezone.now()
     invoice.save(update_fields=["status", "sent_at", "updated_at"])
     invoice_audit(invoice=invoice, change="sent", before=before, request=request, actor=actor)
+    announce("invoice_sent", invoice.pk)  # the client's portal users, after commit
     dashboard_note_client_change(invoice.client_id)
     email = invoice.client.contact_email
     if email:

@@ -38,6 +38,7 @@ from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.storage import document_read
 from apps.documents.text import clean_text, clean_value
+from apps.people.events import announce
 from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 
@@ -272,6 +273,7 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
                 + SearchVector("text", weight="C", config="english")))
             _fulfil_requests(document, outcome.doc_type, now)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
+        announce("document_processed", document.pk)  # the uploader hears, after commit
     return True
 
 

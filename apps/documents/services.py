@@ -26,6 +26,7 @@ from apps.documents.sniffing import (
     sniff,
 )
 from apps.documents.storage import document_discard, document_store
+from apps.people.events import announce
 from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 from apps.portal.models import Client
@@ -231,6 +232,7 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
     if result.created:
         dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
         queue.enqueue_after_commit(result.created)
+        announce("documents_uploaded", batch.pk)  # notifications, after commit
     return result
 
 

@@ -148,6 +148,11 @@ class Notification(models.Model):
         ORGANIZER_SUBMITTED = "organizer_submitted", "Organizer answered"
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
         THREAD_ASSIGNED = "thread_assigned", "Conversation assigned to you"
+        DOCUMENT_PROCESSED = "document_processed", "Document processed"
+        REQUEST_DUE = "request_due", "Documents due soon"
+        INVOICE_SENT = "invoice_sent", "New invoice"
+        INVOICE_PAID = "invoice_paid", "Invoice paid"
+        JOB_ASSIGNED = "job_assigned", "Job assigned to you"
 
     user = user_fk()
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -180,6 +185,17 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of user {self.user_id}"
+
+class NotificationEvent(models.Model):
+    """An event that has been announced: a task that runs twice (a redelivered message, a
+    daily sweep that runs again) finds its key here and notifies nobody a second time."""
+
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
 
 from apps.people.models_organizers import (  # noqa: E402,F401
     Organizer,

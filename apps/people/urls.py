@@ -4,6 +4,7 @@ invitation link under /invitations/."""
 from django.urls import path
 
 from apps.people import (
+    views_builders,
     views_invitations,
     views_messages,
     views_notifications,
@@ -47,6 +48,23 @@ staff_patterns = ([
          name="organizer_new"),
     path("organizers/<int:organizer_id>/", views_organizers.organizer_detail,
          name="organizer"),
+    path("organizer-templates/", views_builders.organizer_templates,
+         name="organizer_templates"),
+    path("organizer-templates/new/", views_builders.organizer_template_new,
+         name="organizer_template_new"),
+    path("organizer-templates/<int:template_id>/", views_builders.organizer_template_edit,
+         name="organizer_template"),
+    path("organizer-templates/<int:template_id>/copy/",
+         views_builders.organizer_template_copy_view, name="organizer_template_copy"),
+    path("organizer-templates/<int:template_id>/preview/",
+         views_builders.organizer_template_preview, name="organizer_template_preview"),
+    path("proposal-templates/", views_builders.proposal_templates, name="proposal_templates"),
+    path("proposal-templates/new/", views_builders.proposal_template_new,
+         name="proposal_template_new"),
+    path("proposal-templates/<int:template_id>/", views_builders.proposal_template_edit,
+         name="proposal_template"),
+    path("proposal-templates/<int:template_id>/copy/",
+         views_builders.proposal_template_copy_view, name="proposal_template_copy"),
 ], "people")
 
 portal_patterns = ([

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.people.events import announce
 from apps.portal.models import Client, Engagement
 from apps.work.models import (
     Job,
@@ -126,6 +127,8 @@ def job_create(*, template: WorkflowTemplate, client: Client, due_date: date | N
                 f"{due_date.year}")
     trigger_after_commit(job_id=job.pk, trigger=Trigger.JOB_CREATED,
                          event_key=f"job_created:{event.pk}", stage_id=stages[0].pk)
+    if assignee_id:  # the lead hears, after commit (not when they made the job themselves)
+        announce("job_assigned", job.pk, user_id=assignee_id, actor_id=created_by_id)
     return job
 
 
@@ -203,6 +206,9 @@ def job_update(*, job: Job, priority: int | None = None, assignee_id: int | None
             raise ValidationError({"priority": ["Pick a priority."]})
         job.priority, changed = priority, [*changed, "priority"]
     if assignee_id is not None:
+        if assignee_id and assignee_id != job.assignee_id:  # the new lead hears, after commit
+            announce("job_assigned", job.pk, user_id=assignee_id,
+                     actor_id=getattr(actor, "pk", None))
         job.assignee_id, changed = assignee_id or None, [*changed, "assignee"]
     if blocked_reason is not None:
         blocked_reason = blocked_reason.strip()

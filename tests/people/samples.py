@@ -15,7 +15,9 @@ from apps.people.models import (
     Message,
     Notification,
     Organizer,
+    OrganizerTemplate,
     Proposal,
+    ProposalTemplate,
     Thread,
 )
 from apps.people.tax_organizer import TAX_ORGANIZER
@@ -81,6 +83,19 @@ def _organizer(world) -> dict:
     return {"client_id": client.pk, "organizer_id": organizer.pk}
 
 
+def _organizer_template(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        template = OrganizerTemplate.objects.create(name="Isolation questionnaire",
+                                                    definition=TAX_ORGANIZER)
+    return {"template_id": template.pk}
+
+
+def _proposal_template(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        template = ProposalTemplate.objects.create(name="Isolation letter", terms="Terms")
+    return {"template_id": template.pk}
+
+
 PEOPLE_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["people:member_role", "people:member_deactivate"], _membership),
     **dict.fromkeys(["people:invitation_resend", "people:invitation_revoke"], _invitation),
@@ -94,4 +109,8 @@ PEOPLE_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["people:thread", "people:thread_assign", "portal_people:threads",
                      "portal_people:thread"], _thread),
     "notifications:open": _notification,
+    **dict.fromkeys(["people:organizer_template", "people:organizer_template_copy",
+                     "people:organizer_template_preview"], _organizer_template),
+    **dict.fromkeys(["people:proposal_template", "people:proposal_template_copy"],
+                    _proposal_template),
 }

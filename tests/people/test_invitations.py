@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import Membership, User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
+from apps.firms.models import Firm
 from apps.people.invitations import invitation_create, invitation_token
 from apps.people.models import Invitation, Notification
 from apps.portal.models import ClientAccess
@@ -99,6 +100,29 @@ def test_a_client_user_is_invited_from_the_clients_page_and_lands_in_its_portal(
     assert visitor.get(f"/portal/{client.pk}/").status_code == 200
     page = manager.get(f"/people/clients/{client.pk}/access/").content.decode()
     assert "baker@example.com" in page
+
+
+def test_a_client_accepting_where_the_firm_requires_two_step_sign_in_enrols_first(
+        firm_a, smtp, mail_now, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        firm = Firm.objects.get(pk=firm_a.firm.pk)
+        firm.mfa_required_for_clients = True
+        firm.save(update_fields=["mfa_required_for_clients"])
+    with schema_context(firm_a.firm.schema_name):
+        client = make_client(business_name="Maple Bakery LLC")
+    with mail_now():
+        firm_a.client(Role.MANAGER).post(f"/people/clients/{client.pk}/access/invite/",
+                                         {"email": "baker@example.com",
+                                          "role": Role.CLIENT_MEMBER})
+    visitor = firm_a.client()
+
+    response = visitor.post(invitation_path(smtp.wait_for(1)[0]), {
+        "full_name": "Bea Baker", "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == f"/portal/{client.pk}/"
+    portal = visitor.get(f"/portal/{client.pk}/")
+    assert portal.status_code == 302
+    assert portal["Location"].startswith("/accounts/mfa/setup/")
 
 
 def test_an_existing_account_is_linked_with_its_own_password(firm_a, firm_b, mail_now, smtp):

@@ -1,6 +1,7 @@
 """The people journey in a real browser (Debian's chromium via Playwright): staff invite a
-client user, who accepts on a phone, answers the organizer, signs the proposal and writes
-with an attachment; staff reply. Screenshots at desktop and phone widths.
+client user, who accepts, answers the organizer, signs the proposal and writes with an
+attachment; staff reply. The client side runs once on a phone (390x844) and once on a
+desktop (1440x900), each for its own client; staff work at 1440x900. Screenshots of both.
 
 Uses the live-server firm of tests/e2e; skips, saying why, without chromium or playwright.
 """
@@ -45,33 +46,40 @@ def mail_inline(smtp):
         yield smtp
 
 
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
 def test_invite_accept_answer_sign_write_and_reply(
-        browser, site, mail_inline, tmp_path, documents_storage):  # noqa: F811
-    staff = signed_in_page(browser, site, site.manager)
-    staff.goto(f"{site.base}/staff/clients/{site.mine_id}/")
+        browser, site, mail_inline, tmp_path, documents_storage, screen):  # noqa: F811
+    # Each run has its own client (the site's data is shared by the module's tests).
+    client_id = site.mine_id if screen == "phone" else site.theirs_id
+    email = f"new.{screen}@e2e-portal.test"
+    staff = signed_in_page(browser, site, site.manager, **DESKTOP)
+    staff.goto(f"{site.base}/staff/clients/{client_id}/")
     staff.get_by_role("button", name="Client portal").click()
-    staff.get_by_label("Email").fill("new.client@e2e-portal.test")
+    staff.get_by_label("Email").fill(email)
     staff.get_by_label("Access", exact=True).select_option("client_owner")
     staff.get_by_role("button", name="Send invitation").click()
-    assert staff.get_by_role("cell", name="new.client@e2e-portal.test").is_visible()
-    screenshot(staff, "people-client-portal-access-desktop")
+    assert staff.get_by_role("cell", name=email).is_visible()
+    screenshot(staff, f"people-client-portal-access-desktop-{screen}")
     staff.get_by_role("link", name="+ Send organizer").click()
     staff.get_by_role("button", name="Send").click()
-    staff.goto(f"{site.base}/people/clients/{site.mine_id}/access/")
+    staff.goto(f"{site.base}/people/clients/{client_id}/access/")
     staff.get_by_role("link", name="+ New proposal").click()
     staff.get_by_role("button", name="Save as draft").click()
     staff.get_by_role("button", name="Send to client").click()
     assert staff.get_by_text("Waiting for signature").first.is_visible()
 
-    invitation = next(m for m in mail_inline.wait_for(1)
-                      if m["To"] == "new.client@e2e-portal.test")
-    phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    invitation = next(m for m in mail_inline.wait_for(1) if m["To"] == email)
+    phone = browser.new_context(viewport=PHONE if screen == "phone" else DESKTOP).new_page()
     phone.goto(site.base + invitation_path(invitation))
     phone.get_by_label("Your name").fill("Nora Newclient")
     phone.get_by_label("Choose a password").fill(PASSWORD)
     phone.get_by_label("The same password again").fill(PASSWORD)
     phone.get_by_role("button", name="Create account and accept").click()
-    phone.wait_for_url(re.compile(rf"/portal/{site.mine_id}/$"))
+    phone.wait_for_url(re.compile(rf"/portal/{client_id}/$"))
     assert phone.evaluate(OVERFLOW) <= 1
 
     phone.get_by_role("link", name="Messages").first.click()
@@ -88,7 +96,7 @@ def test_invite_accept_answer_sign_write_and_reply(
         phone.locator(f'input[name="q-{key}"][value="no"]').check()
     phone.get_by_role("button", name="Save and continue later").click()
     assert phone.get_by_text("Saved. You can continue any time").is_visible()
-    screenshot(phone, "people-organizer-phone")
+    screenshot(phone, f"people-organizer-{screen}")
     assert phone.evaluate(OVERFLOW) <= 1
     phone.get_by_role("button", name=re.compile("Send answers")).click()
     assert phone.get_by_text("has your answers").is_visible()
@@ -97,7 +105,7 @@ def test_invite_accept_answer_sign_write_and_reply(
     phone.get_by_role("link", name="Tax return and monthly bookkeeping").click()
     phone.get_by_label("Your full name").fill("Nora Newclient")
     phone.get_by_label(re.compile("I agree to sign electronically")).check()
-    screenshot(phone, "people-proposal-sign-phone")
+    screenshot(phone, f"people-proposal-sign-{screen}")
     phone.get_by_role("button", name="Sign the proposal").click()
     assert phone.get_by_text("Signed by Nora Newclient").is_visible()
 
@@ -110,19 +118,35 @@ def test_invite_accept_answer_sign_write_and_reply(
     phone.get_by_role("button", name="Send").click()
     assert phone.get_by_text("receipts.pdf").is_visible()
 
-    staff.goto(f"{site.base}/people/inbox/")
+    staff.goto(f"{site.base}/people/inbox/?client={client_id}")
     staff.get_by_role("link", name="March receipts").click()
     staff.get_by_label("Message", exact=True).fill("Got them, thank you!")
     staff.get_by_role("button", name="Send reply").click()
-    screenshot(staff, "people-thread-desktop")
+    screenshot(staff, f"people-thread-desktop-{screen}")
     assert staff.evaluate(OVERFLOW) <= 1
     phone.reload()
     assert phone.get_by_text("Got them, thank you!").is_visible()
-    screenshot(phone, "people-thread-phone")
+    assert phone.evaluate(OVERFLOW) <= 1
+    screenshot(phone, f"people-thread-{screen}")
+
+    # The organizer builder and its preview hold on both screens (staff on a phone too).
+    builder = staff if screen == "desktop" else signed_in_page(browser, site, site.manager,
+                                                                **PHONE)
+    builder.goto(f"{site.base}/people/organizer-templates/")
+    builder.get_by_role("link", name="Personal tax organizer").click()
+    assert builder.get_by_label("Question").first.input_value() == "Your filing status"
+    assert builder.evaluate(OVERFLOW) <= 1
+    screenshot(builder, f"people-organizer-builder-{screen}")
+    builder.get_by_role("link", name="Preview as a client sees it").click()
+    assert builder.locator('[data-key="crypto"]').is_hidden()
+    builder.locator('input[name="q-sold_stock"][value="yes"]').check()
+    assert builder.locator('[data-key="crypto"]').is_visible()
+    assert builder.evaluate(OVERFLOW) <= 1
 
     with schema_context("firm_e2e_portal"):
-        assert Organizer.objects.get().status == Organizer.Status.SUBMITTED
-        assert Proposal.objects.get().status == Proposal.Status.SIGNED
-        assert Message.objects.filter(from_firm=True, body="Got them, thank you!").exists()
-    staff.context.close()
-    phone.context.close()
+        assert Organizer.objects.get(client_id=client_id).status == Organizer.Status.SUBMITTED
+        assert Proposal.objects.get(client_id=client_id).status == Proposal.Status.SIGNED
+        assert Message.objects.filter(thread__client_id=client_id, from_firm=True,
+                                      body="Got them, thank you!").exists()
+    for page in {staff, phone, builder}:
+        page.context.close()

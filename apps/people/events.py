@@ -1,0 +1,255 @@
+"""Notifications for things that happen in other apps: documents, requests, invoices, jobs.
+
+Other apps make one call, `announce(event, object_id, ...)`, inside the transaction that
+makes the change. Nothing happens unless that transaction commits; then a task
+(`people.announce`, ids only) decides who should hear about it and notifies them through
+the notification centre (which honours each person's in-app / email / digest choices and
+never puts content in an email). Each announcement carries a key recorded in
+NotificationEvent, so a task delivered twice notifies nobody twice.
+
+Who hears what:
+- documents uploaded: by a client user → the staff looking after the client (its assigned
+  staff member, else everyone who sees documents); by staff → the client's portal users.
+- document processed: the person who uploaded it, while they can still see it.
+  Files attached to a message or a signed proposal are left out of both (those events say
+  it).
+- documents due soon (daily sweep): the client's portal users, once per request and date.
+- invoice sent: the client's portal users. Invoice paid: them and the firm's staff
+  looking after the client (assigned staff, else whoever manages invoices).
+- job assigned: the new lead, unless they assigned it to themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.people.models import Notification, NotificationEvent
+
+
+@dataclass(frozen=True)
+class Notice:
+    user_ids: set[int]
+    kind: str
+    title: str
+    url: str
+
+
+def announce(event: str, object_id: int, **details: int | None) -> None:
+    """Call inside the transaction that makes the change: after it commits, the people
+    concerned are notified by a task (nothing is told about a rolled-back change)."""
+    from advisoros.tasks import delay_or_log
+    from apps.people.tasks import announce_task
+
+    key = f"{event}:{object_id}:{uuid.uuid4().hex}"
+    transaction.on_commit(lambda: delay_or_log(announce_task, event=event,
+                                               object_id=object_id, key=key,
+                                               details=details), robust=True)
+
+
+def announcement_deliver(*, event: str, object_id: int, key: str,
+                         details: dict | None = None) -> int:
+    """Notify the people concerned by one announced event, once; returns how many."""
+    handler = HANDLERS[event]
+    with transaction.atomic():
+        notices = handler(object_id, **(details or {}))
+        return _deliver_once(key, notices)
+
+
+def _deliver_once(key: str, notices: list[Notice]) -> int:
+    from apps.people.notifications import notify
+
+    try:
+        with transaction.atomic():
+            NotificationEvent.objects.create(key=key[:120])
+    except IntegrityError:
+        return 0  # announced before: the people concerned have heard already
+    told = 0
+    for notice in notices:
+        if notice.user_ids:
+            notify(user_ids=notice.user_ids, kind=notice.kind, title=notice.title,
+                   url=notice.url)
+            told += len(notice.user_ids)
+    return told
+
+
+# --- who is concerned ---------------------------------------------------------------------
+
+def _client_user_ids(client_id: int) -> set[int]:
+    from apps.portal.models import ClientAccess
+
+    return set(ClientAccess.objects.filter(client_id=client_id, user__is_active=True)
+               .values_list("user_id", flat=True))
+
+
+def _staff_role_of(user_id: int | None) -> str | None:
+    from apps.accounts.models import Membership
+    from apps.accounts.roles import STAFF_ROLES
+
+    if user_id is None:
+        return None
+    role = (Membership.objects.filter(firm_id=connection.tenant.pk, user_id=user_id,
+                                      is_active=True, user__is_active=True)
+            .values_list("role", flat=True).first())
+    return role if role in STAFF_ROLES else None
+
+
+def _staff_looking_after(client, perm) -> set[int]:
+    """The client's assigned staff member when they hold `perm`, else every holder."""
+    from apps.accounts.models import Membership
+    from apps.accounts.roles import STAFF_ROLES, permissions_for_role
+
+    rows = Membership.objects.filter(firm_id=connection.tenant.pk, is_active=True,
+                                     user__is_active=True).values_list("user_id", "role")
+    holders = {uid for uid, role in rows
+               if role in STAFF_ROLES and perm in permissions_for_role(role)}
+    assigned = client.assigned_staff_id
+    return {assigned} if assigned in holders else holders
+
+
+# --- events ---------------------------------------------------------------------------------
+
+def _told_elsewhere(ids: set[int]) -> set[int]:
+    """Documents whose own event says it all: message attachments, signed proposals."""
+    from apps.people.models import Message, Proposal
+
+    return (set(Message.objects.filter(documents__in=ids).values_list("documents", flat=True))
+            | set(Proposal.objects.filter(signed_document__in=ids)
+                  .values_list("signed_document", flat=True)))
+
+
+def _documents_uploaded(batch_id: int) -> list[Notice]:
+    from apps.accounts.roles import Perm
+    from apps.documents.models import Document, DocumentBatch
+
+    batch = DocumentBatch.objects.select_related("client").filter(pk=batch_id).first()
+    if batch is None:
+        return []
+    ids = set(Document.objects.alive().filter(batch=batch).values_list("pk", flat=True))
+    ids -= _told_elsewhere(ids)
+    if not ids:
+        return []
+    client, count = batch.client, len(ids)
+    files = "a document" if count == 1 else f"{count} documents"
+    if batch.uploaded_by_id is None:
+        return []  # an import with nobody behind it: not news for anyone
+    if _staff_role_of(batch.uploaded_by_id) is None:
+        return [Notice(_staff_looking_after(client, Perm.DOCUMENTS_VIEW) - {batch.uploaded_by_id},
+                       Notification.Kind.DOCUMENT, f"{client.business_name} uploaded {files}",
+                       reverse("documents:list") + f"?client={client.pk}")]
+    return [Notice(_client_user_ids(client.pk), Notification.Kind.DOCUMENT,
+                   f"{connection.tenant.name} added {files} to your portal",
+                   reverse("portal:documents", args=[client.pk]))]
+
+
+def _document_processed(document_id: int) -> list[Notice]:
+    from apps.documents.models import Document
+
+    document = Document.objects.alive().select_related("client").filter(
+        pk=document_id).first()
+    uploader = document.uploaded_by_id if document else None
+    if uploader is None or _told_elsewhere({document.pk}):
+        return []
+    outcome = {Document.Status.FAILED: "could not be read",
+               Document.Status.NEEDS_REVIEW: "is read and waits for a review"}.get(
+        document.status, "is read and filed")
+    title = f"“{document.file_name}” {outcome}"
+    if _staff_role_of(uploader) is not None:
+        return [Notice({uploader}, Notification.Kind.DOCUMENT_PROCESSED, title,
+                       reverse("documents:detail", args=[document.pk]))]
+    if uploader not in _client_user_ids(document.client_id):
+        return []  # their access was removed since
+    return [Notice({uploader}, Notification.Kind.DOCUMENT_PROCESSED, title,
+                   reverse("portal:documents", args=[document.client_id]))]
+
+
+def _invoice(invoice_id: int):
+    from apps.billing.models import Invoice
+
+    return Invoice.objects.select_related("client").filter(pk=invoice_id).first()
+
+
+def _invoice_url(invoice) -> str:
+    return reverse("portal_billing:invoice", args=[invoice.client_id, invoice.pk])
+
+
+def _invoice_sent(invoice_id: int) -> list[Notice]:
+    invoice = _invoice(invoice_id)
+    if invoice is None:
+        return []
+    return [Notice(_client_user_ids(invoice.client_id), Notification.Kind.INVOICE_SENT,
+                   f"Invoice {invoice.number} from {connection.tenant.name}",
+                   _invoice_url(invoice))]
+
+
+def _invoice_paid(invoice_id: int) -> list[Notice]:
+    from apps.accounts.roles import Perm
+
+    invoice = _invoice(invoice_id)
+    if invoice is None:
+        return []
+    client = invoice.client
+    return [
+        Notice(_client_user_ids(client.pk), Notification.Kind.INVOICE_PAID,
+               f"Invoice {invoice.number} is paid in full, thank you", _invoice_url(invoice)),
+        Notice(_staff_looking_after(client, Perm.INVOICES_EDIT), Notification.Kind.INVOICE_PAID,
+               f"{client.business_name} paid invoice {invoice.number}",
+               reverse("billing:invoice_detail", args=[invoice.pk])),
+    ]
+
+
+def _job_assigned(job_id: int, *, user_id: int | None = None,
+                  actor_id: int | None = None) -> list[Notice]:
+    from apps.work.models import Job
+
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or user_id is None or user_id == actor_id or job.assignee_id != user_id \
+            or _staff_role_of(user_id) is None:
+        return []
+    due = job.due_date
+    return [Notice({user_id}, Notification.Kind.JOB_ASSIGNED,
+                   f"You lead “{job.name}”, due {due:%b} {due.day}",
+                   reverse("work:job_detail", args=[job.pk]))]
+
+
+HANDLERS: dict[str, Callable[..., list[Notice]]] = {
+    "documents_uploaded": _documents_uploaded,
+    "document_processed": _document_processed,
+    "invoice_sent": _invoice_sent,
+    "invoice_paid": _invoice_paid,
+    "job_assigned": _job_assigned,
+}
+
+
+# --- documents due soon (a daily sweep in every firm) ---------------------------------------
+
+def requests_due_soon_notify(*, today: date | None = None) -> int:
+    """Tell each client's portal users about request lines still open and due within
+    REQUEST_DUE_SOON_DAYS: one notice per request and due date, ever (the key records it),
+    so the daily run and any rerun never repeat one. Returns how many notices were new."""
+    from apps.documents.models import DocumentRequestItem
+
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.REQUEST_DUE_SOON_DAYS)
+    due = (DocumentRequestItem.objects
+           .filter(fulfilled_at__isnull=True, request__cancelled_at__isnull=True,
+                   request__client__deleted_at__isnull=True,
+                   due_date__gte=today, due_date__lte=horizon)
+           .values_list("request_id", "request__client_id", "request__title", "due_date")
+           .distinct().order_by("due_date", "request_id"))
+    new = 0
+    for request_id, client_id, title, due_date in due:
+        notice = Notice(_client_user_ids(client_id), Notification.Kind.REQUEST_DUE,
+                        f"Due {due_date:%b} {due_date.day}: {title}",
+                        reverse("portal_documents:requests", args=[client_id]))
+        with transaction.atomic():
+            new += bool(_deliver_once(f"request_due:{request_id}:{due_date.isoformat()}",
+                                      [notice]))
+    return new

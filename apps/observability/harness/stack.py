@@ -96,7 +96,7 @@ class Stack:
         # Both queues, as in production: uploads made by the scenarios are processed too.
         self._spawn("worker", [str(BIN / "celery"), "-A", "advisoros", "worker",
                                "--concurrency", "1", "--loglevel", "WARNING",
-                               "--queues", "celery,documents"], env)
+                               "--queues", "celery,documents,documents-backlog"], env)
         if not self._wait_healthy(60):
             self.stop()
             raise RuntimeError(f"{cfg.server} did not answer /health/; see {self.log_dir}")

@@ -181,7 +181,7 @@ def main() -> int:
         Supervised("web", web_argv, web_env),
         # -Q: the default queue and the documents processing queue (apps/documents).
         Supervised("worker", [celery_bin, "-A", "advisoros", "worker", "--loglevel", "INFO",
-                              "--concurrency", "2", "-Q", "celery,documents"]),
+                              "--concurrency", "2", "-Q", "celery,documents,documents-backlog"]),
         # Very large scans have their own lane and one process, so they never take the
         # processes that normal documents need (apps/documents/queue.py).
         Supervised("worker-large", [celery_bin, "-A", "advisoros", "worker", "--loglevel",

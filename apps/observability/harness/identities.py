@@ -27,7 +27,7 @@ KEY_SCOPES = ["clients.view", "invoices.edit", "invoices.view", "documents.uploa
               "documents.view", "audit.view"]
 
 
-def _keys_file() -> Path:
+def keys_file() -> Path:
     db_name = settings.DATABASES["default"]["NAME"]
     return Path(settings.DATA_DIR) / "bench-logs" / f"load-keys-{db_name}.json"
 
@@ -53,7 +53,7 @@ def mix_identities(firm, progress: Callable[[str], None]) -> dict:
     from apps.portal.models import Client
     from apps.portal.services import client_access_grant
 
-    keys_path = _keys_file()
+    keys_path = keys_file()
     known = json.loads(keys_path.read_text()) if keys_path.exists() else {}
     keys, staff_sessions, client_sessions = {}, [], []
     for index in range(MIX_STAFF):

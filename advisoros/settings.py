@@ -536,7 +536,8 @@ SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 100)
 OBSERVABILITY_FLUSH_SECONDS = float(env_str("OBSERVABILITY_FLUSH_SECONDS",
                                             "0" if ENV == "test" else "1"))
 # Celery queues whose depth is sampled for the dashboard and the queue-depth alert.
-OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES", ["celery", "documents"])
+OBSERVABILITY_QUEUES = env_list("OBSERVABILITY_QUEUES",
+                                ["celery", "documents", "documents-backlog"])
 # One JSON line per request (method, route, status, duration, queries); off by default
 # because gunicorn's access log already has one.
 OBSERVABILITY_ACCESS_LOG = env_bool("OBSERVABILITY_ACCESS_LOG", False)
@@ -611,6 +612,6 @@ FILE_UPLOAD_HANDLERS = [
 # processing is delayed and by about how long, and its new documents wait in the backlog
 # lane (queue documents-backlog) so other firms' documents are not held up
 # (apps/documents/backpressure.py).
-DOCUMENTS_BACKLOG_THRESHOLD = env_int("DOCUMENTS_BACKLOG_THRESHOLD", 200)
+DOCUMENTS_BACKLOG_THRESHOLD = env_int("DOCUMENTS_BACKLOG_THRESHOLD", 100)
 # Documents per second assumed when the workers finished none in the last minute.
 DOCUMENTS_NOMINAL_RATE_PER_SECOND = env_int("DOCUMENTS_NOMINAL_RATE_PER_SECOND", 20)

@@ -26,12 +26,11 @@ from apps.documents.models import Document
 BACKLOG_QUEUE = "documents-backlog"
 RATE_BUCKET_SECONDS = 10
 RATE_WINDOW_BUCKETS = 6  # the last minute
-_WAITING = (Document.Status.QUEUED, Document.Status.PROCESSING)
 
 
 @dataclass(frozen=True)
 class Backlog:
-    waiting: int  # this firm's documents queued or being processed, new ones included
+    waiting: int  # this firm's documents queued and not started yet, new ones included
     rate_per_second: float  # documents processed per second, all workers, last minute
     threshold: int
 
@@ -98,7 +97,9 @@ def processing_rate(*, now: float | None = None) -> float:
 
 
 def firm_backlog() -> Backlog:
-    """The current firm's documents waiting (one COUNT on the status index)."""
-    waiting = Document.objects.filter(status__in=_WAITING, deleted_at__isnull=True).count()
+    """The current firm's documents waiting (one COUNT on the status index). Only queued
+    ones: a run that went silent in `processing` is the sweep's business, not a queue."""
+    waiting = Document.objects.filter(status=Document.Status.QUEUED,
+                                      deleted_at__isnull=True).count()
     return Backlog(waiting=waiting, rate_per_second=processing_rate(),
                    threshold=settings.DOCUMENTS_BACKLOG_THRESHOLD)

@@ -19,6 +19,7 @@ from apps.observability.harness.stack import Stack, wait_for_background_work
 from apps.observability.store import read_totals
 
 DRAIN_TIMEOUT_SECONDS = 300
+DOCUMENT_QUEUES = ("documents", "documents-backlog")
 _NOT_TRAFFIC = {"health", "metrics"}
 
 
@@ -59,7 +60,7 @@ def measured(stack: Stack, run: Callable[[], object], say: Callable[[str], None]
     loadgen_seconds = _loadgen_cpu_seconds() - loadgen_before
     cost = StackCost()
     try:
-        cost.documents_queued_at_end = queue_depths(["documents"])["documents"]
+        cost.documents_queued_at_end = sum(queue_depths(DOCUMENT_QUEUES).values())
     except Exception:
         cost.documents_queued_at_end = None
     # Background work the load caused is part of its cost: the meter runs until it drained.

@@ -157,10 +157,11 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_reports(report: dict, out_dir: Path, benchmarks_md: Path | None) -> tuple[Path, Path]:
+def write_reports(report: dict, out_dir: Path, benchmarks_md: Path | None,
+                  stem: str = "bench-report") -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "bench-report.json"
-    md_path = out_dir / "bench-report.md"
+    json_path = out_dir / f"{stem}.json"
+    md_path = out_dir / f"{stem}.md"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     markdown = to_markdown(report)
     md_path.write_text("# Latest bench report\n\n" + markdown)

@@ -173,8 +173,13 @@ class Command(BaseCommand):
 
         report["loadavg_at_end"] = _loadavg()
         report["seconds"] = round(time.monotonic() - started, 1)
-        json_path, md_path = write_reports(report, Path(opts["out"]),
-                                           ROOT / "docs" / "benchmarks.md")
+        if opts["only"]:
+            # A partial run keeps the full report and the block of docs/benchmarks.md.
+            stem = "bench-report-" + "-".join(names)
+            json_path, md_path = write_reports(report, Path(opts["out"]), None, stem=stem)
+        else:
+            json_path, md_path = write_reports(report, Path(opts["out"]),
+                                               ROOT / "docs" / "benchmarks.md")
         self.say(f"done in {report['seconds']:.0f} s: {json_path} and {md_path}")
 
     def _run_bench(self, command: str, timeout: int) -> dict:

@@ -5,6 +5,9 @@ on its own length), so a flood of one kind never waits behind another:
 
 - `celery`: the default: short bookkeeping (billing, work automations, audit sealing);
 - `documents`: document processing (priorities inside it, apps/documents/tasks.py);
+- `documents-backlog`: a firm's new documents while its queue is over the backlog
+  threshold (apps/documents/backpressure.py), taken in turn with `documents` by the same workers,
+  so one firm's flood does not hold up other firms' documents;
 - `documents-large`: very large scans, a low-priority lane of its own;
 - `integrations`: QuickBooks syncs and outgoing webhooks (wait on other servers);
 - `reports`: dashboards' views, forecasts and other analytics (CPU-heavy, can wait);
@@ -14,7 +17,8 @@ on its own length), so a flood of one kind never waits behind another:
 from __future__ import annotations
 
 DEFAULT_QUEUE = "celery"
-QUEUES = ("celery", "documents", "documents-large", "integrations", "reports", "email")
+QUEUES = ("celery", "documents", "documents-backlog", "documents-large", "integrations",
+          "reports", "email")
 
 # First match wins (Celery's glob routes, in order).
 TASK_ROUTES: dict[str, dict[str, str]] = {

@@ -668,3 +668,17 @@ WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS",
                                  [] if IS_PROD else ["127.0.0.1", "localhost"])
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", not IS_PROD)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+
+# --- Hot paths and backpressure (issue 13) ------------------------------------------------
+# Uploaded files are hashed while they stream in (apps/documents/upload_handlers.py).
+FILE_UPLOAD_HANDLERS = [
+    "apps.documents.upload_handlers.HashingMemoryFileUploadHandler",
+    "apps.documents.upload_handlers.HashingTemporaryFileUploadHandler",
+]
+# A firm with more documents than this waiting: uploads still succeed, the answer says
+# processing is delayed and by about how long, and its new documents wait in the backlog
+# lane (queue documents-backlog) so other firms' documents are not held up
+# (apps/documents/backpressure.py).
+DOCUMENTS_BACKLOG_THRESHOLD = env_int("DOCUMENTS_BACKLOG_THRESHOLD", 100)
+# Documents per second assumed when the workers finished none in the last minute.
+DOCUMENTS_NOMINAL_RATE_PER_SECOND = env_int("DOCUMENTS_NOMINAL_RATE_PER_SECOND", 20)

@@ -140,27 +140,87 @@ class DocumentUploadUser(_ClientSide):
         _upload(self)
 
 
-class Seed004MixUser(_ClientSide):
+def _invoice_body(client_id: int) -> dict:
+    number = random.randint(1, 10**6)
+    return {"client": client_id, "payment_terms": "net_30", "notes": f"Load test {number}",
+            "lines": [{"description": "Monthly bookkeeping", "quantity": "1",
+                       "unit_price": f"{200 + number % 800}.00", "tax_rate": "0.0825"},
+                      {"description": "Payroll runs", "quantity": str(1 + number % 4),
+                       "unit_price": "45.00"}]}
+
+
+class Seed004MixUser(FastHttpUser):
+    """Seed 004's mix, as the firm's people and integrators produce it: 40 % dashboard
+    reads, 30 % invoice creations, 20 % small uploads, 10 % audit trail reads. Every
+    request picks its identity afresh: one of 200 integrators' API keys (the API), one of
+    200 staff browser sessions (the audit trail), or one of 100 client portal users
+    (their dashboard page and upload form); integrators work across 5,000 clients, so
+    caches hit only as often as they would in life."""
+
+    wait_time = between(0, 0.05)
+
+    def _api(self) -> dict:
+        return {"Host": FIXTURES["firm_host"], "Accept-Encoding": "gzip",
+                "Authorization": f"Api-Key {random.choice(FIXTURES['mix_api_keys'])}"}
+
+    @staticmethod
+    def _browser(session_key: str) -> dict:
+        return {"Host": FIXTURES["firm_host"], "Accept-Encoding": "gzip",
+                "Cookie": f"sessionid={session_key}; csrftoken={CSRF_TOKEN}",
+                "X-CSRFToken": CSRF_TOKEN}
+
+    def _client_user(self) -> tuple[dict, int]:
+        choice = random.choice(FIXTURES["mix_client_sessions"])
+        return self._browser(choice["session"]), choice["client_id"]
+
+    def _done(self) -> None:
+        # Identities travel in explicit headers; a cookie one answer set must never ride
+        # along with the next request's identity.
+        self.client.cookies.clear()
+
     @task(40)
     def dashboard(self) -> None:
-        self.get(f"/portal/{self.client_id}/", "portal: dashboard")
+        if random.random() < 0.75:
+            client_id = random.choice(FIXTURES["mix_client_ids"])
+            self.client.get(f"/api/v1/clients/{client_id}/dashboard/", headers=self._api(),
+                            name="api: client dashboard")
+        else:
+            headers, client_id = self._client_user()
+            self.client.get(f"/portal/{client_id}/", headers=headers,
+                            name="portal: dashboard page")
+        self._done()
 
     @task(30)
-    def invoices(self) -> None:
-        self.get(f"/portal/{self.client_id}/invoices/", "portal: invoices")
+    def invoice_create(self) -> None:
+        client_id = random.choice(FIXTURES["mix_client_ids"])
+        self.client.post("/api/v1/billing/invoices/", json=_invoice_body(client_id),
+                         headers=self._api(), name="api: invoice create")
+        self._done()
 
     @task(20)
     def upload(self) -> None:
-        _upload(self)
+        number = random.randint(1, 10**9)
+        text = (f"vendor,date,description,total\nOffice Supply Co,2026-03-"
+                f"{number % 28 + 1:02d},Receipt {number},{number % 9999}.00\n").encode()
+        files = {"files": (f"receipt-{number}.csv", text, "text/csv")}
+        if random.random() < 0.5:
+            client_id = random.choice(FIXTURES["mix_client_ids"])
+            self.client.post("/api/v1/documents/", headers=self._api(), files=files,
+                             data={"client": str(client_id), "category": "receipt"},
+                             name="api: document upload")
+        else:
+            headers, client_id = self._client_user()
+            path = FIXTURES["upload_path"].replace("{client_id}", str(client_id))
+            self.client.post(path, headers=headers, files=files, data={"category": "receipt"},
+                             allow_redirects=False, name="portal: upload form")
+        self._done()
 
     @task(10)
     def audit_trail(self) -> None:
-        headers = {"Host": FIXTURES["firm_host"],
-                   "Cookie": f"sessionid={FIXTURES['staff_session']}"}
-        self.client.get("/api/v1/audit-events/", headers=headers, name="staff: audit trail")
-        # Sessions travel in explicit headers; never let a cookie the staff request got back
-        # ride along with this user's client-side requests.
-        self.client.cookies.clear()
+        session = random.choice(FIXTURES["mix_staff_sessions"])
+        self.client.get("/api/v1/audit-events/", headers=self._browser(session),
+                        name="staff: audit trail")
+        self._done()
 
 
 class MixedReadUser(_ClientSide):

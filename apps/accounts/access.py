@@ -92,18 +92,24 @@ def request_has_permission(request: HttpRequest, perm: Perm | str) -> bool:
     firm = getattr(request, "firm", None)
     key = _request_api_key(request)
     if key is not None:
-        return firm is not None and key.firm_id == firm.pk and perm in api_key_permissions(key)
+        return firm is not None and key.firm_id == firm.pk and \
+            perm in api_key_permissions(key, request=request)
     return has_permission(getattr(request, "user", None), firm, perm, request=request)
 
 
-def api_key_permissions(key) -> frozenset[str]:
+def api_key_permissions(key, request: HttpRequest | None = None) -> frozenset[str]:
     """What a key may do now: its scopes, cut down to what its owner's CURRENT role in the
     key's firm allows. A key never does more than the person who made it still may: an
     owner who leaves (or is deleted: created_by is then empty) leaves keys that can do
     nothing, and a role that shrinks shrinks every key its holder made."""
     if key.created_by_id is None:
         return frozenset()
-    role = firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id)
+    # Within one request the owner's role was read by the key's authentication.
+    memo = getattr(request, "_firm_role_memo", None) if request is not None else None
+    if memo is not None and memo[0] == (key.created_by_id, key.firm_id):
+        role = memo[1]
+    else:
+        role = firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id)
     return frozenset(key.scopes) & permissions_for_role(role)
 
 

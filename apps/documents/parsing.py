@@ -296,6 +296,11 @@ def _child(write_fd: int, data: bytes, kind: str, memory_bytes: int) -> None:
         os._exit(0)
 
 
+# Kinds whose parsing is a bounded decode of plain text: nothing to isolate, and a fork
+# per document cost more than the whole parse (docs/profiles/document_process_small_*).
+IN_PROCESS_KINDS = frozenset({"csv"})
+
+
 def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) -> Parsed:
     """Parse in a forked child; ParseError with a reason when it fails, overruns its time
     or its memory, or dies.
@@ -305,6 +310,10 @@ def parse_isolated(data: bytes, kind: str, *, seconds: float, memory_mb: int) ->
     also re-import the entry script. The child runs pure parsing code and leaves through
     os._exit, so inherited threads, sockets and database connections are never touched.
     """
+    if kind in IN_PROCESS_KINDS:
+        parsed = _PARSERS[kind](data)
+        parsed.text = parsed.text[:MAX_TEXT_CHARS].replace("\x00", "")
+        return parsed
     # Import the parsers here, once, so each child inherits them instead of importing.
     import pypdf  # noqa: F401
     from PIL import Image, ImageSequence  # noqa: F401

@@ -33,7 +33,7 @@ from apps.documents.classify import classify
 from apps.documents.fields import extract_fields
 from apps.documents.models import DocType, Document, DocumentRequestItem, OcrResult
 from apps.documents.ocr import OcrBackend, ocr_backend, ocr_pages
-from apps.documents.parsing import Parsed, ParseError, parse_isolated
+from apps.documents.parsing import IN_PROCESS_KINDS, Parsed, ParseError, parse_isolated
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.storage import document_read
@@ -183,16 +183,21 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     """Embedded text when there is enough of it; OCR for scans, read once per content
     hash, within its time budget. A scan with more pages to read than
     DOCUMENTS_LARGE_SCAN_PAGES belongs to the large lane: outside it, nothing is read."""
-    cached = OcrResult.objects.filter(sha256=document.sha256).first() if document.sha256 \
-        else None
+    # Plain text is never read by OCR: no cached reading to look for, and its parse is
+    # a quick in-process decode that needs no sign of life around it.
+    plain = document.content_type in IN_PROCESS_KINDS
+    cached = OcrResult.objects.filter(sha256=document.sha256).first() \
+        if document.sha256 and not plain else None
     if cached is not None:
         return _Text(cached.text, "ocr_cache", cached.confidence)
     data = document_read(document.file.name)
-    _run_heartbeat(document)
+    if not plain:
+        _run_heartbeat(document)
     parsed: Parsed = parse_isolated(data, document.content_type,
                                     seconds=settings.DOCUMENTS_PARSE_SECONDS,
                                     memory_mb=settings.DOCUMENTS_PARSE_MEMORY_MB)
-    _run_heartbeat(document)
+    if not plain:
+        _run_heartbeat(document)
     needs_ocr = bool(parsed.images) and (document.content_type in IMAGE_KINDS
                                          or len(parsed.text.strip()) < 25 * parsed.pages)
     if not needs_ocr:

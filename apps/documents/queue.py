@@ -69,16 +69,19 @@ def is_large(document: Document) -> bool:
 _SCAN_KINDS = frozenset({"pdf", "png", "jpeg", "tiff", "heic"})
 
 
-def _publish(ids: list[int], priority: int, *, large: bool) -> bool:
+def _publish(ids: list[int], priority: int, *, large: bool, backlog: bool = False) -> bool:
+    from apps.documents.backpressure import BACKLOG_QUEUE
     from apps.documents.tasks import documents_process, documents_process_large
 
     task = documents_process_large if large else documents_process
+    # A firm over its backlog threshold: its new documents wait in their own lane.
+    lane = {"queue": BACKLOG_QUEUE} if backlog and not large else {}
     # A kept connection may have gone stale (the broker restarted): one more try on a
     # fresh one. A fresh one that fails means the broker is down: no waiting for it.
     for fresh in (getattr(_local, "connection", None) is None, True):
         try:
             task.apply_async(args=[ids], priority=priority, connection=_connection(),
-                             retry=False)
+                             retry=False, **lane)
             break
         except BROKER_ERRORS as exc:
             _forget_connection()
@@ -90,10 +93,12 @@ def _publish(ids: list[int], priority: int, *, large: bool) -> bool:
     return True
 
 
-def enqueue(pairs: Iterable[tuple[int, int]], *, large_ids: Iterable[int] = ()) -> int:
+def enqueue(pairs: Iterable[tuple[int, int]], *, large_ids: Iterable[int] = (),
+            backlog: bool = False) -> int:
     """Queue (document id, priority) pairs; documents in `large_ids` go to the large lane
-    one per message. Returns the number of messages sent; never raises for a broker
-    that is down (the documents stay queued for the sweep)."""
+    one per message, the others to the backlog lane when `backlog` (the firm is over its
+    threshold, apps/documents/backpressure.py). Returns the number of messages sent;
+    never raises for a broker that is down (the documents stay queued for the sweep)."""
     large = set(large_ids)
     by_priority: dict[int, list[int]] = defaultdict(list)
     sent = 0
@@ -104,23 +109,24 @@ def enqueue(pairs: Iterable[tuple[int, int]], *, large_ids: Iterable[int] = ()) 
             sent += 1
         else:
             by_priority[priority].append(document_id)
+    lane = {"backlog": True} if backlog else {}
     for priority in sorted(by_priority):
         ids = by_priority[priority]
         for start in range(0, len(ids), CHUNK):
-            if not _publish(ids[start:start + CHUNK], priority, large=False):
+            if not _publish(ids[start:start + CHUNK], priority, large=False, **lane):
                 return sent  # the broker is down: the rest would fail the same way
             sent += 1
     return sent
 
 
-def enqueue_documents(documents: Iterable[Document]) -> int:
+def enqueue_documents(documents: Iterable[Document], *, backlog: bool = False) -> int:
     documents = list(documents)
     return enqueue([(d.pk, d.priority) for d in documents],
-                   large_ids=[d.pk for d in documents if is_large(d)])
+                   large_ids=[d.pk for d in documents if is_large(d)], backlog=backlog)
 
 
-def enqueue_after_commit(documents: Iterable[Document]) -> None:
+def enqueue_after_commit(documents: Iterable[Document], *, backlog: bool = False) -> None:
     # Never .delay() inside an open transaction: the worker could look before the commit.
     # robust: whatever happens while sending, the commit stands and the request answers.
     documents = list(documents)
-    transaction.on_commit(lambda: enqueue_documents(documents), robust=True)
+    transaction.on_commit(lambda: enqueue_documents(documents, backlog=backlog), robust=True)

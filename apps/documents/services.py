@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.documents import queue
+from apps.documents.backpressure import Backlog, firm_backlog
 from apps.documents.models import DocType, Document, DocumentBatch, DocumentRequestItem
 from apps.documents.priority import upload_priority
 from apps.documents.sniffing import (
@@ -54,6 +55,8 @@ class Duplicate:
 class UploadResult:
     batch: DocumentBatch | None
     created: list[Document] = field(default_factory=list)
+    # The firm's documents queue as this upload left it (None when nothing was queued).
+    backlog: Backlog | None = None
     # One entry per file not stored because its content is already there: every file
     # sent is in `created` or here, exactly once.
     duplicates: list[Duplicate] = field(default_factory=list)
@@ -116,13 +119,22 @@ def _check_file(upload: UploadedFile) -> tuple[_Checked | None, str | None]:
                           f"is {sniffed.label}.")
         # No known extension: keep the content's own.
         name = f"{name}{'.' + sniffed.kind if sniffed.kind != 'jpeg' else '.jpg'}"
+    return _Checked(upload=upload, name=name, sniffed=sniffed, sha256=_sha256_of(upload),
+                    size=upload.size), None
+
+
+def _sha256_of(upload: UploadedFile) -> str:
+    """The digest the upload handler computed while the bytes arrived
+    (apps/documents/upload_handlers.py), or one pass over the file when it has none."""
+    known = getattr(upload, "sha256", None)
+    if known:
+        return known
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    return _Checked(upload=upload, name=name, sniffed=sniffed, sha256=digest.hexdigest(),
-                    size=upload.size), None
+    return digest.hexdigest()
 
 
 def _validate(*, client: Client, files: Sequence[UploadedFile], category: str,
@@ -231,7 +243,8 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
         request_item.save(update_fields=["document", "fulfilled_at"])
     if result.created:
         dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
-        queue.enqueue_after_commit(result.created)
+        result.backlog = firm_backlog()
+        queue.enqueue_after_commit(result.created, backlog=result.backlog.delayed)
         announce("documents_uploaded", batch.pk)  # notifications, after commit
     return result
 

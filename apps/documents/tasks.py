@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from advisoros.celery import app
 from apps.documents import queue
+from apps.documents.backpressure import note_processed
 from apps.documents.models import Document
 from apps.documents.pipeline import STALLED_AFTER, Retryable, document_heartbeat, document_process
 from apps.portal.content_cache import DOCUMENTS
@@ -77,6 +78,9 @@ def _process_chunk(task, document_ids: list[int], owned: dict[str, int] | None,
                          countdown=_backoff(task.request.retries),
                          max_retries=TRANSIENT_RETRIES, exc=exc) from exc
     _look_again(task, [int(pk) for pk, status in results.items() if status == "busy"], waits)
+    with contextlib.suppress(*queue.BROKER_ERRORS):  # the rate is advice, never a failure
+        note_processed(sum(1 for status in results.values()
+                           if status not in ("busy", "skipped")))
     return results
 
 

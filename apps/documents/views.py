@@ -97,6 +97,8 @@ def _upload_messages(request: HttpRequest, result: services.UploadResult) -> Non
     if result.created:
         messages.success(request, f"Uploaded {len(result.created)} file(s); processing "
                                   "has started.")
+    if result.backlog is not None and result.backlog.delayed:
+        messages.warning(request, result.backlog.message)
     for duplicate in result.duplicates:
         messages.info(request, duplicate.message)
 

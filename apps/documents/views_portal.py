@@ -60,6 +60,8 @@ def portal_upload(request: HttpRequest, client: Client) -> HttpResponse:
                 if result.created:
                     messages.success(request, f"Sent {len(result.created)} file(s) to "
                                               f"{request.tenant.name}. We are reading them now.")
+                if result.backlog is not None and result.backlog.delayed:
+                    messages.warning(request, result.backlog.message)
                 for duplicate in result.duplicates:
                     messages.info(request, duplicate.message)
                 url = reverse("portal_documents:requests", args=[client.pk])

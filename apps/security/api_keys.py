@@ -184,12 +184,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API key was revoked.")
         if key.expires_at <= now:
             raise exceptions.AuthenticationFailed("This API key has expired.")
-        if key.created_by_id is None or \
-                firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id) is None:
+        role = firm_role_get(user_id=key.created_by_id, firm_id=key.firm_id) \
+            if key.created_by_id is not None else None
+        if role is None:
             # A key acts for its owner: it ends with the owner's membership (what the
             # owner's current role still allows is cut in access.api_key_permissions).
             raise exceptions.AuthenticationFailed(
                 "This API key's owner is no longer an active member of this firm.")
+        # The permission check of this same request reads the role from here, not from
+        # the cache a second time (access._role_for keeps the same memo for sessions).
+        request._request._firm_role_memo = ((key.created_by_id, key.firm_id), role)
         _last_used_record(key, now)
         return ApiKeyPrincipal(key), key
 

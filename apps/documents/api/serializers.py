@@ -58,7 +58,17 @@ class DuplicateOutput(DocumentOutput):
     in_this_upload = serializers.BooleanField()
 
 
+class ProcessingOutput(serializers.Serializer):
+    """How soon the firm's documents will be read (apps/documents/backpressure.py)."""
+
+    delayed = serializers.BooleanField()
+    waiting_documents = serializers.IntegerField()
+    estimated_delay_seconds = serializers.IntegerField()
+    message = serializers.CharField()
+
+
 class UploadOutput(serializers.Serializer):
     batch_id = serializers.IntegerField(allow_null=True)
     created = DocumentOutput(many=True)
     duplicates = DuplicateOutput(many=True)
+    processing = ProcessingOutput(allow_null=True)

@@ -109,7 +109,8 @@ class DocumentListAPI(ListAPIView):
                 "created": [_as_row(d) for d in result.created],
                 "duplicates": [{**_as_row(d.document), "uploaded_as": d.uploaded_as,
                                 "in_this_upload": d.in_this_upload}
-                               for d in result.duplicates]}
+                               for d in result.duplicates],
+                "processing": result.backlog.as_dict() if result.backlog else None}
         return Response(serializers.UploadOutput(body).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

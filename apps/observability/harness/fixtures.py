@@ -31,6 +31,9 @@ SIZES = {
     "full": SeedSize(firms=51, clients=100_000, big_firm_clients=50_000, advisors=15_000),
     # Minutes, not tens of minutes: for trying the harness out.
     "small": SeedSize(firms=3, clients=3_000, big_firm_clients=2_000, advisors=2_000),
+    # The seed 004 mix alone: a firm of 5,000 clients to spread dashboards, invoices and
+    # uploads over, in a few minutes of seeding.
+    "mix": SeedSize(firms=3, clients=6_000, big_firm_clients=5_000, advisors=500),
 }
 
 

@@ -31,6 +31,9 @@ class ScenarioResult:
     thresholds: dict | None = None
     serving: str = ""
     endpoints: list[dict] | None = None
+    cache_only: bool = False
+    # What the stack spent (harness/measure.py StackCost, as a dict).
+    cost: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,6 +72,7 @@ def run_scenario(scenario: Scenario, *, fixtures: dict, port: int, serving: str,
     total = next(r for r in rows if r["Name"] == "Aggregated")
     result = ScenarioResult(scenario.name, "passed", users=scenario.users, seconds=seconds,
                             thresholds=asdict(scenario.thresholds), serving=serving,
+                            cache_only=scenario.cache_only,
                             **_row_numbers(total))
     result.endpoints = [{"name": r["Name"], "method": r["Type"], **_row_numbers(r)}
                         for r in rows if r["Name"] != "Aggregated"]

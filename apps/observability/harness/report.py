@@ -60,6 +60,57 @@ def bench_summary(output: str) -> list[str]:
             if _TIMING.search(line) or "ratio" in line.lower() or "budget" in line.lower()]
 
 
+CPU_PARTS = ("web", "celery", "postgres", "redis", "load generator")
+
+
+def _num(value, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def cost_line(cost) -> str:
+    """One line of what a scenario cost the stack (a StackCost)."""
+    cpu = ", ".join(f"{part} {_num(cost.cpu_ms_per_request.get(part), 2)}"
+                    for part in CPU_PARTS)
+    return (f"{_num(cost.queries_per_request, 2)} queries/request, cache hits "
+            f"{_num(cost.cache_hit_pct)} %, CPU ms/request: {cpu}; busiest web worker "
+            f"{_num((cost.busiest_worker_share or 0) * 100, 0)} % of web CPU; documents queued "
+            f"at end {cost.documents_queued_at_end}, drained in {_num(cost.drain_seconds)} s")
+
+
+def _cost_tables(scenarios: list[dict]) -> list[str]:
+    measured = [r for r in scenarios if r.get("cost")]
+    if not measured:
+        return []
+    lines = ["", "### What each request cost the stack", "",
+             "CPU milliseconds per request, summed over each process tree from /proc "
+             "(background work counted until the queues drained); queries and cache hits "
+             "from the web workers' request metrics.", "",
+             "| scenario | queries/req | cache hit % | " + " | ".join(
+                 f"{part} CPU ms" for part in CPU_PARTS)
+             + " | busiest web worker | documents queued at end | drained in s |",
+             "|---|---|---|" + "---|" * len(CPU_PARTS) + "---|---|---|"]
+    for r in measured:
+        cost = r["cost"]
+        share = cost.get("busiest_worker_share")
+        lines.append(
+            f"| {r['name']} | {_num(cost['queries_per_request'], 2)} | "
+            f"{_num(cost['cache_hit_pct'])} | "
+            + " | ".join(_num(cost["cpu_ms_per_request"].get(part), 2) for part in CPU_PARTS)
+            + f" | {_num(share * 100 if share is not None else None, 0)} % | "
+            f"{cost['documents_queued_at_end']} | {_num(cost['drain_seconds'])} |")
+    for r in measured:
+        routes = r["cost"].get("routes") or []
+        if not routes:
+            continue
+        lines += ["", f"Server-side routes of {r['name']}:", "",
+                  "| route | requests | queries/req | cache hit % | mean ms |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {row['route']} | {row['requests']} | {row['queries_per_request']} | "
+                  f"{_num(row['cache_hit_pct'])} | {_num(row['mean_ms'])} |"
+                  for row in routes[:12]]
+    return lines
+
+
 def to_markdown(report: dict) -> str:
     m = report["machine"]
     dirty = " (uncommitted changes)" if report["commit"]["dirty"] else ""
@@ -85,10 +136,12 @@ def to_markdown(report: dict) -> str:
         if r["status"] == "skipped":
             lines.append(f"| {r['name']} | | skipped | | | | | | | | {r['reason']} |")
             continue
+        label = f"{r['name']} (cache-only)" if r.get("cache_only") else r["name"]
         lines.append(
-            f"| {r['name']} | {r['serving']} | {r['status']} | {r['requests']} | {r['rps']:.0f} "
+            f"| {label} | {r['serving']} | {r['status']} | {r['requests']} | {r['rps']:.0f} "
             f"| {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['error_pct']:.2f} "
             f"| {limit_text} | {r['reason']} |")
+    lines += _cost_tables(report["scenarios"])
     if report.get("benches"):
         lines += ["", "### Bench commands", ""]
         for bench in report["benches"]:
@@ -104,10 +157,11 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_reports(report: dict, out_dir: Path, benchmarks_md: Path | None) -> tuple[Path, Path]:
+def write_reports(report: dict, out_dir: Path, benchmarks_md: Path | None,
+                  stem: str = "bench-report") -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "bench-report.json"
-    md_path = out_dir / "bench-report.md"
+    json_path = out_dir / f"{stem}.json"
+    md_path = out_dir / f"{stem}.md"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
     markdown = to_markdown(report)
     md_path.write_text("# Latest bench report\n\n" + markdown)

@@ -10,6 +10,7 @@ directly (no network, no gunicorn), so the profile shows the application's own t
 
 from __future__ import annotations
 
+import json
 import time
 from io import BytesIO
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.observability.harness.fixtures import load_fixtures
+from apps.observability.harness.identities import keys_file
 from apps.observability.harness.stack import ROOT
 
 
@@ -32,11 +34,17 @@ class Command(BaseCommand):
                             help="Signed in as a load-test client user of the firm.")
         parser.add_argument("--requests", type=int, default=500)
         parser.add_argument("--name", required=True)
+        parser.add_argument("--method", default="GET", choices=["GET", "POST"])
+        parser.add_argument("--json", dest="json_body", default="",
+                            help="JSON body for POST ({client_id} is replaced too).")
+        parser.add_argument("--api-key", action="store_true",
+                            help="Authenticated as the first load-test integrator's API key "
+                                 "(made by bench_all for the seed 004 mix).")
         parser.add_argument("--html", action="store_true",
                             help="Also write the interactive HTML (large; not committed).")
 
     def handle(self, *args, path: str, firm: str, as_client: bool, requests: int, name: str,
-               html: bool, **options) -> None:
+               html: bool, method: str, json_body: str, api_key: bool, **options) -> None:
         from pyinstrument import Profiler
 
         if not path.startswith("/") or "\x00" in path or requests < 1:
@@ -49,15 +57,24 @@ class Command(BaseCommand):
                 raise CommandError("No load-test client users: run the seed first.")
             cookie = f"sessionid={sessions[0]['session']}"
             path = path.replace("{client_id}", str(sessions[0]["client_id"]))
+        authorization = ""
+        if api_key:
+            keys = keys_file()
+            if not keys.exists():
+                raise CommandError("No load-test API keys: run bench_all --only seed004_mix.")
+            authorization = f"Api-Key {next(iter(json.loads(keys.read_text()).values()))}"
+        body = json_body.encode()
         handler = WSGIHandler()
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path.split("?")[0],
+        environ = {"REQUEST_METHOD": method, "CONTENT_TYPE": "application/json",
+                   "CONTENT_LENGTH": str(len(body)), "HTTP_AUTHORIZATION": authorization,
+                   "PATH_INFO": path.split("?")[0],
                    "QUERY_STRING": path.partition("?")[2], "SERVER_NAME": host,
                    "SERVER_PORT": "80", "HTTP_HOST": host, "wsgi.url_scheme": "http",
                    "REMOTE_ADDR": "127.0.0.1", "HTTP_COOKIE": cookie}
 
         def serve() -> int:
             status = []
-            response = handler({**environ, "wsgi.input": BytesIO(b"")},
+            response = handler({**environ, "wsgi.input": BytesIO(body)},
                                lambda s, h: status.append(s))
             b"".join(response)
             response.close()
@@ -79,7 +96,7 @@ class Command(BaseCommand):
         per_request = (time.perf_counter() - started) * 1000 / requests
         out = ROOT / "docs" / "profiles"
         out.mkdir(parents=True, exist_ok=True)
-        header = (f"{requests} x GET {path} on {host}, in-process WSGI, "
+        header = (f"{requests} x {method} {path} on {host}, in-process WSGI, "
                   f"{per_request:.2f} ms per request under the profiler\n\n")
         Path(out / f"{name}.txt").write_text(
             header + profiler.output_text(unicode=True, color=False, show_all=False))

@@ -77,6 +77,9 @@ class Perm(models.TextChoices):
     PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
     ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
 
+    # Firm BI and ROI (apps/insight); granted at the end of this module.
+    INSIGHT_BI_VIEW = "insight.bi_view", "See firm BI and the ROI of the product"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -147,3 +150,9 @@ _PEOPLE_GRANTS: dict[str, set[str]] = {
 for _perm, _roles in _PEOPLE_GRANTS.items():
     for _role in _roles:
         ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}
+
+
+# --- Firm BI and ROI (apps/insight, docs/insight.md) --------------------------------------
+# Firm-wide revenue, realization and everyone's utilization: the firm's leadership only.
+for _role in (Role.ADMIN, Role.PARTNER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.INSIGHT_BI_VIEW}

@@ -8,9 +8,12 @@ import re
 from datetime import date
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.permissions import firm_permission_required
@@ -21,6 +24,7 @@ from apps.insight.forms import RoiAssumptionsForm
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_MONTHS = 60
+SECTIONS_SECONDS = 60 * 60
 
 
 def _month(text: str) -> date | None:
@@ -55,13 +59,29 @@ def _period(request: HttpRequest) -> tuple[bi.Period, dict[str, str]]:
     return (default, errors) if errors else (bi.Period(start, end), {})
 
 
+def _sections(period: bi.Period, taken_at) -> str:
+    """The nine sections' HTML. The figures change only when the views are refreshed, so
+    the rendered sections are kept (tenant cache: keys carry the schema) per period and
+    refresh; names of people and job types may lag a rename by one refresh."""
+    query = f"from={period.start:%Y-%m}&to={period.end:%Y-%m}"
+    key = (f"insight:bi:sections:v1:{period.start:%Y-%m}:{period.end:%Y-%m}:"
+           f"{taken_at.isoformat() if taken_at else 'never'}")
+    html = cache.get(key) if taken_at else None
+    if html is None:
+        html = render_to_string("insight/partials/bi_sections.html", {
+            "tables": bi.all_tables(period), "query": query})
+        if taken_at:
+            cache.set(key, html, SECTIONS_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output
+
+
 @firm_permission_required(Perm.INSIGHT_BI_VIEW)
 def bi_page(request: HttpRequest) -> HttpResponse:
     period, errors = _period(request)
+    taken_at = refreshed_at()
     return render(request, "insight/bi.html", {
-        "tables": bi.all_tables(period), "period": period, "errors": errors,
-        "given": request.GET, "refreshed_at": refreshed_at(),
-        "query": f"from={period.start:%Y-%m}&to={period.end:%Y-%m}"},
+        "sections": _sections(period, taken_at), "period": period, "errors": errors,
+        "given": request.GET, "refreshed_at": taken_at},
         status=400 if errors else 200)
 
 

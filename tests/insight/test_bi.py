@@ -227,6 +227,13 @@ def test_the_page_shows_every_section_with_charts_in_few_queries(
     assert "tax_return" not in body.replace('"tax_return"', "")  # human labels only
     assert "vendor/chartjs/chart.umd.min.js" in body and "bi-chart-canvas" in body
 
+    # The rendered sections are kept until the next refresh, which shows the new invoice.
+    make_invoice(make_client(), total="1000.00", issue_date=date(2026, 3, 6),
+                 due_date=date(2026, 4, 5))
+    assert "2,500.00" not in page.get("/insight/bi/?from=2026-03&to=2026-04").content.decode()
+    bi_refresh(today=TODAY)
+    assert "2,500.00" in page.get("/insight/bi/?from=2026-03&to=2026-04").content.decode()
+
 
 def test_a_bad_period_is_a_clear_error(firm, firm_a):
     page = firm_a.client(Role.PARTNER)

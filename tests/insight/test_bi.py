@@ -270,3 +270,9 @@ def test_only_the_firms_leadership_sees_bi(firm_a, role, allowed):
         status = page.get(url).status_code
         assert (status == 200) is allowed, (url, status)
         assert status in (200, 302, 403)
+
+
+def test_the_firm_forecast_page_leads_leadership_to_bi_and_roi(firm_a):
+    assert "/insight/bi/" in firm_a.client(Role.PARTNER).get("/insight/forecast/").content.decode()
+    manager_page = firm_a.client(Role.MANAGER).get("/insight/forecast/").content.decode()
+    assert "/insight/bi/" not in manager_page and "/insight/roi/" not in manager_page

@@ -170,3 +170,13 @@ BEAT_SCHEDULE["people-requests-due-soon"] = {
     "kwargs": {"spread_seconds": 600},
     "options": {"expires": 60 * 60},
 }
+
+# Firm BI (apps/insight/bi_sql.py): the materialized views behind /insight/bi/, every 15
+# minutes in every firm; a firm's refresh skips itself while another one runs.
+BEAT_SCHEDULE["insight-bi-refresh"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": 15 * 60,
+    "args": ["insight.bi_refresh"],
+    "kwargs": {"spread_seconds": 120},
+    "options": {"expires": 14 * 60},
+}

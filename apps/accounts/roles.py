@@ -79,6 +79,9 @@ class Perm(models.TextChoices):
     ORGANIZER_TEMPLATES_EDIT = "organizers.templates_edit", "Create and edit organizer templates"
     PROPOSAL_TEMPLATES_EDIT = "proposals.templates_edit", "Create and edit proposal templates"
 
+    # Firm BI and ROI (apps/insight); granted at the end of this module.
+    INSIGHT_BI_VIEW = "insight.bi_view", "See firm BI and the ROI of the product"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -151,3 +154,9 @@ _PEOPLE_GRANTS: dict[str, set[str]] = {
 for _perm, _roles in _PEOPLE_GRANTS.items():
     for _role in _roles:
         ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}
+
+
+# --- Firm BI and ROI (apps/insight, docs/insight.md) --------------------------------------
+# Firm-wide revenue, realization and everyone's utilization: the firm's leadership only.
+for _role in (Role.ADMIN, Role.PARTNER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.INSIGHT_BI_VIEW}

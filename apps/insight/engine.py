@@ -33,13 +33,22 @@ MAX_BACKTEST_WINDOWS = 3
 LEVELS = (80, 95)
 _Z = {80: 1.2815515655446004, 95: 1.959963984540054}
 BASELINE = "SeasonalNaive"
-FULL_MODELS = ("AutoETS", "AutoARIMA", "Theta")
-# AutoARIMA costs about ten times AutoETS per series on this machine (measured, see
-# docs/insight.md): the default leaves it out; INSIGHT_FORECAST_MODELS puts it back.
-DEFAULT_MODELS = ("AutoETS", "Theta")
+# statsforecast's models, fitted one series at a time (AutoETS about 0.1 s a fit here).
+STATSFORECAST_MODELS = ("AutoETS", "AutoARIMA", "Theta")
+# Vectorised over all series of one length at once (apps/insight/vector.py), with the
+# backtest in the same pass: 10,000 series in well under the 2-minute budget.
+VECTOR_MODELS = ("HoltWinters", "VectorTheta", "Combination")
+FULL_MODELS = (*STATSFORECAST_MODELS, *VECTOR_MODELS)
+# The default is the vectorised pair: as accurate as AutoETS + Theta on the evaluation
+# sets (docs/benchmarks.md) at a small fraction of the time; INSIGHT_FORECAST_MODELS can
+# name statsforecast's models instead (AutoARIMA costs about ten times AutoETS).
+DEFAULT_MODELS = VECTOR_MODELS
 
 METHOD_LABELS = {
     "AutoETS": "Exponential smoothing (AutoETS)",
+    "HoltWinters": "Exponential smoothing (Holt-Winters, additive)",
+    "VectorTheta": "Theta",
+    "Combination": "Average of Holt-Winters and Theta",
     "AutoARIMA": "ARIMA (AutoARIMA)",
     "Theta": "Theta",
     "SeasonalNaive": "Seasonal naive (same month last year)",
@@ -249,16 +258,104 @@ def forecast_long(series: Mapping[str, Sequence[float]], horizon: int, *,
     return results
 
 
+def _vector_errors(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """`_errors` for many series at once (rows): MASE and MAPE (NaN: no non-zero month)."""
+    abs_err = np.abs(actual - predicted)
+    fallback = np.mean(np.abs(actual), axis=1)
+    scale = np.where(scale > 0, scale, np.where(fallback > 0, fallback, 1.0))
+    mase = abs_err.mean(axis=1) / scale
+    nonzero = actual != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(nonzero, abs_err / np.where(nonzero, np.abs(actual), 1), 0)
+        mape = ratios.sum(axis=1) / nonzero.sum(axis=1) * 100
+    return mase, mape
+
+
+def _vector_scale(train: np.ndarray) -> np.ndarray:
+    lag = SEASON if train.shape[1] > SEASON else 1
+    if train.shape[1] <= lag:
+        return np.zeros(len(train))
+    return np.mean(np.abs(train[:, lag:] - train[:, :-lag]), axis=1)
+
+
+def forecast_vector(series: Mapping[str, Sequence[float]], horizon: int, *,
+                    models: Sequence[str] = DEFAULT_MODELS) -> dict[str, SeriesForecast]:
+    """The same choice as `forecast_long` (lowest backtest MASE, the baseline on ties),
+    with the vectorised methods: series are grouped by length, each group is one pass."""
+    from apps.insight import vector
+
+    names = {"HoltWinters": "HoltWinters", "VectorTheta": "Theta", BASELINE: "SeasonalNaive"}
+    by_length: dict[int, list[str]] = {}
+    for key, values in series.items():
+        by_length.setdefault(len(values), []).append(key)
+    results: dict[str, SeriesForecast] = {}
+    for n, keys in by_length.items():
+        y = np.asarray([series[k] for k in keys], dtype=float)
+        windows = _windows_for(n)
+        origins = [n - w * BACKTEST_HORIZON for w in range(windows, 0, -1)] + [n]
+        horizons = [BACKTEST_HORIZON] * windows + [horizon]
+        fits: dict[str, vector.Fit] = {}
+        for m in (BASELINE, *models):
+            if m == "Combination":  # the average of the two fits, reused, not refitted
+                parts = [fits.get(p) or vector.METHODS[names[p]](y, origins, horizons)
+                         for p in ("HoltWinters", "VectorTheta")]
+                fits[m] = vector.average(*parts)
+            else:
+                fits[m] = vector.METHODS[names[m]](y, origins, horizons)
+        scores = {}
+        if windows:
+            actual = y[:, origins[0]:]
+            scale = _vector_scale(y[:, :origins[0]])
+            for m, fit in fits.items():
+                scores[m] = _vector_errors(actual, np.hstack(fit.mean[:-1]), scale)
+            mase = np.stack([scores[m][0] for m in (BASELINE, *models)])
+            # NaN (a degenerate fit) never wins; argmin keeps the first (baseline) on ties.
+            chosen = np.argmin(np.where(np.isfinite(mase), mase, np.inf), axis=0)
+        else:
+            chosen = np.zeros(len(keys), dtype=int)
+        candidates = (BASELINE, *models)
+        for row, key in enumerate(keys):
+            method = candidates[chosen[row]]
+            mean = fits[method].mean[-1][row]
+            sd = fits[method].sd[-1][row]
+            result = SeriesForecast(
+                method=method, short_history=False, mean=mean.tolist(),
+                lo80=(mean - _Z[80] * sd).tolist(), hi80=(mean + _Z[80] * sd).tolist(),
+                lo95=(mean - _Z[95] * sd).tolist(), hi95=(mean + _Z[95] * sd).tolist())
+            if windows:
+                mape = float(scores[method][1][row])
+                result.mase = float(scores[method][0][row])
+                result.mape = mape if math.isfinite(mape) else None
+                result.baseline_mase = float(scores[BASELINE][0][row])
+                result.low_confidence = method == BASELINE
+                if result.low_confidence:
+                    result.notes.append("No model beat seasonal naive in the backtest: "
+                                        "seasonal naive is shown.")
+            else:
+                result.low_confidence = True
+                result.notes.append("Fewer than 15 months: too short to backtest a seasonal "
+                                    "model; seasonal naive is shown.")
+            results[key] = result
+    return results
+
+
 def forecast_many(series: Mapping[str, Sequence[float]], horizon: int, *,
                   models: Sequence[str] = DEFAULT_MODELS, n_jobs: int | None = None
                   ) -> dict[str, SeriesForecast]:
     """Forecast every series `horizon` months ahead. Empty series are left out."""
     if not 1 <= horizon <= 24:
         raise ValueError("The horizon must be between 1 and 24 months.")
+    unknown = set(models) - set(FULL_MODELS)
+    if unknown or (set(models) & set(VECTOR_MODELS) and set(models) - set(VECTOR_MODELS)):
+        raise ValueError("Choose models from one engine: "
+                         f"{', '.join(VECTOR_MODELS)} or {', '.join(STATSFORECAST_MODELS)}.")
     n_jobs = n_jobs or min(2, os.cpu_count() or 1)
     long = {k: v for k, v in series.items() if len(v) >= MIN_SEASONAL_MONTHS}
     results = {k: forecast_short(v, horizon) for k, v in series.items()
                if 0 < len(v) < MIN_SEASONAL_MONTHS}
-    if long:
+    if long and set(models) <= set(VECTOR_MODELS):
+        results.update(forecast_vector(long, horizon, models=models))
+    elif long:
         results.update(forecast_long(long, horizon, models=models, n_jobs=n_jobs))
     return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -87,3 +89,48 @@ class Forecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_flow_display()} {self.currency} ({self.client_id or 'firm'})"
+
+
+class RoiAssumptions(models.Model):
+    """The firm's own minutes per automated step, behind the ROI page: shown next to every
+    figure and editable, because the product measures how often each step happened but
+    not how long a person would have taken. One row per firm (id 1)."""
+
+    minutes_per_document = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("4"),
+        verbose_name="Minutes to classify and file one document by hand")
+    minutes_per_automation = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("5"),
+        verbose_name="Minutes one workflow automation would take by hand")
+    minutes_per_online_payment = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("6"),
+        verbose_name="Minutes to record and reconcile one payment by hand")
+    minutes_per_routing_decision = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("3"),
+        verbose_name="Minutes to choose who does one task")
+    minutes_per_rebalance = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("15"),
+        verbose_name="Minutes to rebalance one job's open tasks by hand")
+    # No default: the value of an hour is the firm's to state; without it the page shows
+    # hours saved only.
+    hourly_value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True,
+                                       verbose_name="Value of one staff hour")
+    currency = models.CharField(max_length=3, default="USD")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "ROI assumptions"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="insight_roi_assumptions_one_row"),
+            models.CheckConstraint(
+                condition=Q(minutes_per_document__gte=0, minutes_per_automation__gte=0,
+                            minutes_per_online_payment__gte=0,
+                            minutes_per_routing_decision__gte=0, minutes_per_rebalance__gte=0),
+                name="insight_roi_minutes_not_negative"),
+            models.CheckConstraint(condition=Q(hourly_value__gte=0) | Q(hourly_value=None),
+                                   name="insight_roi_hourly_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return "ROI assumptions"

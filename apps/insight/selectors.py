@@ -28,7 +28,7 @@ BOOKS_DISBURSEMENT_ENTITIES = ("Purchase", "BillPayment")
 # Synced records that carry no currency are in the company's home currency (kept on the
 # connection); US dollars, the invoices' default, when even that is missing.
 DEFAULT_CURRENCY = "USD"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: the vectorised Holt-Winters / Theta / average default
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.insight import engine, selectors
-from apps.insight.models import Forecast, ForecastRun
+from apps.insight.models import Forecast, ForecastRun, RoiAssumptions
 from apps.insight.selectors import Series
 
 logger = logging.getLogger(__name__)
@@ -153,3 +153,14 @@ def forecasts_refresh_firm(*, horizon: int = 6) -> ForecastRun:
             return ForecastRun.objects.filter(status__in=[ForecastRun.Status.QUEUED,
                                                           ForecastRun.Status.RUNNING]).first()
     return forecast_run_execute(run_id=run.pk)
+
+
+@transaction.atomic
+def roi_assumptions_save(*, values: dict, actor_id: int | None) -> RoiAssumptions:
+    """Store the firm's ROI assumptions (already validated by RoiAssumptionsForm)."""
+    row, _ = RoiAssumptions.objects.select_for_update().get_or_create(pk=1)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by_id = actor_id
+    row.save()
+    return row

@@ -18,3 +18,11 @@ def forecasts_refresh() -> str:
     from apps.insight.services import forecasts_refresh_firm
 
     return forecasts_refresh_firm().status
+
+
+@app.task(name="insight.bi_refresh")
+def bi_refresh_task() -> dict | None:
+    """Beat (through the per-firm dispatcher): the firm BI views."""
+    from apps.insight.bi_refresh import bi_refresh
+
+    return bi_refresh()

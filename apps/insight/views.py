@@ -40,7 +40,8 @@ def firm_forecast(request: HttpRequest) -> HttpResponse:
     return render(request, "insight/firm_forecast.html", {
         "cards": forecast_cards(selectors.forecasts_for_firm()),
         "run": selectors.run_latest(), "low_confidence": selectors.low_confidence_count(),
-        "horizons": range(services.MIN_HORIZON, services.MAX_HORIZON + 1)})
+        "horizons": range(services.MIN_HORIZON, services.MAX_HORIZON + 1),
+        "can_see_bi": request_has_permission(request, Perm.INSIGHT_BI_VIEW)})
 
 
 @require_POST

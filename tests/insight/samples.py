@@ -25,3 +25,6 @@ def _client_with_forecast(world) -> dict:
 INSIGHT_SAMPLES: dict[str, Callable] = dict.fromkeys(
     ["insight:client_forecast", "insight:client_forecast_refresh", "portal_insight:forecast"],
     _client_with_forecast)
+
+# Firm BI export: a real report of firm A (the page and ROI take no parameters).
+INSIGHT_SAMPLES["insight:bi_export"] = lambda world: {"section": "revenue-by-month"}

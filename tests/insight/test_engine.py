@@ -70,3 +70,37 @@ def test_zero_and_negative_flows():
 def test_a_bad_horizon_is_refused():
     with pytest.raises(ValueError, match="horizon"):
         engine.forecast_many({"a": [1.0] * 20}, 0)
+
+
+def test_the_backtest_never_sees_the_months_after_its_origin():
+    from apps.insight import vector
+
+    rng = np.random.default_rng(11)
+    y = np.stack([_seasonal(rng, 36) for _ in range(5)])
+    origins, horizons = [27, 30, 33, 36], [3, 3, 3, 6]
+    changed = y.copy()
+    changed[:, 30:] *= 3  # everything after the second origin
+    for name, method in vector.METHODS.items():
+        before, after = method(y, origins, horizons), method(changed, origins, horizons)
+        for i in (0, 1):  # forecasts made at months 27 and 30 did not move
+            np.testing.assert_allclose(before.mean[i], after.mean[i])
+            np.testing.assert_allclose(before.sd[i], after.sd[i])
+        if name != "SeasonalNaive":  # (which repeats months 24-29 for the last origin)
+            assert not np.allclose(before.mean[3], after.mean[3])
+
+
+def test_series_forecast_together_or_alone_get_the_same_forecast():
+    rng = np.random.default_rng(12)
+    series = {f"s{i}": _seasonal(rng, 30 + 6 * (i % 2)).tolist() for i in range(4)}
+
+    together = engine.forecast_many(series, 6)
+    for key, values in series.items():
+        alone = engine.forecast_many({key: values}, 6)[key]
+        assert alone.method == together[key].method
+        np.testing.assert_allclose(alone.mean, together[key].mean)
+        np.testing.assert_allclose(alone.hi95, together[key].hi95)
+
+
+def test_models_from_two_engines_are_refused():
+    with pytest.raises(ValueError, match="one engine"):
+        engine.forecast_many({"a": [1.0] * 20}, 3, models=("AutoETS", "HoltWinters"))

@@ -7,6 +7,7 @@ import csv
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from apps.accounts.models import Membership, User
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm, permissions_for_role
 from apps.audit.models import AuditAction
+from apps.audit.presenters import ACTION_LABELS, OBJECT_KINDS, audit_rows
 from apps.audit.selectors import audit_events_filtered
 from apps.audit.services import audit_record
 from apps.security.api_keys import api_key_create, api_key_revoke
@@ -81,13 +83,25 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"),
-                                                        *AuditAction.choices])
-    actor = forms.EmailField(required=False, label="Person (email)")
+    """Filter by person, object and action (and dates, in the firm's time zone)."""
+
+    actor = forms.ChoiceField(required=False, label="Person")
+    action = forms.ChoiceField(required=False, choices=[
+        ("", "Any action"), *sorted(ACTION_LABELS.items(), key=lambda item: item[1])])
+    object = forms.ChoiceField(required=False, label="Object", choices=[
+        ("", "Any object"), *sorted(OBJECT_KINDS.items(), key=lambda item: item[1])])
+    object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     since = forms.DateField(required=False, label="From",
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To",
                             widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, firm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = (User.objects.filter(memberships__firm=firm).order_by("full_name", "email")
+                  if firm is not None else User.objects.none())
+        self.fields["actor"].choices = [("", "Anyone"), *(
+            (person.email, person.get_full_name() or person.email) for person in people)]
 
     def clean(self):
         data = super().clean()
@@ -96,31 +110,42 @@ class AuditFilterForm(forms.Form):
             self.add_error("until", "Choose a date before 31 December 9999.")
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise ValidationError("The start date is after the end date.")
+        if data.get("object_id") and not data.get("object"):
+            self.add_error("object", "Choose the kind of object too.")
         return data
 
     def events(self):
         data = self.cleaned_data
 
         def day_start(day):
+            # Days are the firm's days: the view activates its time zone.
             return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
         return audit_events_filtered(
             action=data.get("action") or None, actor_email=data.get("actor") or None,
             since=day_start(data.get("since")),
             until=day_start(data["until"] + timedelta(days=1)) if data.get("until") else None,
+            target_type=data.get("object") or None, target_id=data.get("object_id") or None,
         )
+
+
+def _firm_time_zone(firm) -> str:
+    return getattr(firm, "time_zone", "") or settings.TIME_ZONE
 
 
 @firm_permission_required(Perm.AUDIT_VIEW)
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    events = form.events() if form.is_valid() else audit_events_filtered()
-    status = 400 if form.is_bound and not form.is_valid() else 200
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "security/audit_trail.html",
-                  {"form": form, "page": page, "query": query.urlencode()}, status=status)
+    with timezone.override(_firm_time_zone(request.firm)):
+        form = AuditFilterForm(request.GET or None, firm=request.firm)
+        events = form.events() if form.is_valid() else audit_events_filtered()
+        status = 400 if form.is_bound and not form.is_valid() else 200
+        page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "security/audit_trail.html",
+                      {"form": form, "page": page, "rows": audit_rows(page.object_list),
+                       "query": query.urlencode(), "object_kinds": OBJECT_KINDS},
+                      status=status)
 
 
 class _Echo:
@@ -130,11 +155,12 @@ class _Echo:
 
 @firm_permission_required(Perm.AUDIT_VIEW)
 def audit_export(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, firm=request.firm)
     if form.is_bound and not form.is_valid():
         return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms),
                             status=400, content_type="text/plain")
-    events = form.events() if form.is_bound else audit_events_filtered()
+    with timezone.override(_firm_time_zone(request.firm)):
+        events = form.events() if form.is_bound else audit_events_filtered()
     # The export covers what existed when it was asked for, not its own record.
     last = events.values_list("id", flat=True).first()
     events = events.filter(id__lte=last or 0)

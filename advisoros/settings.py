@@ -136,6 +136,8 @@ MIDDLEWARE = [
     # Every error under /api/ answers JSON, never an HTML (debug) page (advisoros/errors.py).
     "advisoros.errors.ApiJsonErrorsMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
+    # The firm's time zone for its pages (apps/firms/middleware.py).
+    "apps.firms.middleware.FirmTimeZoneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

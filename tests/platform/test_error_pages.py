@@ -1,5 +1,6 @@
 """The product's own error pages, in development (DEBUG on) and production, on firm,
-public and unknown hosts; static files and the favicon answer before firm routing."""
+public and unknown hosts; static files and the favicon answer before firm routing; the
+empty commission ledger."""
 
 import pytest
 from django.test import Client
@@ -97,3 +98,21 @@ def test_every_page_links_the_favicon(firm_a):
 
     assert b'rel="icon"' in page.content and b"favicon.svg" in page.content
     assert Client(HTTP_HOST=firm_a.host).get("/static/favicon.svg").status_code == 200
+
+
+def test_an_empty_commission_ledger_says_what_fills_it(django_user_model):
+    from django.conf import settings
+
+    from tests.conftest import sign_in
+
+    staff = django_user_model.objects.create_user(email="ops-empty@platform.test",
+                                                  password=None, is_staff=True)
+    client = sign_in(Client(HTTP_HOST=settings.BASE_DOMAIN), staff)
+
+    everything = client.get("/billing/ledger/")
+    filtered = client.get("/billing/ledger/?payout_status=paid")
+
+    assert everything.status_code == 200
+    assert b"No commissions yet" in everything.content
+    assert b'href="/marketplace/"' in everything.content
+    assert b"No entries match these filters" in filtered.content

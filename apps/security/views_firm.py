@@ -7,7 +7,6 @@ import csv
 from datetime import date, datetime, time, timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -60,6 +59,15 @@ class FirmSecuritySettingsForm(forms.Form):
         required=False, label="Require two-step sign-in of client users too")
     staff_idle_timeout_minutes = forms.IntegerField(
         min_value=5, max_value=240, label="Sign staff out after this many idle minutes")
+    # Left out of a post, the zone stays as it is.
+    time_zone = forms.ChoiceField(
+        required=False, label="Firm time zone",
+        help_text="Dates and times on staff and portal pages are shown in this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from apps.firms.services import time_zone_choices
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 @firm_permission_required(Perm.FIRM_MANAGE)
@@ -69,9 +77,11 @@ def security_settings(request: HttpRequest) -> HttpResponse:
     current = {name: getattr(request.firm, name) for name in FIRM_SECURITY_FIELDS}
     form = FirmSecuritySettingsForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
+        changes = {name: value for name, value in form.cleaned_data.items()
+                   if name != "time_zone" or value}
         try:
             firm_security_settings_update(firm=request.firm, by=request.user, request=request,
-                                          **form.cleaned_data)
+                                          **changes)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -129,8 +139,9 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _firm_time_zone(firm) -> str:
-    return getattr(firm, "time_zone", "") or settings.TIME_ZONE
+def _firm_time_zone(firm):
+    # The middleware has activated it already; the export's day bounds need it too.
+    return firm.zone
 
 
 @firm_permission_required(Perm.AUDIT_VIEW)

@@ -162,12 +162,22 @@ def test_the_trail_filters_by_person_object_and_action(firm_a):
     assert "{&#x27;" not in table and "portal.task" not in table.replace("=portal.task", "")
 
 
-def test_times_are_shown_with_their_zone(firm_a):
+def test_times_are_shown_in_the_firms_zone_with_the_zone(firm_a):
+    from zoneinfo import ZoneInfo
+
+    from apps.firms.models import Firm
+
+    Firm.objects.filter(pk=firm_a.firm.pk).update(time_zone="America/Chicago")
     connection.set_tenant(firm_a.firm)
     services.client_create(business_name="Lakeside Law")
+    [event] = _events("portal.client")
     connection.set_schema_to_public()
 
-    html = firm_a.client(Role.OWNER).get("/security/audit/").content.decode()
+    html = firm_a.client(Role.OWNER).get("/security/audit/",
+                                         {"object": "portal.client"}).content.decode()
 
-    assert "When (UTC)" in html
-    assert " UTC</time>" in html
+    local = event.created_at.astimezone(ZoneInfo("America/Chicago"))
+    hour = local.hour % 12 or 12
+    assert "America/Chicago" in html
+    assert f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M}" in html
+    assert f" {local.tzname()}</span></time>" in html

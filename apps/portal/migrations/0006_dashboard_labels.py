@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='dashboardrefresh',
-            options={'get_latest_by': 'started_at', 'ordering': ['-started_at'], 'verbose_name_plural': 'dashboard refreshes'},
+            options={'get_latest_by': 'started_at', 'ordering': ['-started_at'],
+                     'verbose_name_plural': 'dashboard refreshes'},
         ),
     ]

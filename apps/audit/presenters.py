@@ -272,8 +272,13 @@ def _row(event: AuditEvent, names: _Names) -> AuditRow:
     if event.action == AuditAction.RECORD_CHANGED and change in ("", "changed"):
         if len(changes) == 1:
             only = changes[0]
-            sentence = (f"{actor} changed the {only.field} of {obj} from {only.before} "
-                        f"to {only.after}")
+            if only.before == "nothing":
+                sentence = f"{actor} set the {only.field} of {obj} to {only.after}"
+            elif only.after == "nothing":
+                sentence = f"{actor} cleared the {only.field} of {obj} (was {only.before})"
+            else:
+                sentence = (f"{actor} changed the {only.field} of {obj} from {only.before} "
+                            f"to {only.after}")
         else:
             fields = [c.field for c in changes]
             listed = (", ".join(fields[:-1]) + " and " + fields[-1]) if len(fields) > 1 \

@@ -181,3 +181,22 @@ def test_times_are_shown_in_the_firms_zone_with_the_zone(firm_a):
     assert "America/Chicago" in html
     assert f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M}" in html
     assert f" {local.tzname()}</span></time>" in html
+
+
+def test_the_csv_export_carries_the_sentence_too(firm_a):
+    connection.set_tenant(firm_a.firm)
+    owner = firm_a.user(Role.OWNER)
+    client = services.client_create(business_name="Maple Street Cafe", actor=owner)
+    services.client_update(client=client, contact_phone="(555) 010-2000", actor=owner)
+    connection.set_schema_to_public()
+
+    response = firm_a.client(Role.OWNER).get("/security/audit/export.csv",
+                                             {"object": "portal.client"})
+
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0]["summary"] == (f"{owner.get_full_name()} set the contact phone of "
+                                  "Client 'Maple Street Cafe' to (555) 010-2000. "
+                                  "contact phone: nothing → (555) 010-2000")
+    assert rows[1]["summary"].startswith(f"{owner.get_full_name()} created Client")

@@ -16,6 +16,7 @@ from django.urls import set_urlconf
 from django.utils.cache import patch_cache_control
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from advisoros.error_pages import mark_product_page
 from apps.firms.selectors import firm_for_host
 
 
@@ -39,12 +40,12 @@ class FirmRoutingMiddleware(TenantMainMiddleware):
 
         firm = firm_for_host(hostname)
         if firm is None or not firm.schema_ready:
-            return render(
+            return mark_product_page(render(
                 request,
                 "errors/unknown_firm.html",
                 {"hostname": hostname, "public_url": f"//{settings.BASE_DOMAIN}"},
                 status=404,
-            )
+            ))
         firm.domain_url = hostname
         request.tenant = firm
         request.firm = firm

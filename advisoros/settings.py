@@ -139,13 +139,17 @@ MIDDLEWARE = [
     "apps.observability.middleware.RequestMetricsMiddleware",
     # Every error under /api/ answers JSON, never an HTML (debug) page (advisoros/errors.py).
     "advisoros.errors.ApiJsonErrorsMiddleware",
+    # Before routing: static files and /favicon.ico are the same on every host, and an
+    # unknown firm's page needs its stylesheet (WHITENOISE_ROOT serves the favicon).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
     # After routing: safe requests may read from a healthy replica (advisoros/db_replicas.py);
     # a replica failing mid-request is answered again from the primary.
     "advisoros.db_replicas.ReplicaReadMiddleware",
+    # The firm's time zone for its pages (apps/firms/middleware.py).
+    "apps.firms.middleware.FirmTimeZoneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (which serves its own pre-compressed files): compresses pages and
     # API responses; Django pads them against BREACH.
     "django.middleware.gzip.GZipMiddleware",
@@ -163,6 +167,8 @@ MIDDLEWARE = [
     "apps.security.middleware.SessionPolicyMiddleware",
     "apps.security.middleware.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The product's own 404 page also with DEBUG on (advisoros/error_pages.py).
+    "advisoros.error_pages.ProductNotFoundPageMiddleware",
     # Last: it turns a lock-out raised during authentication into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -514,6 +520,8 @@ STORAGES = {
     # gives the same result however it is run (advisoros/staticfiles.py).
     "staticfiles": {"BACKEND": "advisoros.staticfiles.ManifestStaticFilesStorage"},
 }
+# Files answered at the site root on every host (/favicon.ico), before firm routing.
+WHITENOISE_ROOT = BASE_DIR / "static" / "webroot"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 
 # --- Documents (apps/documents, docs/documents.md) -------------------------------------

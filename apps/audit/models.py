@@ -43,11 +43,13 @@ class AuditAction(models.TextChoices):
     MEMBER_ADDED = "access.member_added", "Member added"
     MEMBER_DEACTIVATED = "access.member_deactivated", "Member deactivated"
     SENSITIVE_REVEALED = "data.revealed", "Sensitive field revealed"
-    RECORD_CHANGED = "data.changed", "Sensitive record changed"
+    RECORD_CHANGED = "data.changed", "Record changed"
     DOCUMENT_DOWNLOADED = "data.downloaded", "Document downloaded"
     EXPORTED = "data.exported", "Data exported"
     API_KEY_CREATED = "api.key_created", "API key created"
     API_KEY_REVOKED = "api.key_revoked", "API key revoked"
+    RECORD_CREATED = "data.created", "Record created"
+    RECORD_DELETED = "data.deleted", "Record deleted"
 
 
 class AuditEvent(models.Model):

@@ -122,8 +122,13 @@ def audit_chain_verify(batch_size: int = 2000) -> ChainReport:
 
 
 def audit_events_filtered(*, action: str | None = None, actor_email: str | None = None,
-                          since=None, until=None) -> QuerySet[AuditEvent]:
+                          since=None, until=None, target_type: str | None = None,
+                          target_id: str | None = None) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
+    if target_type:
+        events = events.filter(target_type=target_type)
+    if target_id:
+        events = events.filter(target_id=target_id)
     if action:
         events = events.filter(action=action)
     if actor_email:

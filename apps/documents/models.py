@@ -65,6 +65,7 @@ class DocumentBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "document batches"
 
     def __str__(self) -> str:
         return f"batch {self.pk}"
@@ -215,6 +216,9 @@ class OcrResult(models.Model):
     confidence = models.FloatField()
     engine = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "OCR result"
 
     def __str__(self) -> str:
         return self.sha256

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from apps.audit.changes import audit_changed, audit_created, audit_deleted, record_values
 from apps.documents import queue
 from apps.documents.backpressure import Backlog, firm_backlog
 from apps.documents.models import DocType, Document, DocumentBatch, DocumentRequestItem
@@ -242,11 +244,24 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
         request_item.fulfilled_at = now
         request_item.save(update_fields=["document", "fulfilled_at"])
     if result.created:
+        _audit_uploaded(result.created, uploaded_by_id=uploaded_by_id)
         dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
         result.backlog = firm_backlog()
         queue.enqueue_after_commit(result.created, backlog=result.backlog.delayed)
         announce("documents_uploaded", batch.pk)  # notifications, after commit
     return result
+
+
+DOCUMENT_AUDITED = ("client", "file_name", "category", "size_bytes")
+
+
+def _audit_uploaded(documents: list[Document], *, uploaded_by_id: int | None) -> None:
+    """One event per new document, by the person who uploaded it."""
+    from apps.accounts.models import User
+
+    actor = User.objects.filter(pk=uploaded_by_id).first() if uploaded_by_id else None
+    for document in documents:
+        audit_created(instance=document, fields=DOCUMENT_AUDITED, actor=actor)
 
 
 def document_upload(*, client: Client, file: UploadedFile, category: str,
@@ -265,12 +280,13 @@ def document_upload(*, client: Client, file: UploadedFile, category: str,
 
 
 @transaction.atomic
-def document_delete(*, document: Document) -> Document:
+def document_delete(*, document: Document, request: HttpRequest | None = None) -> Document:
     """Soft delete: the row and the file stay for the audit trail; lists and figures skip
     it."""
     if document.deleted_at is None:
         document.deleted_at = timezone.now()
         document.save(update_fields=["deleted_at"])
+        audit_deleted(instance=document, fields=DOCUMENT_AUDITED, request=request)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
     return document
 
@@ -299,7 +315,8 @@ REVIEW_DECISIONS = {"approve": Document.Status.APPROVED, "reject": Document.Stat
 
 @transaction.atomic
 def document_review(*, document: Document, decision: str, doc_type: str = "",
-                    tax_year: int | None = None) -> Document:
+                    tax_year: int | None = None,
+                    request: HttpRequest | None = None) -> Document:
     """A person settles a document: approve (optionally correcting what it is) or reject."""
     errors: dict[str, str] = {}
     if decision not in REVIEW_DECISIONS:
@@ -313,6 +330,7 @@ def document_review(*, document: Document, decision: str, doc_type: str = "",
         errors["status"] = "The document is still being processed."
     if errors:
         raise ValidationError(errors)
+    before = record_values(locked, ("status", "doc_type", "tax_year"))
     locked.status = REVIEW_DECISIONS[decision]
     update = ["status"]
     if doc_type:
@@ -322,5 +340,6 @@ def document_review(*, document: Document, decision: str, doc_type: str = "",
         locked.tax_year = tax_year
         update.append("tax_year")
     locked.save(update_fields=update)
+    audit_changed(instance=locked, before=before, request=request)
     dashboard_note_client_change(locked.client_id, kinds=(DOCUMENTS,))
     return locked

@@ -162,7 +162,7 @@ def document_review(request: HttpRequest, document_id: int) -> HttpResponse:
         try:
             services.document_review(document=document, decision=form.cleaned_data["decision"],
                                      doc_type=form.cleaned_data["doc_type"],
-                                     tax_year=form.cleaned_data["tax_year"])
+                                     tax_year=form.cleaned_data["tax_year"], request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -12,6 +14,16 @@ SLUG_VALIDATOR = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$",
     "Use 1-48 lowercase letters, digits and hyphens, not starting or ending with a hyphen.",
 )
+
+# Most firms on the platform are in the United States; a firm changes it in its settings.
+DEFAULT_FIRM_TIME_ZONE = "America/New_York"
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name this machine knows ("America/Chicago"), not an offset."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as America/Chicago.",
+                              code="invalid_time_zone")
 
 
 class Firm(TenantMixin):
@@ -37,6 +49,11 @@ class Firm(TenantMixin):
         default=15, validators=[MinValueValidator(5), MaxValueValidator(240)],
         help_text="Staff are signed out after this many idle minutes.",
     )
+    # Pages show the firm's dates and times in this zone (apps/firms/middleware.py).
+    time_zone = models.CharField(
+        max_length=64, default=DEFAULT_FIRM_TIME_ZONE, validators=[validate_time_zone],
+        help_text="Dates and times on staff and portal pages are shown in this zone.",
+    )
     # False until the schema exists and is migrated: periodic per-firm work skips it.
     schema_ready = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -51,6 +68,14 @@ class Firm(TenantMixin):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The firm's zone; a name this machine no longer knows falls back to the default."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(DEFAULT_FIRM_TIME_ZONE)
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
         """Clone the template when it is current; otherwise django-tenants' own path.

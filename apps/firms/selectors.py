@@ -18,7 +18,7 @@ from apps.firms.models import Domain, Firm
 # and unpickling the firm is a tenth of a warm portal page. A local copy is used only
 # after the host's tag version is read from Redis and matches, so a change reaches every
 # process on its next request.
-FIRM_HOSTS = TaggedCache("firm-host:v2", alias="public", entry_seconds=60 * 60,
+FIRM_HOSTS = TaggedCache("firm-host:v3", alias="public", entry_seconds=60 * 60,
                          local_entries=10_000)
 
 # Kept for a host that matches no firm, so probing unknown hosts costs one Redis read,

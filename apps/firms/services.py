@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -98,7 +99,15 @@ def firm_delete(*, firm: Firm) -> str:
     return schema
 
 
-FIRM_SECURITY_FIELDS = ("mfa_required_for_clients", "staff_idle_timeout_minutes")
+FIRM_SECURITY_FIELDS = ("mfa_required_for_clients", "staff_idle_timeout_minutes", "time_zone")
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone name this machine knows, region first ("America/Chicago"), for a
+    select; the legacy aliases ("US/Eastern", "EST5EDT") are left out of the list."""
+    names = sorted(name for name in zoneinfo.available_timezones()
+                   if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")))
+    return [(name, name.replace("_", " ")) for name in [*names, "UTC"]]
 
 
 @transaction.atomic

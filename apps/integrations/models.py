@@ -191,6 +191,7 @@ class WebhookDelivery(models.Model):
     last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["endpoint", "event"],
                                                name="uniq_delivery")]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]

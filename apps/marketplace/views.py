@@ -18,6 +18,7 @@ from apps.firms.selectors import firm_host
 from apps.marketplace import selectors, services
 from apps.marketplace.api.views import advisor_engagement_act
 from apps.marketplace.forms import AdvisorProfileForm, form_errors_apply
+from apps.marketplace.match_words import matches_in_words
 from apps.marketplace.matching import advisor_match, match_weights
 from apps.marketplace.models import AdvisorProfile
 from apps.marketplace.params import (
@@ -96,6 +97,7 @@ def advisor_match_page(request: HttpRequest) -> HttpResponse:
             errors = _errors(exc)
         else:
             results, _ = advisor_match(criteria)
+            results = matches_in_words(results, criteria)
     # The preference fields show what was read from the text (or what the client kept).
     preferences = {
         "industries": list(criteria.prefer_industries) if criteria else

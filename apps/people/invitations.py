@@ -227,7 +227,7 @@ def invitation_accept(*, invitation: Invitation, request: HttpRequest, user: Use
     elif invitation.kind == Invitation.Kind.STAFF or membership.role in STAFF_ROLES:
         raise ValidationError({"invitation": f"You already have an account at {firm.name}."})
     if invitation.client_id is not None:
-        client_access_grant(client=invitation.client, user=user)
+        client_access_grant(client=invitation.client, user=user, request=request, actor=user)
     invitation.status = Invitation.Status.ACCEPTED
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()

@@ -202,7 +202,7 @@ def client_access_remove(request: HttpRequest, client_id: int, user_id: int) -> 
     if not ClientAccess.objects.filter(client=client, user_id=user_id).exists():
         raise Http404("No such person with access.")
     user = get_object_or_404(User, pk=user_id)
-    if client_access_revoke(client=client, user=user):
+    if client_access_revoke(client=client, user=user, request=request):
         audit.people_audit(audit.PORTAL_ACCESS_REVOKED, request=request, target=user,
                            details={"email": user.email, "client_id": client.pk})
         messages.success(request, f"{user.get_full_name()} can no longer see "

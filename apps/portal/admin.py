@@ -35,7 +35,7 @@ class ClientAdmin(_PracticeAdmin):
     @admin.action(description="Archive the selected clients", permissions=["archive"])
     def archive(self, request, queryset) -> None:
         for client in queryset.filter(deleted_at__isnull=True):
-            client_archive(client=client)
+            client_archive(client=client, request=request)
         self.message_user(request, "The selected clients are archived.")
 
 

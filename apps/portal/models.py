@@ -221,6 +221,7 @@ class DashboardRefresh(models.Model):
     class Meta:
         ordering = ["-started_at"]
         get_latest_by = "started_at"
+        verbose_name_plural = "dashboard refreshes"
 
     def __str__(self) -> str:
         return f"refresh at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.duration_ms} ms"
@@ -254,6 +255,7 @@ class ClientDashboardMetrics(models.Model):
     class Meta:
         managed = False
         db_table = "client_dashboard_metrics"
+        verbose_name_plural = "client dashboard metrics"
 
     def __str__(self) -> str:
         return f"metrics of client {self.client_id}"

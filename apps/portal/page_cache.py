@@ -63,6 +63,7 @@ class FrameUser:
 @dataclass(frozen=True)
 class FrameFirm:
     name: str
+    time_zone: str = ""
 
 
 def page_frame(request: HttpRequest) -> dict:
@@ -72,7 +73,7 @@ def page_frame(request: HttpRequest) -> dict:
     return {
         "request": FrameRequest(request.path),
         "user": FrameUser(request.user.get_short_name()),
-        "firm": FrameFirm(request.firm.name),
+        "firm": FrameFirm(request.firm.name, request.firm.time_zone),
         "firm_role": role,
         "firm_role_label": Role(role).label if role else "",
         "firm_perms": tuple(sorted(permissions_for_role(role))),

@@ -94,7 +94,7 @@ def _save(request: HttpRequest, form, write, *, title: str, cancel_url: str,
     """Shared POST handling: valid form -> service; service errors go back to fields."""
     if form.is_valid():
         try:
-            saved = write(**form.service_kwargs())
+            saved = write(**form.service_kwargs(), request=request)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

@@ -19,6 +19,7 @@ from apps.accounts.models import Membership, User
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm, permissions_for_role
 from apps.audit.models import AuditAction
+from apps.audit.presenters import ACTION_LABELS, OBJECT_KINDS, audit_rows
 from apps.audit.selectors import audit_events_filtered
 from apps.audit.services import audit_record
 from apps.security.api_keys import api_key_create, api_key_revoke
@@ -58,6 +59,15 @@ class FirmSecuritySettingsForm(forms.Form):
         required=False, label="Require two-step sign-in of client users too")
     staff_idle_timeout_minutes = forms.IntegerField(
         min_value=5, max_value=240, label="Sign staff out after this many idle minutes")
+    # Left out of a post, the zone stays as it is.
+    time_zone = forms.ChoiceField(
+        required=False, label="Firm time zone",
+        help_text="Dates and times on staff and portal pages are shown in this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from apps.firms.services import time_zone_choices
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 @firm_permission_required(Perm.FIRM_MANAGE)
@@ -67,9 +77,11 @@ def security_settings(request: HttpRequest) -> HttpResponse:
     current = {name: getattr(request.firm, name) for name in FIRM_SECURITY_FIELDS}
     form = FirmSecuritySettingsForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
+        changes = {name: value for name, value in form.cleaned_data.items()
+                   if name != "time_zone" or value}
         try:
             firm_security_settings_update(firm=request.firm, by=request.user, request=request,
-                                          **form.cleaned_data)
+                                          **changes)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -81,13 +93,25 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"),
-                                                        *AuditAction.choices])
-    actor = forms.EmailField(required=False, label="Person (email)")
+    """Filter by person, object and action (and dates, in the firm's time zone)."""
+
+    actor = forms.ChoiceField(required=False, label="Person")
+    action = forms.ChoiceField(required=False, choices=[
+        ("", "Any action"), *sorted(ACTION_LABELS.items(), key=lambda item: item[1])])
+    object = forms.ChoiceField(required=False, label="Object", choices=[
+        ("", "Any object"), *sorted(OBJECT_KINDS.items(), key=lambda item: item[1])])
+    object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     since = forms.DateField(required=False, label="From",
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To",
                             widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, firm=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = (User.objects.filter(memberships__firm=firm).order_by("full_name", "email")
+                  if firm is not None else User.objects.none())
+        self.fields["actor"].choices = [("", "Anyone"), *(
+            (person.email, person.get_full_name() or person.email) for person in people)]
 
     def clean(self):
         data = super().clean()
@@ -96,31 +120,43 @@ class AuditFilterForm(forms.Form):
             self.add_error("until", "Choose a date before 31 December 9999.")
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise ValidationError("The start date is after the end date.")
+        if data.get("object_id") and not data.get("object"):
+            self.add_error("object", "Choose the kind of object too.")
         return data
 
     def events(self):
         data = self.cleaned_data
 
         def day_start(day):
+            # Days are the firm's days: the view activates its time zone.
             return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
         return audit_events_filtered(
             action=data.get("action") or None, actor_email=data.get("actor") or None,
             since=day_start(data.get("since")),
             until=day_start(data["until"] + timedelta(days=1)) if data.get("until") else None,
+            target_type=data.get("object") or None, target_id=data.get("object_id") or None,
         )
+
+
+def _firm_time_zone(firm):
+    # The middleware has activated it already; the export's day bounds need it too.
+    return firm.zone
 
 
 @firm_permission_required(Perm.AUDIT_VIEW)
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    events = form.events() if form.is_valid() else audit_events_filtered()
-    status = 400 if form.is_bound and not form.is_valid() else 200
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "security/audit_trail.html",
-                  {"form": form, "page": page, "query": query.urlencode()}, status=status)
+    with timezone.override(_firm_time_zone(request.firm)):
+        form = AuditFilterForm(request.GET or None, firm=request.firm)
+        events = form.events() if form.is_valid() else audit_events_filtered()
+        status = 400 if form.is_bound and not form.is_valid() else 200
+        page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(request, "security/audit_trail.html",
+                      {"form": form, "page": page, "rows": audit_rows(page.object_list),
+                       "query": query.urlencode(), "object_kinds": OBJECT_KINDS},
+                      status=status)
 
 
 class _Echo:
@@ -128,13 +164,30 @@ class _Echo:
         return value
 
 
+EXPORT_CHUNK = 500
+
+
+def _export_rows(writer, events: list):
+    """Raw columns for tools, and the sentence for people (names looked up per chunk)."""
+    for row in audit_rows(events):
+        event = row.event
+        changes = "; ".join(f"{c.field}: {c.before or '—'} → {c.after or '—'}"
+                            for c in row.changes)
+        yield writer.writerow([event.id, event.created_at.isoformat(), event.action,
+                               event.actor_email, event.target_type, event.target_id,
+                               event.ip_address or "", event.request_id, event.details,
+                               event.hash, f"{row.sentence}. {changes}".strip(". ")
+                               if changes else row.sentence])
+
+
 @firm_permission_required(Perm.AUDIT_VIEW)
 def audit_export(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, firm=request.firm)
     if form.is_bound and not form.is_valid():
         return HttpResponse("; ".join(m for ms in form.errors.values() for m in ms),
                             status=400, content_type="text/plain")
-    events = form.events() if form.is_bound else audit_events_filtered()
+    with timezone.override(_firm_time_zone(request.firm)):
+        events = form.events() if form.is_bound else audit_events_filtered()
     # The export covers what existed when it was asked for, not its own record.
     last = events.values_list("id", flat=True).first()
     events = events.filter(id__lte=last or 0)
@@ -142,15 +195,17 @@ def audit_export(request: HttpRequest) -> HttpResponse:
                  details={"what": "audit trail", "filters": request.GET.dict()})
     writer = csv.writer(_Echo())
     header = ["id", "created_at", "action", "actor_email", "target_type", "target_id",
-              "ip_address", "request_id", "details", "hash"]
+              "ip_address", "request_id", "details", "hash", "summary"]
 
     def rows():
         yield writer.writerow(header)
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow([event.id, event.created_at.isoformat(), event.action,
-                                   event.actor_email, event.target_type, event.target_id,
-                                   event.ip_address or "", event.request_id, event.details,
-                                   event.hash])
+        chunk: list = []
+        for event in events.iterator(chunk_size=EXPORT_CHUNK):
+            chunk.append(event)
+            if len(chunk) == EXPORT_CHUNK:
+                yield from _export_rows(writer, chunk)
+                chunk = []
+        yield from _export_rows(writer, chunk)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'

@@ -3,8 +3,9 @@ from django.core.management.base import BaseCommand
 
 from apps.firms.demo import DEMO_PASSWORD, seed_demo
 from apps.firms.selectors import firm_host
+from apps.marketplace.demo import seed_marketplace_demo
 from apps.people.demo import seed_people_demo
-from apps.portal.demo import seed_portal_demo
+from apps.portal.demo import seed_documents_settle, seed_portal_demo
 from apps.work.demo import seed_work_demo
 
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         seed_people_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("Work: pipelines, recurring closes, capacity, time")
         seed_work_demo(progress=lambda line: self.stdout.write(line))
+        self.stdout.write("Documents: every demo upload through the pipeline")
+        seed_documents_settle(progress=lambda line: self.stdout.write(line))
+        self.stdout.write("Marketplace: advisors, completed engagements and their reviews")
+        seed_marketplace_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""
         self.stdout.write(self.style.SUCCESS("\nDemo ready. Every account's password: "
                                              f"{DEMO_PASSWORD}\n"))

@@ -109,6 +109,7 @@ TENANT_APPS = [
     "apps.mail",  # outgoing email in the firm's name (queued rows, sent by Celery)
     "apps.people",  # invitations, messages, notifications, proposals, organizers
     "apps.insight",  # cash-flow and revenue forecasts
+    "apps.search",  # the staff area's global search (and the indexes it needs)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 
+from apps.billing.cards import Expiry, card_number_clean, cvc_clean, expiry_clean, is_amex
 from apps.billing.models import (
     BillableService,
     Currency,
@@ -17,6 +18,7 @@ from apps.billing.models import (
     PaymentTerms,
     RecurringPlan,
 )
+from apps.billing.providers import PaymentDeclined
 from apps.billing.validation import MONEY_MAX, QUANTITY_MAX
 
 LINE_ROWS = 3
@@ -169,12 +171,64 @@ class RefundForm(forms.Form):
     idempotency_key = _key_field()
 
 
+def _card_input(autocomplete: str, **attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false",
+                                  "autocapitalize": "off", **attrs})
+
+
 class PortalPayForm(forms.Form):
+    """A card form: cardholder, number (grouped as typed), expiry and security code, each
+    checked with its own message; the provider turns the card into a token (the number
+    is never stored). What the service receives is amount, token and idempotency key."""
+
     amount = _money_field("Amount to pay")
-    token = forms.CharField(label="Card", max_length=60, initial="tok_visa",
-                            help_text="Test mode: tok_visa is accepted, tok_declined is "
-                                      "declined.")
+    cardholder = forms.CharField(label="Name on the card", max_length=100,
+                                 widget=_card_input("cc-name"))
+    card_number = forms.CharField(label="Card number", max_length=30, widget=_card_input(
+        "cc-number", inputmode="numeric", placeholder="1234 1234 1234 1234"))
+    expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, widget=_card_input(
+        "cc-exp", inputmode="numeric", placeholder="MM/YY"))
+    cvc = forms.CharField(label="Security code (CVC)", max_length=4, widget=_card_input(
+        "cc-csc", inputmode="numeric", placeholder="123"))
     idempotency_key = _key_field()
+
+    def __init__(self, *args, provider=None, today: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        self.today = today or date.today()
+
+    def clean_card_number(self) -> str:
+        try:
+            return card_number_clean(self.cleaned_data["card_number"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_expiry(self) -> Expiry:
+        try:
+            return expiry_clean(self.cleaned_data["expiry"], today=self.today)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self) -> dict:
+        data = super().clean()
+        number = data.get("card_number")
+        if number and data.get("cvc") is not None:
+            try:
+                data["cvc"] = cvc_clean(data["cvc"], amex=is_amex(number))
+            except ValueError as exc:
+                self.add_error("cvc", str(exc))
+        if not self.errors and self.provider is not None:
+            try:
+                data["token"] = self.provider.card_token(
+                    number=number, exp_month=data["expiry"].month,
+                    exp_year=data["expiry"].year, cvc=data["cvc"], name=data["cardholder"])
+            except PaymentDeclined as exc:
+                self.add_error("card_number", str(exc))
+        return data
+
+    def payment_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("amount", "token",
+                                                           "idempotency_key")}
 
 
 class RecurringPlanForm(forms.Form):

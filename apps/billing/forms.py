@@ -259,10 +259,25 @@ class RecurringPlanForm(forms.Form):
 class InvoiceListFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(required=False,
-                               choices=[("", "Any status"), *Invoice.Status.choices])
+                               choices=[("", "Any status"),
+                                    ("open", "Open (sent, partly paid or overdue)"),
+                                    *Invoice.Status.choices])
     client = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                 widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+
+class ClientPickForm(forms.Form):
+    """Which client a new invoice or recurring plan is for, from lists with no client."""
+
+    client = forms.TypedChoiceField(coerce=int, label="Client")
+    make = forms.ChoiceField(choices=[("invoice", "Invoice"), ("recurring", "Recurring plan")],
+                             widget=forms.HiddenInput, initial="invoice", required=False)
+
+    def __init__(self, *args, clients: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "Choose a client"), *(
+            (c["id"], c["business_name"]) for c in clients)]
 
 
 class ReportForm(forms.Form):

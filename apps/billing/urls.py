@@ -13,6 +13,7 @@ from apps.billing import (
 
 staff_patterns = ([
     path("invoices/", views_staff.invoice_list, name="invoice_list"),
+    path("invoices/new/", views_editor.invoice_new_pick, name="invoice_new"),
     path("clients/<int:client_id>/invoices/new/", views_editor.invoice_create_page,
          name="invoice_create"),
     path("invoices/<int:invoice_id>/edit/", views_editor.invoice_edit_page,

@@ -13,19 +13,20 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.billing import selectors
 from apps.billing.catalogue import billable_services_active
 from apps.billing.drafts import invoice_draft_update
-from apps.billing.forms import InvoiceForm, LineForm, LineFormSet
+from apps.billing.forms import ClientPickForm, InvoiceForm, LineForm, LineFormSet
 from apps.billing.models import Invoice
 from apps.billing.services import invoice_create
 from apps.billing.views_staff import _engagement_choices, _marketplace_choices
 from apps.portal.forms import apply_service_errors
 from apps.portal.models import Client, Engagement
-from apps.portal.selectors import client_get
+from apps.portal.selectors import client_get, firm_client_choices
 
 # Service field names that the line form shows under another name.
 _LINE_FIELDS = {"tax_rate": "tax_percent"}
@@ -143,3 +144,22 @@ def invoice_edit_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
                                 "edited.")
         return redirect("billing:invoice_detail", invoice_id=invoice.pk)
     return _editor(request, client=invoice.client, invoice=invoice)
+
+
+@firm_permission_required(Perm.INVOICES_EDIT)
+def invoice_new_pick(request: HttpRequest) -> HttpResponse:
+    """"New invoice" from a list that has no client: pick one, then the editor (or the
+    recurring plan form, `make=recurring`)."""
+    form = ClientPickForm(request.GET if "client" in request.GET else None,
+                          initial={"make": request.GET.get("make", "invoice")},
+                          clients=firm_client_choices())
+    if form.is_bound and form.is_valid():
+        target = ("billing:recurring_create" if form.cleaned_data["make"] == "recurring"
+                  else "billing:invoice_create")
+        return redirect(target, client_id=form.cleaned_data["client"])
+    recurring = (form["make"].value() == "recurring")
+    return render(request, "billing/client_pick.html", {
+        "form": form, "title": "New recurring invoice" if recurring else "New invoice",
+        "cancel_url": reverse("billing:recurring_list" if recurring
+                              else "billing:invoice_list")},
+        status=400 if form.is_bound else 200)

@@ -156,15 +156,3 @@ def engagement_for_client_user(firm, engagement_id: int, user_id: int
     return (MarketplaceEngagement.objects.filter(firm=firm, pk=engagement_id, client_id__in=own)
             .select_related("advisor__user").first())
 
-
-# A firm with more live clients than this shows the first ones by name in the advisor
-# request's picker; the client page's "Request an advisor" link preselects any client.
-CLIENT_CHOICES_MAX = 2000
-
-
-def firm_client_choices() -> list[dict]:
-    """[{id, business_name}] of the current firm's live clients, by name."""
-    from apps.portal.models import Client
-
-    return list(Client.objects.alive().order_by("business_name", "id")
-                .values("id", "business_name")[:CLIENT_CHOICES_MAX])

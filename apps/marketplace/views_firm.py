@@ -14,8 +14,7 @@ from apps.accounts.roles import Perm
 from apps.marketplace import selectors, services
 from apps.marketplace.forms import EngagementRequestForm, ReviewForm, form_errors_apply
 from apps.marketplace.reviews import review_create
-from apps.marketplace.selectors import firm_client_choices
-from apps.portal.selectors import portal_clients
+from apps.portal.selectors import firm_client_choices, portal_clients
 
 
 @firm_permission_required(Perm.MARKETPLACE_REQUEST)

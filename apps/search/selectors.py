@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from apps.accounts.models import Membership
@@ -76,14 +76,36 @@ def _cut(group: Group, rows: list) -> list:
     return rows[:PER_GROUP]
 
 
+# The matching clients first (the GIN index), then sorted by name: asked in one query
+# with ORDER BY and LIMIT, the planner walks every client in name order testing each
+# (54 ms for no match among 20,000 clients; bench_search). OFFSET 0 keeps them apart.
+_CLIENT_IDS_BY_WORDS = (
+    "SELECT id FROM (SELECT id, business_name FROM portal_client WHERE deleted_at IS NULL "
+    "AND search_vector @@ to_tsquery('simple', %s) OFFSET 0) AS found "
+    "ORDER BY business_name, id LIMIT %s")
+
+
+def _client_rows(q: str) -> list[dict]:
+    fields = ("id", "business_name", "contact_name", "status")
+    if "@" in q:  # an email address: client_search matches it as a substring
+        return list(client_search(Client.objects.alive(), q).order_by("business_name", "id")
+                    .values(*fields)[:_CLIENTS_FOR_RELATED])
+    raw = _prefix_query(q)
+    if not raw:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_CLIENT_IDS_BY_WORDS, [raw, _CLIENTS_FOR_RELATED])
+        ids = [row[0] for row in cursor.fetchall()]
+    by_id = {row["id"]: row for row in Client.objects.filter(pk__in=ids).values(*fields)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _clients(q: str) -> tuple[Group, list[int]]:
     """The clients group, and the ids of the first matching clients (their invoices and
     jobs are found too: typing a client's name finds its work)."""
     group = Group("clients", "Clients",
                   more_url=f"{reverse('staff:client_list')}?{urlencode({'q': q})}")
-    rows = list(client_search(Client.objects.alive(), q).order_by("business_name", "id")
-                .values("id", "business_name", "contact_name", "status")
-                [:_CLIENTS_FOR_RELATED])
+    rows = _client_rows(q)
     group.hits = [Hit(r["business_name"], reverse("staff:client_detail", args=[r["id"]]),
                       r["contact_name"] or Client.Status(r["status"]).label)
                   for r in _cut(group, rows)]
@@ -120,13 +142,25 @@ def _invoices(q: str, client_ids: list[int]) -> Group:
     return group
 
 
+# Job ids matched by name, read first and on their own: inside an OR with the client
+# condition the planner walks the jobs in order and tests each (measured 2.3 s for 100k
+# jobs); alone, the GIN index answers in under a millisecond (bench_search).
+_JOB_IDS_BY_NAME = ("SELECT id FROM work_job WHERE to_tsvector('simple', name) "
+                    "@@ to_tsquery('simple', %s) LIMIT 50")
+
+
+def _job_ids_by_name(q: str) -> list[int]:
+    raw = _prefix_query(q)
+    if not raw:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_JOB_IDS_BY_NAME, [raw])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _jobs(q: str, client_ids: list[int]) -> Group:
     group = Group("jobs", "Jobs", more_url=reverse("work:job_list"))
-    raw = _prefix_query(q)
-    by_name = (Q(pk__in=RawSQL("SELECT id FROM work_job WHERE to_tsvector('simple', name) "
-                               "@@ to_tsquery('simple', %s)", [raw]))
-               if raw else Q(pk__in=[]))
-    rows = list(Job.objects.filter(by_name | Q(client_id__in=client_ids),
+    rows = list(Job.objects.filter(Q(pk__in=_job_ids_by_name(q)) | Q(client_id__in=client_ids),
                                    client__deleted_at__isnull=True)
                 .order_by("status", "due_date", "id")
                 .values("id", "name", "status", "due_date", "client__business_name")

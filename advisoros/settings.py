@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.security.middleware.SessionPolicyMiddleware",
     "apps.security.middleware.MfaRequiredMiddleware",
+    # Staff previewing the portal: read-only, answered as the previewed client's member.
+    "apps.portal.preview.PortalPreviewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a lock-out raised during authentication into the lock-out page.
     "axes.middleware.AxesMiddleware",

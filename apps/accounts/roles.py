@@ -76,6 +76,8 @@ class Perm(models.TextChoices):
     MESSAGES_USE = "messages.use", "Read and answer client messages"
     PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
     ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
+    # Portal preview (apps/portal/preview.py); granted at the end of this module.
+    PORTAL_PREVIEW = "portal.preview", "See the portal as a client sees it (read-only)"
 
 
 _READ = frozenset({
@@ -147,3 +149,9 @@ _PEOPLE_GRANTS: dict[str, set[str]] = {
 for _perm, _roles in _PEOPLE_GRANTS.items():
     for _role in _roles:
         ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}
+
+
+# --- Portal preview (apps/portal/preview.py) --------------------------------------------
+# Owners hold it already (every permission); the other firm leaders may preview too.
+for _role in (Role.ADMIN, Role.PARTNER, Role.MANAGER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.PORTAL_PREVIEW}

@@ -48,6 +48,8 @@ class AuditAction(models.TextChoices):
     EXPORTED = "data.exported", "Data exported"
     API_KEY_CREATED = "api.key_created", "API key created"
     API_KEY_REVOKED = "api.key_revoked", "API key revoked"
+    PORTAL_PREVIEW_STARTED = "portal.preview_started", "Portal preview started"
+    PORTAL_PREVIEW_STOPPED = "portal.preview_stopped", "Portal preview stopped"
 
 
 class AuditEvent(models.Model):

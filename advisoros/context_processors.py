@@ -14,4 +14,6 @@ def firm(request: HttpRequest) -> dict:
         "firm_role_label": Role(role).label if role else "",
         "firm_perms": permissions_for_role(role),
         "base_domain": settings.BASE_DOMAIN,
+        # Set on /portal/ pages while staff preview them (apps/portal/preview.py).
+        "portal_preview": getattr(request, "portal_preview", None),
     }

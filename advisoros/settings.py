@@ -113,6 +113,7 @@ TENANT_APPS = [
     "apps.mail",  # outgoing email in the firm's name (queued rows, sent by Celery)
     "apps.people",  # invitations, messages, notifications, proposals, organizers
     "apps.insight",  # cash-flow and revenue forecasts
+    "apps.search",  # the staff area's global search (and the indexes it needs)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -166,6 +167,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.security.middleware.SessionPolicyMiddleware",
     "apps.security.middleware.MfaRequiredMiddleware",
+    # Staff previewing the portal: read-only, answered as the previewed client's member.
+    "apps.portal.preview.PortalPreviewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The product's own 404 page also with DEBUG on (advisoros/error_pages.py).
     "advisoros.error_pages.ProductNotFoundPageMiddleware",

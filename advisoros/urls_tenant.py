@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/v1/work/", include("apps.work.api.urls")),
     path("insight/", include(insight_patterns)),
     path("portal/", include(portal_insight_patterns)),
+    path("search/", include("apps.search.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

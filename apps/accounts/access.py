@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from advisoros.cache_tags import TaggedCache
-from apps.accounts.roles import Perm, is_client_role, permissions_for_role
+from apps.accounts.roles import Perm, Role, is_client_role, permissions_for_role
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -65,6 +65,10 @@ def user_access_changed(*, user_id: int) -> None:
 def _role_for(user, firm: Firm | None, request: HttpRequest | None) -> str | None:
     if firm is None or user is None or not user.is_authenticated or not user.is_active:
         return None
+    if request is not None and getattr(request, "portal_preview", None):
+        # Staff previewing the portal (apps/portal/preview.py, which checked their own
+        # role): /portal/ pages answer as a member of the previewed client, read-only.
+        return Role.CLIENT_MEMBER
     memo = getattr(request, "_firm_role_memo", None) if request is not None else None
     if memo is not None and memo[0] == (user.pk, firm.pk):
         return memo[1]

@@ -82,6 +82,9 @@ class Perm(models.TextChoices):
     # Firm BI and ROI (apps/insight); granted at the end of this module.
     INSIGHT_BI_VIEW = "insight.bi_view", "See firm BI and the ROI of the product"
 
+    # Portal preview (apps/portal/preview.py); granted at the end of this module.
+    PORTAL_PREVIEW = "portal.preview", "See the portal as a client sees it (read-only)"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -160,3 +163,8 @@ for _perm, _roles in _PEOPLE_GRANTS.items():
 # Firm-wide revenue, realization and everyone's utilization: the firm's leadership only.
 for _role in (Role.ADMIN, Role.PARTNER):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.INSIGHT_BI_VIEW}
+
+# --- Portal preview (apps/portal/preview.py) --------------------------------------------
+# Owners hold it already (every permission); the other firm leaders may preview too.
+for _role in (Role.ADMIN, Role.PARTNER, Role.MANAGER):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.PORTAL_PREVIEW}

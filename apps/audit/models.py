@@ -50,6 +50,8 @@ class AuditAction(models.TextChoices):
     API_KEY_REVOKED = "api.key_revoked", "API key revoked"
     RECORD_CREATED = "data.created", "Record created"
     RECORD_DELETED = "data.deleted", "Record deleted"
+    PORTAL_PREVIEW_STARTED = "portal.preview_started", "Portal preview started"
+    PORTAL_PREVIEW_STOPPED = "portal.preview_stopped", "Portal preview stopped"
 
 
 class AuditEvent(models.Model):

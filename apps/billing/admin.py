@@ -24,7 +24,7 @@ class InvoiceAddForm(forms.ModelForm):
     description = forms.CharField(max_length=500)
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, initial=Decimal(1))
     unit_price = forms.DecimalField(max_digits=12, decimal_places=2)
-    tax_rate = forms.DecimalField(max_digits=5, decimal_places=4, initial=Decimal(0),
+    tax_rate = forms.DecimalField(max_digits=6, decimal_places=5, initial=Decimal(0),
                                   help_text="A fraction: 0.0825 is 8.25 %.")
 
     class Meta:

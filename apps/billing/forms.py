@@ -9,10 +9,19 @@ from decimal import Decimal
 
 from django import forms
 
-from apps.billing.models import Currency, Invoice, Payment, PaymentTerms, RecurringPlan
+from apps.billing.cards import Expiry, card_number_clean, cvc_clean, expiry_clean, is_amex
+from apps.billing.models import (
+    BillableService,
+    Currency,
+    Invoice,
+    Payment,
+    PaymentTerms,
+    RecurringPlan,
+)
+from apps.billing.providers import PaymentDeclined
 from apps.billing.validation import MONEY_MAX, QUANTITY_MAX
 
-LINE_ROWS = 6
+LINE_ROWS = 3
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -52,18 +61,38 @@ class InvoiceForm(forms.Form):
 
 
 class LineForm(forms.Form):
+    """One invoice line. Picking a saved service fills what the line leaves blank with
+    the service's name, rate and tax (the browser fills them in as it is picked too)."""
+
+    service = forms.TypedChoiceField(label="Service", required=False, coerce=int,
+                                     empty_value=None)
     description = forms.CharField(max_length=500, required=False)
     quantity = forms.DecimalField(required=False, max_digits=12, decimal_places=4,
                                   min_value=Decimal("0.0001"), max_value=QUANTITY_MAX,
                                   widget=forms.NumberInput(attrs={"step": "any"}))
     unit_price = _money_field("Unit price", required=False, minimum="0")
-    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=7,
-                                     decimal_places=4, min_value=Decimal(0),
+    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=6,
+                                     decimal_places=3, min_value=Decimal(0),
                                      max_value=Decimal(100),
                                      widget=forms.NumberInput(attrs={"step": "any"}))
 
+    def __init__(self, *args, services: dict[int, BillableService] | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.services = services or {}
+        self.fields["service"].choices = [("", "Custom line"), *(
+            (pk, service.name) for pk, service in self.services.items())]
+
     def clean(self) -> dict:
         data = super().clean()
+        service = self.services.get(data.get("service"))
+        if service is not None:
+            if not data.get("description"):
+                data["description"] = service.description or service.name
+            if data.get("unit_price") is None:
+                data["unit_price"] = service.unit_price
+            if data.get("tax_percent") is None:
+                data["tax_percent"] = service.tax_rate * 100
         filled = [data.get("description"), data.get("unit_price")]
         if any(v not in (None, "") for v in filled) and not self.errors:
             if not data.get("description"):
@@ -74,15 +103,52 @@ class LineForm(forms.Form):
 
     def as_line(self) -> dict | None:
         data = self.cleaned_data
-        if not data.get("description"):
+        if data.get("DELETE") or not data.get("description"):
             return None
         return {"description": data["description"], "quantity": data["quantity"] or Decimal(1),
                 "unit_price": data["unit_price"],
                 "tax_rate": (data["tax_percent"] or Decimal(0)) / 100}
 
+    @classmethod
+    def initial_from(cls, line) -> dict:
+        return {"description": line.description, "quantity": line.quantity.normalize(),
+                "unit_price": line.unit_price,
+                "tax_percent": (line.tax_rate * 100).normalize()}
 
-LineFormSet = forms.formset_factory(LineForm, extra=LINE_ROWS, max_num=100,
-                                    absolute_max=100, validate_max=True)
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def form_line_indexes(self) -> dict[int, int]:
+        """The position of each kept line in the list given to the service -> the form
+        that holds it, so the service's `lines.<n>.<field>` errors land on the right row."""
+        kept = [i for i, form in enumerate(self.forms) if form.as_line() is not None]
+        return dict(enumerate(kept))
+
+    def lines(self) -> list[dict]:
+        return [line for form in self.forms if (line := form.as_line()) is not None]
+
+
+# Three rows to start with; "Add a line" (a submit button, so it works without
+# JavaScript) asks for one more, and each row has a "Remove" box.
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=LINE_ROWS,
+                                    max_num=100, absolute_max=100, validate_max=True,
+                                    can_delete=True)
+
+
+class BillableServiceForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(max_length=500, required=False,
+                                  help_text="What the invoice line says (the name if empty).")
+    unit_price = _money_field("Default rate", minimum="0")
+    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=6,
+                                     decimal_places=3, min_value=Decimal(0),
+                                     max_value=Decimal(100), initial=Decimal(0))
+    active = forms.BooleanField(required=False, initial=True,
+                                label="Offered on new invoice lines")
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tax_rate"] = (data.pop("tax_percent") or Decimal(0)) / 100
+        return data
 
 
 class VoidForm(forms.Form):
@@ -105,12 +171,64 @@ class RefundForm(forms.Form):
     idempotency_key = _key_field()
 
 
+def _card_input(autocomplete: str, **attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"autocomplete": autocomplete, "spellcheck": "false",
+                                  "autocapitalize": "off", **attrs})
+
+
 class PortalPayForm(forms.Form):
+    """A card form: cardholder, number (grouped as typed), expiry and security code, each
+    checked with its own message; the provider turns the card into a token (the number
+    is never stored). What the service receives is amount, token and idempotency key."""
+
     amount = _money_field("Amount to pay")
-    token = forms.CharField(label="Card", max_length=60, initial="tok_visa",
-                            help_text="Test mode: tok_visa is accepted, tok_declined is "
-                                      "declined.")
+    cardholder = forms.CharField(label="Name on the card", max_length=100,
+                                 widget=_card_input("cc-name"))
+    card_number = forms.CharField(label="Card number", max_length=30, widget=_card_input(
+        "cc-number", inputmode="numeric", placeholder="1234 1234 1234 1234"))
+    expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7, widget=_card_input(
+        "cc-exp", inputmode="numeric", placeholder="MM/YY"))
+    cvc = forms.CharField(label="Security code (CVC)", max_length=4, widget=_card_input(
+        "cc-csc", inputmode="numeric", placeholder="123"))
     idempotency_key = _key_field()
+
+    def __init__(self, *args, provider=None, today: date | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        self.today = today or date.today()
+
+    def clean_card_number(self) -> str:
+        try:
+            return card_number_clean(self.cleaned_data["card_number"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_expiry(self) -> Expiry:
+        try:
+            return expiry_clean(self.cleaned_data["expiry"], today=self.today)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self) -> dict:
+        data = super().clean()
+        number = data.get("card_number")
+        if number and data.get("cvc") is not None:
+            try:
+                data["cvc"] = cvc_clean(data["cvc"], amex=is_amex(number))
+            except ValueError as exc:
+                self.add_error("cvc", str(exc))
+        if not self.errors and self.provider is not None:
+            try:
+                data["token"] = self.provider.card_token(
+                    number=number, exp_month=data["expiry"].month,
+                    exp_year=data["expiry"].year, cvc=data["cvc"], name=data["cardholder"])
+            except PaymentDeclined as exc:
+                self.add_error("card_number", str(exc))
+        return data
+
+    def payment_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("amount", "token",
+                                                           "idempotency_key")}
 
 
 class RecurringPlanForm(forms.Form):
@@ -119,8 +237,8 @@ class RecurringPlanForm(forms.Form):
     quantity = forms.DecimalField(max_digits=12, decimal_places=4, initial=Decimal(1),
                                   min_value=Decimal("0.0001"), max_value=QUANTITY_MAX)
     unit_price = _money_field("Unit price", minimum="0")
-    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=7,
-                                     decimal_places=4, min_value=Decimal(0),
+    tax_percent = forms.DecimalField(label="Tax %", required=False, max_digits=6,
+                                     decimal_places=3, min_value=Decimal(0),
                                      max_value=Decimal(100))
     currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.USD)
     payment_terms = forms.ChoiceField(choices=PaymentTerms.choices,
@@ -141,10 +259,25 @@ class RecurringPlanForm(forms.Form):
 class InvoiceListFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(required=False,
-                               choices=[("", "Any status"), *Invoice.Status.choices])
+                               choices=[("", "Any status"),
+                                    ("open", "Open (sent, partly paid or overdue)"),
+                                    *Invoice.Status.choices])
     client = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                 widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+
+class ClientPickForm(forms.Form):
+    """Which client a new invoice or recurring plan is for, from lists with no client."""
+
+    client = forms.TypedChoiceField(coerce=int, label="Client")
+    make = forms.ChoiceField(choices=[("invoice", "Invoice"), ("recurring", "Recurring plan")],
+                             widget=forms.HiddenInput, initial="invoice", required=False)
+
+    def __init__(self, *args, clients: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "Choose a client"), *(
+            (c["id"], c["business_name"]) for c in clients)]
 
 
 class ReportForm(forms.Form):

@@ -71,7 +71,8 @@ class RecurringPlan(models.Model):
     description = models.CharField(max_length=500)
     quantity = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("1"))
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
+    # A fraction with up to five places: 8.875 % is 0.08875.
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0"))
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
     payment_terms = models.CharField(max_length=20, choices=PaymentTerms.choices,
                                      default=PaymentTerms.NET_30)
@@ -167,6 +168,9 @@ class Invoice(models.Model):
             models.Index(fields=["due_date"], include=["balance", "client"],
                          condition=Q(status__in=["sent", "partially_paid", "overdue"]),
                          name="invoice_open_aging"),
+            # The global search finds an invoice by the first characters of its number.
+            models.Index(fields=["number"], name="invoice_number_prefix",
+                         opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["marketplace_engagement"], name="invoice_mkt_engagement",
                          condition=Q(marketplace_engagement__isnull=False)),
             # The minutely commission catch-up reads paid marketplace invoices changed
@@ -220,7 +224,8 @@ class InvoiceLine(models.Model):
     description = models.CharField(max_length=500)
     quantity = models.DecimalField(max_digits=12, decimal_places=4)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0"))
+    # A fraction with up to five places: 8.875 % is 0.08875.
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0"))
     # quantity x unit price and its tax, each rounded half-up to the cent (apps/billing/money.py).
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     tax_amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -345,3 +350,34 @@ class PaymentIntent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.amount} on {self.invoice_id}"
+
+
+class BillableService(models.Model):
+    """A service the firm bills often, with its default rate (the firm's catalogue).
+    Picked on an invoice line, it fills the line's description, price and tax; the line
+    keeps its own copy, so changing a rate later never changes an issued invoice."""
+
+    name = models.CharField(max_length=200)
+    description = models.CharField(max_length=500, blank=True, default="")
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=5, default=Decimal("0"))
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="billable_service_name_once"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0),
+                                   name="billable_service_price_gte_0"),
+            models.CheckConstraint(condition=Q(tax_rate__gte=0) & Q(tax_rate__lte=1),
+                                   name="billable_service_tax_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tax_percent(self) -> str:
+        return f"{(self.tax_rate * 100).normalize():f}"

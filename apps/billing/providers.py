@@ -44,6 +44,13 @@ class PaymentProvider(Protocol):
         reconcile task's question after a failure between charging and recording)."""
         ...
 
+    def card_token(self, *, number: str, exp_month: int, exp_year: int, cvc: str,
+                   name: str) -> str:
+        """A one-use token for the card the payer typed (raises PaymentDeclined with a
+        message for the payer). A hosted processor tokenises in the browser instead and
+        its page posts the token; the card form's checks are the same."""
+        ...
+
 
 _TOKEN = re.compile(r"tok_[a-z0-9_]{1,40}")
 _DAY = 24 * 60 * 60
@@ -53,11 +60,25 @@ class FakeProvider:
     """A local processor for development and tests. It keeps its charges in the firm's
     Redis cache (so it behaves the same across processes) and honours idempotency keys.
 
-    Tokens: `tok_declined` is declined, any other `tok_...` succeeds.
+    Tokens: `tok_declined` is declined, any other `tok_...` succeeds. The card form turns
+    the published test card numbers into these tokens (`card_token`).
     """
 
     name = "fake"
     CHARGES_KEY = "billing:fake-provider:charges-made"
+    # Pages say so: no money moves, and only the test cards below are accepted.
+    test_mode = True
+    # Test card numbers (the ones processors publish for their test modes).
+    TEST_CARDS = {"4242424242424242": "tok_visa", "5555555555554444": "tok_mastercard",
+                  "378282246310005": "tok_amex", "4000000000000002": "tok_declined"}
+
+    def card_token(self, *, number: str, exp_month: int, exp_year: int, cvc: str,
+                   name: str) -> str:
+        token = self.TEST_CARDS.get(number)
+        if token is None:
+            raise PaymentDeclined("Test mode takes only the test card numbers shown above; "
+                                  "no real card is charged.")
+        return token
 
     def charge(self, *, amount: Decimal, currency: str, token: str,
                idempotency_key: str) -> Charge:

@@ -28,7 +28,9 @@ def invoice_list_queryset(query: InvoiceListQuery) -> QuerySet:
     if query.q:
         qs = qs.filter(Q(number__icontains=query.q)
                        | Q(client__business_name__icontains=query.q))
-    if query.status:
+    if query.status == "open":
+        qs = qs.filter(status__in=Invoice.OPEN_STATUSES)
+    elif query.status:
         qs = qs.filter(status=query.status)
     if query.client is not None:
         qs = qs.filter(client_id=query.client)

@@ -50,6 +50,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.VOID: frozenset(),
 }
 MAX_LINES = 100
+# A tax rate is a fraction: a percentage with three decimals (8.875 %) has five places.
+TAX_RATE_PLACES = 5
 LIVE_MARKETPLACE_STATUSES = ("accepted", "active", "completed")
 
 
@@ -127,7 +129,8 @@ def clean_lines(raw_lines: Any, errors: dict) -> list[CleanLine]:
                                  allow_minimum=False, label="quantity")
         unit_price = clean_money(raw.get("unit_price"), "unit_price", line_errors,
                                  positive=False, label="unit price")
-        tax_rate = clean_decimal(raw.get("tax_rate", "0"), "tax_rate", line_errors, places=4,
+        tax_rate = clean_decimal(raw.get("tax_rate", "0"), "tax_rate", line_errors,
+                                 places=TAX_RATE_PLACES,
                                  minimum=Decimal(0), maximum=Decimal(1), label="tax rate")
         for field, message in line_errors.items():
             errors[f"lines.{index}.{field}"] = message

@@ -3,12 +3,23 @@ under /portal/ (next to the portal's own pages)."""
 
 from django.urls import path
 
-from apps.billing import views_portal, views_reports, views_staff
+from apps.billing import (
+    views_catalogue,
+    views_editor,
+    views_portal,
+    views_reports,
+    views_staff,
+)
 
 staff_patterns = ([
     path("invoices/", views_staff.invoice_list, name="invoice_list"),
-    path("clients/<int:client_id>/invoices/new/", views_staff.invoice_create_page,
+    path("invoices/new/", views_editor.invoice_new_pick, name="invoice_new"),
+    path("clients/<int:client_id>/invoices/new/", views_editor.invoice_create_page,
          name="invoice_create"),
+    path("invoices/<int:invoice_id>/edit/", views_editor.invoice_edit_page,
+         name="invoice_edit"),
+    path("services/", views_catalogue.service_list, name="service_list"),
+    path("services/<int:service_id>/", views_catalogue.service_edit, name="service_edit"),
     path("invoices/<int:invoice_id>/", views_staff.invoice_detail, name="invoice_detail"),
     path("invoices/<int:invoice_id>/send/", views_staff.invoice_send_page, name="invoice_send"),
     path("invoices/<int:invoice_id>/void/", views_staff.invoice_void_page, name="invoice_void"),

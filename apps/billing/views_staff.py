@@ -1,4 +1,4 @@
-"""Staff billing pages (/staff/billing/...): invoice list, create, detail with send, void,
+"""Staff billing pages (/staff/billing/...): invoice list, detail with send, void,
 payments and refunds, the PDF, recurring plans. Thin: forms shape input, services write,
 selectors read."""
 
@@ -16,9 +16,7 @@ from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.billing import selectors
 from apps.billing.forms import (
-    InvoiceForm,
     InvoiceListFilterForm,
-    LineFormSet,
     PaymentForm,
     RecurringPlanForm,
     RefundForm,
@@ -27,13 +25,11 @@ from apps.billing.forms import (
 from apps.billing.payments import payment_record, payment_refund
 from apps.billing.pdf import invoice_pdf
 from apps.billing.recurring import recurring_plan_create
-from apps.billing.services import invoice_create, invoice_send, invoice_void
+from apps.billing.services import invoice_send, invoice_void
 from apps.marketplace.models import MarketplaceEngagement
 from apps.portal.forms import apply_service_errors
 from apps.portal.models import Engagement
 from apps.portal.selectors import client_get
-
-CSS = "billing"
 
 
 @firm_permission_required(Perm.INVOICES_VIEW)
@@ -65,40 +61,6 @@ def _marketplace_choices(firm_id: int, client_id: int) -> list[tuple[int, str]]:
             .select_related("advisor__user").order_by("-requested_at")[:50])
     return [(e.pk, f"{e.advisor.user.full_name or e.advisor.user.email} "
                    f"({e.get_status_display().lower()})") for e in rows]
-
-
-@firm_permission_required(Perm.INVOICES_EDIT)
-def invoice_create_page(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = client_get(client_id)
-    choices = {"engagements": _engagement_choices(client.pk),
-               "marketplace_engagements": _marketplace_choices(request.firm.pk, client.pk)}
-    status = 200
-    if request.method == "POST":
-        form = InvoiceForm(request.POST, **choices)
-        lines = LineFormSet(request.POST, prefix="lines")
-        if form.is_valid() and lines.is_valid():
-            data = form.cleaned_data
-            engagement = (Engagement.objects.filter(pk=data["engagement"], client=client)
-                          .first() if data["engagement"] else None)
-            try:
-                invoice = invoice_create(
-                    client=client, engagement=engagement,
-                    marketplace_engagement_id=data["marketplace_engagement"],
-                    issue_date=data["issue_date"], payment_terms=data["payment_terms"],
-                    currency=data["currency"], notes=data["notes"], created_by=request.user,
-                    request=request,
-                    lines=[line for f in lines.forms if (line := f.as_line()) is not None])
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, f"Draft invoice {invoice.number} created.")
-                return redirect("billing:invoice_detail", invoice_id=invoice.pk)
-        status = 400
-    else:
-        form = InvoiceForm(**choices)
-        lines = LineFormSet(prefix="lines")
-    return render(request, "billing/invoice_form.html", {
-        "client": client, "form": form, "lines": lines, "css": CSS}, status=status)
 
 
 def _detail_context(request: HttpRequest, invoice_id: int, **forms) -> dict:

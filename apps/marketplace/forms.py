@@ -48,17 +48,20 @@ class AdvisorProfileForm(forms.Form):
 
 
 class EngagementRequestForm(forms.Form):
-    client_id = forms.IntegerField(min_value=1, label="Client number",
-                                   help_text="The client's number in your firm.")
+    """The client is picked by name from a list: the firm's live clients for staff, the
+    companies a client owner was given for them (never an internal number)."""
 
-    def __init__(self, *args, own_companies: list[dict] | None = None, **kwargs):
+    client_id = forms.TypedChoiceField(coerce=int, label="Client")
+
+    def __init__(self, *args, clients: list[dict], own_companies: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if own_companies is not None:
-            # A client's owner picks one of their own companies, not a number.
-            self.fields["client_id"] = forms.TypedChoiceField(
-                coerce=int, label="For", choices=[(c["id"], c["business_name"])
-                                                  for c in own_companies])
+        field = self.fields["client_id"]
+        field.choices = [("", "Choose a client"),
+                         *((c["id"], c["business_name"]) for c in clients)]
+        if own_companies:
+            field.label = "For"
             del self.fields["client_name"]
+
     client_name = forms.CharField(max_length=200, required=False,
                                   help_text="Optional: the client's name is taken from its record.")
     agreed_rate = forms.DecimalField(min_value=0, max_digits=10, decimal_places=2,

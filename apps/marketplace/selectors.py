@@ -155,3 +155,4 @@ def engagement_for_client_user(firm, engagement_id: int, user_id: int
         own = portal_client_ids(user_id)
     return (MarketplaceEngagement.objects.filter(firm=firm, pk=engagement_id, client_id__in=own)
             .select_related("advisor__user").first())
+

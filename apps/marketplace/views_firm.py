@@ -14,7 +14,7 @@ from apps.accounts.roles import Perm
 from apps.marketplace import selectors, services
 from apps.marketplace.forms import EngagementRequestForm, ReviewForm, form_errors_apply
 from apps.marketplace.reviews import review_create
-from apps.portal.selectors import portal_clients
+from apps.portal.selectors import firm_client_choices, portal_clients
 
 
 @firm_permission_required(Perm.MARKETPLACE_REQUEST)
@@ -31,10 +31,12 @@ def engagement_request_page(request: HttpRequest, advisor_id: int) -> HttpRespon
     if advisor is None:
         raise Http404("No such advisor on the marketplace.")
     for_own_company = not request_has_permission(request, Perm.MARKETPLACE_REQUEST)
-    form = EngagementRequestForm(request.POST or None,
-                                 initial={"agreed_rate": advisor["monthly_retainer_min"]},
-                                 own_companies=portal_clients(request.user.pk)
-                                 if for_own_company else None)
+    initial = {"agreed_rate": advisor["monthly_retainer_min"],
+               "client_id": request.GET.get("client", "")}
+    form = EngagementRequestForm(request.POST or None, initial=initial,
+                                 clients=portal_clients(request.user.pk) if for_own_company
+                                 else firm_client_choices(),
+                                 own_companies=for_own_company)
     if request.method == "POST" and form.is_valid():
         try:
             services.engagement_request(firm=request.firm, requested_by=request.user,

@@ -80,6 +80,8 @@ def page_frame(request: HttpRequest) -> dict:
         "base_domain": settings.BASE_DOMAIN,
         "messages": (),
         "csrf_token": CSRF_PLACEHOLDER,
+        # The preview banner (apps/portal/preview.py): part of the frame, so of the key.
+        "portal_preview": getattr(request, "portal_preview", None),
     }
 
 

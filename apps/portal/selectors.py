@@ -305,3 +305,14 @@ def client_tasks_page(client_id: int, page: int | str | None) -> Page:
           .order_by(completed_last, F("due_date").asc(nulls_last=True), "id")
           .values("id", "title", "status", "priority", "due_date", "engagement__type"))
     return Paginator(qs, CLIENT_LIST_PAGE_SIZE).get_page(page)
+
+
+# A firm with more live clients than this shows the first ones by name in client pickers
+# (requesting an advisor, a new invoice); the client's own page links preselect any client.
+CLIENT_CHOICES_MAX = 2000
+
+
+def firm_client_choices() -> list[dict]:
+    """[{id, business_name}] of the current firm's live clients, by name."""
+    return list(Client.objects.alive().order_by("business_name", "id")
+                .values("id", "business_name")[:CLIENT_CHOICES_MAX])

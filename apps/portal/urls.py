@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from apps.portal import views_identifiers, views_portal, views_staff
+from apps.portal import views_identifiers, views_portal, views_preview, views_staff
 
 staff_patterns = ([
     path("clients/", views_staff.client_list, name="client_list"),
     path("clients/new/", views_staff.client_create, name="client_create"),
     path("clients/<int:client_id>/", views_staff.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", views_staff.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/preview/", views_preview.preview_start_page,
+         name="portal_preview_start"),
+    path("preview/stop/", views_preview.preview_stop_page, name="portal_preview_stop"),
     path("clients/<int:client_id>/identifiers/", views_identifiers.client_identifiers_edit,
          name="client_identifiers"),
     path("clients/<int:client_id>/reveal/<str:field>/",

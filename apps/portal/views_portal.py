@@ -25,6 +25,7 @@ from apps.portal.dashboard import client_dashboard_get
 from apps.portal.forms import DocumentUploadForm, apply_service_errors
 from apps.portal.models import Client
 from apps.portal.page_cache import cached_page
+from apps.portal.preview import preview_clients
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,19 @@ def portal_page(view: Callable | None = None, *, model: bool = True) -> Callable
         @firm_permission_required(Perm.PORTAL_ACCESS)
         @wraps(view)
         def wrapped(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
-            request.portal_clients = selectors.portal_clients(request.user.pk)
+            previewed = preview_clients(request)
+            request.portal_clients = (previewed if previewed is not None
+                                      else selectors.portal_clients(request.user.pk))
             row = next((c for c in request.portal_clients if c["id"] == client_id), None)
             if row is None:
                 raise Http404("No such client.")
-            client = (selectors.portal_client_get(user_id=request.user.pk, client_id=client_id)
-                      if model else PortalClient(row["id"], row["business_name"]))
+            if not model:
+                client = PortalClient(row["id"], row["business_name"])
+            elif previewed is not None:
+                client = Client.objects.alive().get(pk=client_id)
+            else:
+                client = selectors.portal_client_get(user_id=request.user.pk,
+                                                     client_id=client_id)
             return view(request, client, *args, **kwargs)
 
         return wrapped
@@ -65,7 +73,9 @@ def portal_page(view: Callable | None = None, *, model: bool = True) -> Callable
 
 @firm_permission_required(Perm.PORTAL_ACCESS)
 def portal_home(request: HttpRequest) -> HttpResponse:
-    client_ids = selectors.portal_client_ids(request.user.pk)
+    previewed = preview_clients(request)
+    client_ids = ([c["id"] for c in previewed] if previewed is not None
+                  else selectors.portal_client_ids(request.user.pk))
     if client_ids:
         return redirect("portal:dashboard", client_id=client_ids[0])
     return render(request, "portal/no_clients.html")

@@ -35,7 +35,25 @@ def _recurring_plan(world) -> dict:
     return {"object_id": plan.pk}
 
 
+def _draft(world) -> dict:
+    with schema_context(world.firm.schema_name):
+        invoice = invoice_create(client=make_client(business_name="Draft isolation sample"),
+                                 lines=[{"description": "Sample", "unit_price": "10.00"}])
+    return {"invoice_id": invoice.pk}
+
+
+def _service(world) -> dict:
+    from apps.billing.catalogue import billable_service_create
+
+    with schema_context(world.firm.schema_name):
+        service = billable_service_create(name="Isolation sample service",
+                                          unit_price="10.00")
+    return {"service_id": service.pk}
+
+
 BILLING_SAMPLES: dict[str, Callable] = {
+    "billing:invoice_edit": _draft,
+    "billing:service_edit": _service,
     **dict.fromkeys(["billing:invoice_detail", "billing:invoice_send", "billing:invoice_void",
                      "billing:payment_create", "billing:refund_create", "billing:invoice_pdf",
                      "portal_billing:invoice", "portal_billing:invoice_pdf",

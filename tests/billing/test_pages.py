@@ -23,6 +23,10 @@ def in_public() -> None:
     connection.set_schema_to_public()
 
 
+CARD = {"cardholder": "Zoë Baker", "card_number": "4242 4242 4242 4242", "expiry": "12/39",
+        "cvc": "123"}
+
+
 def line_post(**fields) -> dict:
     data = {"issue_date": "2026-04-01", "payment_terms": "net_30", "currency": "USD",
             "lines-TOTAL_FORMS": "6", "lines-INITIAL_FORMS": "0",
@@ -169,10 +173,10 @@ def test_a_client_sees_pays_and_downloads_their_invoice(in_firm_a):
 
     page = portal.get(base)
     key = page.context["pay_form"]["idempotency_key"].value()
-    paid = portal.post(base, {"amount": "263.55", "token": "tok_visa", "idempotency_key": key})
+    paid = portal.post(base, {"amount": "263.55", "idempotency_key": key, **CARD})
     pdf = portal.get(base + "pdf/")
 
-    assert page.status_code == 200 and b"Pay now" in page.content
+    assert page.status_code == 200 and b"Pay by card" in page.content
     assert paid.status_code == 302
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
@@ -192,7 +196,8 @@ def test_a_declined_card_shows_the_reason_on_the_form(in_firm_a):
 
     response = in_firm_a.client(Role.CLIENT_OWNER).post(
         f"/portal/{client.pk}/invoices/{invoice.pk}/",
-        {"amount": "100.00", "token": "tok_declined", "idempotency_key": "declined-page-1"})
+        {"amount": "100.00", "idempotency_key": "declined-page-1",
+         **CARD, "card_number": "4000 0000 0000 0002"})
 
     assert response.status_code == 400 and b"The card was declined." in response.content
 
@@ -213,7 +218,7 @@ def test_clients_see_only_their_own_sent_invoices(in_firm_a):
     assert portal.get(f"/portal/{mine.pk}/invoices/{other.pk}/pdf/").status_code == 404
     # A client member may look but not pay.
     paying = portal.post(f"/portal/{mine.pk}/invoices/{visible.pk}/",
-                         {"amount": "1.00", "token": "tok_visa", "idempotency_key": "member-1"})
+                         {"amount": "1.00", "idempotency_key": "member-1", **CARD})
     assert paying.status_code == 403
 
 
@@ -260,10 +265,10 @@ def test_a_forged_portal_payment_is_refused_when_online_payments_are_off(in_firm
     base = f"/portal/{client.pk}/invoices/{invoice.pk}/"
 
     page = portal.get(base)
-    forged = portal.post(base, {"amount": str(invoice.total), "token": "tok_visa",
+    forged = portal.post(base, {"amount": str(invoice.total), **CARD,
                                 "idempotency_key": "forged-prod-1"})
 
-    assert page.status_code == 200 and b"Pay now" not in page.content
+    assert page.status_code == 200 and b"Pay by card" not in page.content
     assert forged.status_code == 403
     connection.set_tenant(in_firm_a.firm)
     invoice.refresh_from_db()

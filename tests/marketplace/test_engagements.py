@@ -126,6 +126,17 @@ def test_the_request_page_creates_an_engagement_and_shows_form_errors(firm_a):
     assert "Blue Bakery" in client.get("/marketplace/").content.decode()
 
 
+def test_staff_pick_the_client_by_name_from_the_firms_live_clients(firm_a):
+    advisor = make_advisor(name="Robin Ledger")
+    bakery = _firm_client(firm_a, "Blue Bakery")
+    client = firm_a.client(Role.MANAGER)
+
+    page = client.get(f"/marketplace/request/{advisor.id}/?client={bakery}").content.decode()
+
+    assert "Client number" not in page
+    assert f'<option value="{bakery}" selected>Blue Bakery</option>' in page
+
+
 def test_advisor_accepts_starts_and_completes_and_capacity_follows(firm_a):
     advisor = make_advisor(current_clients=0, max_clients=1)
     advisor_client = firm_a.client()

@@ -34,6 +34,8 @@ PORTAL_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["staff:client_detail", "staff:client_edit", "staff:engagement_create",
                      "staff:task_create", "portal:dashboard", "portal:documents",
                      "portal:tasks", "portal:invoices"], _client_id),
+    # Starting a portal preview of a client (apps/portal/preview.py).
+    "staff:portal_preview_start": _client_id,
     "staff:engagement_edit": _engagement,
     "staff:task_edit": _task,
     "firm_api:client_detail": _pk,

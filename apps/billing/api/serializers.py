@@ -27,9 +27,9 @@ class LineInput(serializers.Serializer):
                                         min_value=Decimal("0.0001"), max_value=QUANTITY_MAX,
                                         default=Decimal(1))
     unit_price = money()
-    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=4, min_value=Decimal(0),
+    tax_rate = serializers.DecimalField(max_digits=6, decimal_places=5, min_value=Decimal(0),
                                         max_value=Decimal(1), default=Decimal(0),
-                                        help_text="A fraction: 0.0825 is 8.25 %.")
+                                        help_text="A fraction: 0.08875 is 8.875 %.")
 
 
 class InvoiceCreateInput(serializers.Serializer):
@@ -54,7 +54,7 @@ class LineOutput(serializers.Serializer):
     description = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=4)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    tax_rate = serializers.DecimalField(max_digits=6, decimal_places=5)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     tax_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
 

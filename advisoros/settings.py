@@ -687,9 +687,12 @@ FILE_UPLOAD_HANDLERS = [
     "apps.documents.upload_handlers.HashingTemporaryFileUploadHandler",
 ]
 # A firm with more documents than this waiting: uploads still succeed, the answer says
-# processing is delayed and by about how long, and its new documents wait in the backlog
-# lane (queue documents-backlog) so other firms' documents are not held up
-# (apps/documents/backpressure.py).
+# processing is delayed and by about how long (apps/documents/backpressure.py).
 DOCUMENTS_BACKLOG_THRESHOLD = env_int("DOCUMENTS_BACKLOG_THRESHOLD", 100)
+# A firm with more documents than this waiting sends its new ones to the backlog lane
+# (queue documents-backlog), taken in turn with the normal lane: another firm's document
+# waits behind at most about twice this many, however large the flood. Lower than the
+# threshold above: the lane is invisible to the firm, the "delayed" message is not.
+DOCUMENTS_LANE_THRESHOLD = env_int("DOCUMENTS_LANE_THRESHOLD", 20)
 # Documents per second assumed when the workers finished none in the last minute.
 DOCUMENTS_NOMINAL_RATE_PER_SECOND = env_int("DOCUMENTS_NOMINAL_RATE_PER_SECOND", 20)

@@ -3,10 +3,11 @@ documents queue is deep, and which lane its documents travel in.
 
 A firm with more than DOCUMENTS_BACKLOG_THRESHOLD documents waiting still has every
 upload accepted, but the answer says processing is delayed and by roughly how long
-(the firm's waiting documents over the processing rate measured in the last minute), and
-the new documents go to the backlog lane (queue `documents-backlog`). Workers take from
+(the firm's waiting documents over the processing rate measured in the last minute). From
+DOCUMENTS_LANE_THRESHOLD waiting (lower) its new documents go to the backlog lane (queue
+`documents-backlog`). Workers take from
 `documents` and `documents-backlog` in turn (kombu's Redis transport consumes its queues
-round-robin), so one firm's flood holds at most THRESHOLD of its documents ahead of
+round-robin), so one firm's flood holds at most LANE_THRESHOLD of its documents ahead of
 another firm's in the normal lane, and the rest of the flood progresses at the other
 turn: a small firm's document waits for a bounded amount of work, never the whole flood
 (measured by `manage.py bench_documents_fairness`).
@@ -37,6 +38,12 @@ class Backlog:
     @property
     def delayed(self) -> bool:
         return self.waiting > self.threshold
+
+    @property
+    def in_backlog_lane(self) -> bool:
+        """New documents of a firm with more than DOCUMENTS_LANE_THRESHOLD waiting take the
+        backlog lane (earlier than the "delayed" message, which the firm sees)."""
+        return self.waiting > settings.DOCUMENTS_LANE_THRESHOLD
 
     @property
     def estimated_seconds(self) -> int:

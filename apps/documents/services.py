@@ -247,7 +247,7 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
         _audit_uploaded(result.created, uploaded_by_id=uploaded_by_id)
         dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
         result.backlog = firm_backlog()
-        queue.enqueue_after_commit(result.created, backlog=result.backlog.delayed)
+        queue.enqueue_after_commit(result.created, backlog=result.backlog.in_backlog_lane)
         announce("documents_uploaded", batch.pk)  # notifications, after commit
     return result
 

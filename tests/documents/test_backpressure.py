@@ -90,6 +90,7 @@ def test_under_the_threshold_the_answer_says_processing_is_normal(
 def test_over_the_threshold_an_upload_succeeds_and_says_by_how_long_it_is_delayed(
         in_firm_a, client_a, broker, settings, django_capture_on_commit_callbacks):
     settings.DOCUMENTS_BACKLOG_THRESHOLD = 3
+    settings.DOCUMENTS_LANE_THRESHOLD = 3
     _queued(client_a, 5)
     # Measured: 60 documents in the last full minute, 1 per second.
     now = timezone.now().timestamp()
@@ -136,27 +137,30 @@ def test_the_portal_page_says_processing_is_delayed(in_firm_a, client_a, broker,
 def test_a_small_firms_document_is_not_queued_behind_another_firms_flood(
         firm_a, firm_b, broker, settings):
     """Firm A floods (its documents past the threshold go to the backlog lane); firm B's
-    one document waits behind at most THRESHOLD of A's in the normal lane, and workers take
+    one document waits behind at most LANE_THRESHOLD of A's in the normal lane, and workers take
     the two lanes in turn, not behind the whole flood."""
-    settings.DOCUMENTS_BACKLOG_THRESHOLD = 16
+    settings.DOCUMENTS_LANE_THRESHOLD = 16
+    settings.DOCUMENTS_BACKLOG_THRESHOLD = 1000
     with schema_context(firm_a.firm.schema_name):
         big = make_client(business_name="Big Co")
         first = documents_upload(client=big, category="receipt", uploaded_by_id=None,
                                  files=[_csv(f"r{n}.csv", n) for n in range(16)])
         flood = first.created
-        queue.enqueue_documents(flood, backlog=first.backlog.delayed)
+        queue.enqueue_documents(flood, backlog=first.backlog.in_backlog_lane)
         more = documents_upload(client=big, category="receipt", uploaded_by_id=None,
                                 files=[_csv(f"s{n}.csv", 100 + n) for n in range(40)])
-        queue.enqueue_documents(more.created, backlog=more.backlog.delayed)
+        queue.enqueue_documents(more.created, backlog=more.backlog.in_backlog_lane)
     with schema_context(firm_b.firm.schema_name):
         small = make_client(business_name="Small Co")
         give_access(firm_b.user("client_owner"), small)
         mine = documents_upload(client=small, category="receipt", uploaded_by_id=None,
                                 files=[_csv("mine.csv")])
-        queue.enqueue_documents(mine.created, backlog=mine.backlog.delayed)
+        queue.enqueue_documents(mine.created, backlog=mine.backlog.in_backlog_lane)
 
     normal, backlog = _lane(broker, NORMAL_QUEUE), _lane(broker, BACKLOG_QUEUE)
-    assert not first.backlog.delayed and more.backlog.delayed and not mine.backlog.delayed
+    assert not first.backlog.in_backlog_lane and more.backlog.in_backlog_lane
+    assert not mine.backlog.in_backlog_lane
+    assert not more.backlog.delayed  # the lane is not the firm's business; the message is
     # The first 16 of the flood, then firm B's document; the other 40 wait apart.
     assert normal == [[d.pk for d in flood[:8]], [d.pk for d in flood[8:]],
                       [mine.created[0].pk]]
@@ -169,6 +173,24 @@ def test_a_small_firms_document_is_not_queued_behind_another_firms_flood(
             if lane:
                 taken.append(lane.pop(0))
     assert taken.index([mine.created[0].pk]) == 4
+
+
+def test_the_lane_changes_before_the_firm_is_told_of_a_delay(
+        in_firm_a, client_a, broker, settings, django_capture_on_commit_callbacks):
+    settings.DOCUMENTS_LANE_THRESHOLD = 3
+    settings.DOCUMENTS_BACKLOG_THRESHOLD = 50
+    _queued(client_a, 5)
+    http = in_firm_a.client(Role.STAFF_ACCOUNTANT)
+    connection.set_schema_to_public()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = http.post("/api/v1/documents/", {"client": client_a.pk,
+                                                  "files": [_csv("c.csv", 3)]})
+
+    assert answer.status_code == 201
+    assert answer.json()["processing"]["delayed"] is False
+    assert _lane(broker, BACKLOG_QUEUE) == [[answer.json()["created"][0]["id"]]]
+    assert _lane(broker, NORMAL_QUEUE) == []
 
 
 def test_the_rate_is_measured_over_the_last_full_minute():

@@ -77,6 +77,14 @@ class Perm(models.TextChoices):
     PROPOSALS_MANAGE = "proposals.manage", "Build, send and withdraw proposals"
     ORGANIZERS_MANAGE = "organizers.manage", "Build organizers and send them to clients"
 
+    # Client health and compliance monitor (apps/clienthealth, apps/compliance); granted
+    # at the end of this module.
+    CLIENT_HEALTH_VIEW = "client_health.view", "See clients' health scores"
+    COMPLIANCE_VIEW = "compliance.view", "See compliance findings"
+    COMPLIANCE_RESOLVE = "compliance.resolve", "Resolve compliance findings"
+    COMPLIANCE_DELETION_APPROVE = "compliance.deletion_approve", "Request and approve "\
+        "deletion of documents past retention"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -145,5 +153,19 @@ _PEOPLE_GRANTS: dict[str, set[str]] = {
     Perm.ORGANIZERS_MANAGE: set(STAFF_ROLES) - {Role.AUDITOR, Role.ADVISOR},
 }
 for _perm, _roles in _PEOPLE_GRANTS.items():
+    for _role in _roles:
+        ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}
+
+
+# --- Client health and compliance monitor (apps/clienthealth, apps/compliance) -----------
+_MONITOR_GRANTS: dict[str, set[str]] = {
+    # Health scores speak about clients' behaviour: the people who look after clients.
+    Perm.CLIENT_HEALTH_VIEW: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
+    # The monitor is for partners (and the firm's leadership); auditors may read it.
+    Perm.COMPLIANCE_VIEW: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.AUDITOR},
+    Perm.COMPLIANCE_RESOLVE: {Role.OWNER, Role.ADMIN, Role.PARTNER},
+    Perm.COMPLIANCE_DELETION_APPROVE: {Role.OWNER, Role.ADMIN, Role.PARTNER},
+}
+for _perm, _roles in _MONITOR_GRANTS.items():
     for _role in _roles:
         ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}

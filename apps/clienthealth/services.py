@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.clienthealth.scoring import SCORE_SQL
+from apps.portal.selectors import current_firm
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def _lock_key() -> str:
 def health_refresh(*, now: datetime | None = None) -> HealthRefresh:
     """Score every alive client of the connection's firm; record today's history."""
     now = now or timezone.now()
-    firm_id = connection.tenant.pk
+    firm_id = current_firm().pk
     clock = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_lock_key()])

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db import connection
 from django.db.models import Count, Min
 
 from apps.accounts.models import Membership
@@ -22,6 +21,7 @@ from apps.audit.models import AuditAction, AuditEvent
 from apps.compliance.models import ComplianceSettings, Rule
 from apps.documents.models import Document
 from apps.people.models_proposals import Proposal
+from apps.portal.selectors import current_firm
 from apps.security.mfa import user_has_mfa
 from apps.work.capacity import jobs_at_risk
 from apps.work.models import DueRule, Job
@@ -91,7 +91,7 @@ def staff_without_mfa(settings: ComplianceSettings, now: datetime) -> Verdicts:
     """Active staff of this firm with no confirmed second factor."""
     if not settings.staff_mfa_required:
         return {}
-    members = (Membership.objects.filter(firm_id=connection.tenant.pk, is_active=True,
+    members = (Membership.objects.filter(firm_id=current_firm().pk, is_active=True,
                                          role__in=STAFF_ROLES, user__is_active=True)
                .select_related("user"))
     return {("user", m.user_id): Violation(
@@ -113,7 +113,7 @@ def statutory_deadline(settings: ComplianceSettings, now: datetime) -> Verdicts:
         .values("id", "name", "due_date", "client__business_name", "template__due_rule")}
     if not jobs:
         return {}
-    risky = {r.job_id: r for r in jobs_at_risk(connection.tenant.pk, today=today)}
+    risky = {r.job_id: r for r in jobs_at_risk(current_firm().pk, today=today)}
     out: Verdicts = {}
     for job_id, job in jobs.items():
         days_left = (job["due_date"] - today).days

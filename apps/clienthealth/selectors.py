@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Q
-
 from apps.clienthealth.models import ClientHealth, ClientHealthSnapshot
 from apps.clienthealth.scoring import Measurements, health_level, health_penalties
 
@@ -63,7 +61,11 @@ def health_list_page(*, cursor: str = "", level: str = "") -> HealthPage:
     after = cursor_parse(cursor)
     if after is not None:
         score, client_id = after
-        rows = rows.filter(Q(score__gt=score) | Q(score=score, client_id__gt=client_id))
+        # One row comparison, so PostgreSQL starts the (score, client) index scan right at
+        # the cursor (an OR of two conditions would make it walk from the start).
+        rows = rows.extra(where=["(clienthealth_clienthealth.score, "
+                                 "clienthealth_clienthealth.client_id) > (%s, %s)"],
+                          params=[score, client_id])
     batch = list(rows.order_by("score", "client_id")
                  .select_related("client").only(*MEASUREMENT_FIELDS, "score", "computed_at",
                                                 "client__business_name")[:PAGE_SIZE + 1])

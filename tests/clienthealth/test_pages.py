@@ -57,6 +57,10 @@ def test_the_staff_client_page_shows_the_score_and_reasons_only_with_the_permiss
 
     assert 'id="client-health"' in partner_page and "4 requested documents overdue" in partner_page
     assert 'id="client-health"' not in accountant_page
+    # The navigation offers the pages to those who may open them, and only to them.
+    assert 'href="/client-health/"' in partner_page and 'href="/compliance/"' in partner_page
+    assert 'href="/client-health/"' not in accountant_page
+    assert 'href="/compliance/"' not in accountant_page
 
 
 def test_keyset_pages_walk_every_client_once_in_order(in_firm_a, monkeypatch):

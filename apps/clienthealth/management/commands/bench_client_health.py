@@ -32,7 +32,7 @@ INSERT INTO people_thread (client_id, subject, created_at, last_message_at)
 SELECT id, 'Year-end questions', now() - interval '40 days', now() - interval '20 days'
   FROM portal_client WHERE deleted_at IS NULL;
 INSERT INTO people_message (thread_id, from_firm, body, created_at)
-SELECT t.id, m.from_firm, m.body, now() - (m.days || ' days')::interval
+SELECT t.id, m.from_firm, m.body, now() - make_interval(days => m.days::int)
   FROM people_thread t
  CROSS JOIN LATERAL (VALUES (true, 'Could you send the statements?', 40 - t.client_id % 30),
                             (false, 'Sent them today.', 20)) AS m(from_firm, body, days);
@@ -41,7 +41,7 @@ SELECT id, 'Bank statements', '', now() - interval '30 days'
   FROM portal_client WHERE deleted_at IS NULL;
 INSERT INTO documents_documentrequestitem (request_id, label, expected_type, due_date,
                                            fulfilled_at)
-SELECT id, 'December statement', '', current_date - (client_id % 20),
+SELECT id, 'December statement', '', current_date - (client_id % 20)::int,
        CASE WHEN client_id % 3 = 0 THEN now() - interval '5 days' END
   FROM documents_documentrequest;
 """

@@ -75,42 +75,45 @@ class EvaluationResult:
 
 def _apply(rule: str, verdicts: dict[tuple[str, int], Violation], now: datetime
            ) -> tuple[int, int, int]:
-    opened = updated = cleared = 0
+    """Turn one rule's verdicts into findings with a fixed number of statements, however
+    many subjects (bulk inserts and updates; 10,000 findings in a few seconds)."""
     # The newest finding per subject of this rule (one query).
     latest: dict[tuple[str, int], Finding] = {}
     for finding in Finding.objects.filter(rule=rule).order_by("subject_type", "subject_id",
                                                               "-id"):
         latest.setdefault((finding.subject_type, finding.subject_id), finding)
+    new: list[Finding] = []
+    seen: list[int] = []
+    changed: list[Finding] = []
     for key, violation in verdicts.items():
         finding = latest.get(key)
+        text = (violation.summary[:300], violation.evidence, violation.label[:200])
         if finding is not None and finding.status == Finding.Status.OPEN:
-            finding.summary, finding.evidence = violation.summary[:300], violation.evidence
-            finding.subject_label, finding.last_seen_at = violation.label[:200], now
-            finding.save(update_fields=["summary", "evidence", "subject_label",
-                                        "last_seen_at"])
-            updated += 1
+            seen.append(finding.pk)
+            if (finding.summary, finding.evidence, finding.subject_label) != text:
+                finding.summary, finding.evidence, finding.subject_label = text
+                changed.append(finding)
             continue
         if finding is not None and finding.cleared_at is None:
             # Closed by a person while the condition still held: their decision stands
             # until the condition goes away and comes back.
             continue
-        Finding.objects.create(rule=rule, subject_type=key[0], subject_id=key[1],
-                               subject_label=violation.label[:200],
-                               summary=violation.summary[:300], evidence=violation.evidence,
-                               opened_at=now, last_seen_at=now, previous=finding)
-        opened += 1
-    for key, finding in latest.items():
-        if key in verdicts or finding.cleared_at is not None:
-            continue
-        finding.cleared_at = now
-        fields = ["cleared_at"]
-        if finding.status == Finding.Status.OPEN:
-            finding.status, finding.resolved_at = Finding.Status.RESOLVED, now
-            finding.resolution_note = CLEARED_NOTE
-            fields += ["status", "resolved_at", "resolution_note"]
-            cleared += 1
-        finding.save(update_fields=fields)
-    return opened, updated, cleared
+        new.append(Finding(rule=rule, subject_type=key[0], subject_id=key[1],
+                           subject_label=text[2], summary=text[0], evidence=text[1],
+                           opened_at=now, last_seen_at=now, previous=finding))
+    gone_open = [f.pk for key, f in latest.items() if key not in verdicts
+                 and f.cleared_at is None and f.status == Finding.Status.OPEN]
+    gone_closed = [f.pk for key, f in latest.items() if key not in verdicts
+                   and f.cleared_at is None and f.status != Finding.Status.OPEN]
+    Finding.objects.bulk_create(new, batch_size=1000)
+    Finding.objects.filter(pk__in=seen).update(last_seen_at=now)
+    Finding.objects.bulk_update(changed, ["summary", "evidence", "subject_label"],
+                                batch_size=1000)
+    Finding.objects.filter(pk__in=gone_open).update(
+        status=Finding.Status.RESOLVED, resolved_at=now, resolution_note=CLEARED_NOTE,
+        cleared_at=now)
+    Finding.objects.filter(pk__in=gone_closed).update(cleared_at=now)
+    return len(new), len(seen), len(gone_open)
 
 
 def compliance_evaluate(*, now: datetime | None = None,

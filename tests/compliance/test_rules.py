@@ -209,3 +209,26 @@ def test_a_resolution_stands_while_the_condition_holds_and_the_finding_reopens_w
     finding.refresh_from_db()
     assert (finding.resolved_by_email, finding.resolution_note) == (
         partner.email, "Kept under a litigation hold")
+
+
+def _queries_to_evaluate_retention(clients: int) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(clients):
+        old_document(make_client())
+    with CaptureQueriesContext(connection) as first:
+        _evaluate(Rule.RETENTION_EXPIRED)
+    with CaptureQueriesContext(connection) as again:
+        _evaluate(Rule.RETENTION_EXPIRED)
+    return len(first), len(again)
+
+
+def test_evaluation_runs_the_same_statements_for_2_or_12_subjects(in_firm_a):
+    settings_get()  # the settings row exists in both runs
+    few = _queries_to_evaluate_retention(2)
+    Finding.objects.all().delete()
+    many = _queries_to_evaluate_retention(10)  # 12 clients with old documents now
+
+    assert Finding.objects.filter(status=Finding.Status.OPEN).count() == 12
+    assert many == few

@@ -180,3 +180,24 @@ BEAT_SCHEDULE["insight-bi-refresh"] = {
     "kwargs": {"spread_seconds": 120},
     "options": {"expires": 14 * 60},
 }
+
+# Client health (apps/clienthealth): every client's score, hourly, in one set-based pass
+# per firm (about a minute at most for a 50,000-client firm, docs/benchmarks.md); the
+# day's score goes into the trend. A firm's refresh skips itself while one is running.
+BEAT_SCHEDULE["clienthealth-refresh"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": crontab(minute=40),
+    "args": ["clienthealth.refresh"],
+    "kwargs": {"spread_seconds": 600},
+    "options": {"expires": 50 * 60},
+}
+
+# Compliance monitor (apps/compliance): every rule in every firm, hourly; a finding opens
+# once per subject and rule, closes when its condition is gone, re-opens if it returns.
+BEAT_SCHEDULE["compliance-evaluate"] = {
+    "task": "advisoros.tasks.dispatch_to_firms",
+    "schedule": crontab(minute=10),
+    "args": ["compliance.evaluate"],
+    "kwargs": {"spread_seconds": 600},
+    "options": {"expires": 50 * 60},
+}

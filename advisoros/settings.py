@@ -114,6 +114,8 @@ TENANT_APPS = [
     "apps.people",  # invitations, messages, notifications, proposals, organizers
     "apps.insight",  # cash-flow and revenue forecasts
     "apps.search",  # the staff area's global search (and the indexes it needs)
+    "apps.clienthealth",  # a health score per client, its reasons and trend
+    "apps.compliance",  # compliance rules, findings, reviewed deletion past retention
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -11,6 +11,8 @@ from advisoros.admin_sites import firm_admin
 from advisoros.health import health
 from apps.billing.urls import portal_patterns as portal_billing_patterns
 from apps.billing.urls import staff_patterns as billing_staff_patterns
+from apps.clienthealth.urls import staff_patterns as client_health_patterns
+from apps.compliance.urls import staff_patterns as compliance_patterns
 from apps.documents.urls import portal_patterns as portal_document_patterns
 from apps.documents.urls import staff_patterns as document_patterns
 from apps.insight.urls import portal_patterns as portal_insight_patterns
@@ -56,6 +58,8 @@ urlpatterns = [
     path("insight/", include(insight_patterns)),
     path("portal/", include(portal_insight_patterns)),
     path("search/", include("apps.search.urls")),
+    path("client-health/", include(client_health_patterns)),
+    path("compliance/", include(compliance_patterns)),
 ]
 
 # Generic error page with a request id, never a traceback.

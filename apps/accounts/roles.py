@@ -85,6 +85,14 @@ class Perm(models.TextChoices):
     # Portal preview (apps/portal/preview.py); granted at the end of this module.
     PORTAL_PREVIEW = "portal.preview", "See the portal as a client sees it (read-only)"
 
+    # Client health and compliance monitor (apps/clienthealth, apps/compliance); granted
+    # at the end of this module.
+    CLIENT_HEALTH_VIEW = "client_health.view", "See clients' health scores"
+    COMPLIANCE_VIEW = "compliance.view", "See compliance findings"
+    COMPLIANCE_RESOLVE = "compliance.resolve", "Resolve compliance findings"
+    COMPLIANCE_DELETION_APPROVE = "compliance.deletion_approve", "Request and approve "\
+        "deletion of documents past retention"
+
 
 _READ = frozenset({
     Perm.STAFF_AREA, Perm.MEMBERS_VIEW, Perm.CLIENTS_VIEW, Perm.ENGAGEMENTS_VIEW,
@@ -168,3 +176,16 @@ for _role in (Role.ADMIN, Role.PARTNER):
 # Owners hold it already (every permission); the other firm leaders may preview too.
 for _role in (Role.ADMIN, Role.PARTNER, Role.MANAGER):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {Perm.PORTAL_PREVIEW}
+
+# --- Client health and compliance monitor (apps/clienthealth, apps/compliance) -----------
+_MONITOR_GRANTS: dict[str, set[str]] = {
+    # Health scores speak about clients' behaviour: the people who look after clients.
+    Perm.CLIENT_HEALTH_VIEW: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.MANAGER},
+    # The monitor is for partners (and the firm's leadership); auditors may read it.
+    Perm.COMPLIANCE_VIEW: {Role.OWNER, Role.ADMIN, Role.PARTNER, Role.AUDITOR},
+    Perm.COMPLIANCE_RESOLVE: {Role.OWNER, Role.ADMIN, Role.PARTNER},
+    Perm.COMPLIANCE_DELETION_APPROVE: {Role.OWNER, Role.ADMIN, Role.PARTNER},
+}
+for _perm, _roles in _MONITOR_GRANTS.items():
+    for _role in _roles:
+        ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_perm}

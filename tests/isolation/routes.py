@@ -112,3 +112,11 @@ SAMPLES.update(PEOPLE_SAMPLES)
 from tests.insight.samples import INSIGHT_SAMPLES  # noqa: E402
 
 SAMPLES.update(INSIGHT_SAMPLES)
+
+# Client health and compliance pages (apps/clienthealth, apps/compliance): a scored
+# client, and a retention finding with a deletion waiting for approval.
+from tests.clienthealth.samples import CLIENT_HEALTH_SAMPLES  # noqa: E402
+from tests.compliance.samples import COMPLIANCE_SAMPLES  # noqa: E402
+
+SAMPLES.update(CLIENT_HEALTH_SAMPLES)
+SAMPLES.update(COMPLIANCE_SAMPLES)

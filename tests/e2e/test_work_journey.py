@@ -114,7 +114,7 @@ def test_create_a_job_move_it_log_time_and_bill_it(browser, site, close_template
     row.get_by_role("button", name="Bill").click()
     page.wait_for_url(re.compile(r"/staff/billing/invoices/\d+/$"))
     assert page.get_by_text("created from unbilled time").is_visible()
-    assert page.get_by_role("row", name="Total").get_by_text("225.00 USD").is_visible()
+    assert page.get_by_role("row", name="Total $225.00", exact=True).is_visible()
     _fits(page, width, "invoice")
     screenshot(page, f"work-invoice-{suffix}")
     page.goto(job_url)

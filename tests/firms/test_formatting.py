@@ -119,3 +119,21 @@ def test_the_service_refuses_a_zone_name_it_does_not_know(firm_a):
 
     assert "time_zone" in refused.value.message_dict
     assert Firm.objects.get(pk=firm_a.firm.pk).time_zone == "America/New_York"
+
+
+def test_the_api_keeps_utc_whatever_the_firms_zone(firm_a):
+    from django.test import RequestFactory
+
+    from apps.firms.middleware import FirmTimeZoneMiddleware
+
+    firm = Firm.objects.get(pk=firm_a.firm.pk)
+    firm.time_zone = "Asia/Tokyo"
+    seen = []
+    middleware = FirmTimeZoneMiddleware(
+        lambda request: seen.append(timezone.get_current_timezone_name()))
+    for path in ("/api/v1/clients/", "/staff/clients/"):
+        request = RequestFactory().get(path)
+        request.firm = firm
+        middleware(request)
+
+    assert seen == ["UTC", "Asia/Tokyo"]

@@ -71,7 +71,7 @@ def test_create_a_job_move_it_log_time_and_bill_it(browser, site, close_template
     page.goto(f"{site.base}/work/jobs/new/?template={close_template_id}")
     _fits(page, width, "new job")
     page.get_by_label("Workflow").select_option(label="Monthly close")
-    page.get_by_label("Client").select_option(label="Brightline Bakery LLC")
+    page.get_by_label("Client", exact=True).select_option(label="Brightline Bakery LLC")
     page.get_by_label("Name").fill(job_name)
     page.get_by_label("Due date").fill("2027-02-15")
     page.get_by_role("button", name="Create job").click()

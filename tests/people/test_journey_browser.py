@@ -88,7 +88,9 @@ def test_invite_accept_answer_sign_write_and_reply(
     crypto = phone.locator('[data-key="crypto"]')
     assert crypto.is_hidden()
     phone.locator('input[name="q-sold_stock"][value="yes"]').check()
-    assert crypto.is_visible()  # the condition shows the follow-up at once
+    # The condition shows the follow-up at once (the script reacts to the change event;
+    # wait for it rather than read the page in the same instant).
+    crypto.wait_for(state="visible", timeout=5000)
     phone.locator('input[name="q-sold_stock"][value="no"]').check()
     assert crypto.is_hidden()
     phone.get_by_label("Your filing status").select_option("Single")

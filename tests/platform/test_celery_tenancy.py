@@ -1,5 +1,7 @@
 """Tasks run in the schema of the firm that queued them, on a real worker and broker."""
 
+import uuid
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
@@ -49,7 +51,9 @@ def test_dispatcher_fans_out_to_every_ready_firm(celery_worker, firm_a, firm_b):
 
     # Every ready firm: the two test firms, and any other a test module made for itself.
     ready = set(firm_schema_names_ready())
-    queued = for_each_firm("tests.report_schema", kwargs={"marker": "fan-out"})
+    # A marker of this run only: results of earlier runs may still be in the backend.
+    marker = f"fan-out-{uuid.uuid4().hex}"
+    queued = for_each_firm("tests.report_schema", kwargs={"marker": marker})
 
     assert queued == len(ready) >= 2
     # Results land in the backend; wait for all and check the schemas they ran in.
@@ -61,7 +65,7 @@ def test_dispatcher_fans_out_to_every_ready_firm(celery_worker, firm_a, firm_b):
         for key in app.backend.client.keys("celery-task-meta-*"):
             meta = app.backend.decode_result(app.backend.client.get(key))
             result = meta.get("result") or {}
-            if isinstance(result, dict) and result.get("marker") == "fan-out":
+            if isinstance(result, dict) and result.get("marker") == marker:
                 seen.add(result["current_schema"])
         time.sleep(0.05)
     assert seen == ready >= {firm_a.firm.schema_name, firm_b.firm.schema_name}

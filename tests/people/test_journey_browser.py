@@ -92,7 +92,7 @@ def test_invite_accept_answer_sign_write_and_reply(
     # wait for it rather than read the page in the same instant).
     crypto.wait_for(state="visible", timeout=5000)
     phone.locator('input[name="q-sold_stock"][value="no"]').check()
-    assert crypto.is_hidden()
+    crypto.wait_for(state="hidden", timeout=5000)
     phone.get_by_label("Your filing status").select_option("Single")
     for key in ("dependents", "moved", "w2", "rental", "mortgage", "estimated_payments"):
         phone.locator(f'input[name="q-{key}"][value="no"]').check()

@@ -109,6 +109,7 @@ TENANT_APPS = [
     "apps.mail",  # outgoing email in the firm's name (queued rows, sent by Celery)
     "apps.people",  # invitations, messages, notifications, proposals, organizers
     "apps.insight",  # cash-flow and revenue forecasts
+    "apps.ask",  # ask your documents: passage index and hybrid retrieval with citations
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -600,3 +601,11 @@ WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS",
                                  [] if IS_PROD else ["127.0.0.1", "localhost"])
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", not IS_PROD)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+
+# Ask your documents (apps/ask): an optional OpenAI-compatible endpoint that writes an
+# answer from the cited passages. Unset (the default) means no document text leaves the
+# machine; retrieval alone answers with passages and citations.
+ASK_GENERATOR_URL = env_str("ASK_GENERATOR_URL", "")
+ASK_GENERATOR_MODEL = env_str("ASK_GENERATOR_MODEL", "")
+ASK_GENERATOR_API_KEY = env_str("ASK_GENERATOR_API_KEY", "")
+ASK_GENERATOR_TIMEOUT = 20.0

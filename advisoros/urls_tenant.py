@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
+from apps.ask.urls import staff_patterns as ask_patterns
 from apps.billing.urls import portal_patterns as portal_billing_patterns
 from apps.billing.urls import staff_patterns as billing_staff_patterns
 from apps.documents.urls import portal_patterns as portal_document_patterns
@@ -55,6 +56,8 @@ urlpatterns = [
     path("api/v1/work/", include("apps.work.api.urls")),
     path("insight/", include(insight_patterns)),
     path("portal/", include(portal_insight_patterns)),
+    path("ask/", include(ask_patterns)),
+    path("api/v1/", include("apps.ask.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -22,6 +22,9 @@ from apps.marketplace.models import EMBEDDING_DIMENSIONS as DIMS
 RRF_K = 60
 CANDIDATES = 50  # per ranking, before fusion
 EF_SEARCH = 80
+# Cosine distance beyond which a passage is unrelated (WordLlama: an unrelated question
+# scores similarity around 0 to 0.1, a loosely related one 0.15 and up).
+MAX_DISTANCE = 0.85
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_TEXT = (
     "a an and are as at be by did do does for from had has have how i in is it its of on or "
@@ -77,10 +80,13 @@ def _vector_ranking(vector: list[float], client_id: int | None) -> list[int]:
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
         # Only the model's table name and fixed clauses are formatted in; values are bound.
         cursor.execute(
-            f"SELECT id FROM {DocumentChunk._meta.db_table} {where} "  # noqa: S608
+            f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) AS distance "  # noqa: S608
+            f"FROM {DocumentChunk._meta.db_table} {where} "
             f"ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
-            f"LIMIT {CANDIDATES}", params)
-        return [row[0] for row in cursor.fetchall()]
+            f"LIMIT {CANDIDATES}", [str(vector), *params])
+        # Nearest is not the same as related: a question about nothing in the documents
+        # would otherwise still "find" the closest passages.
+        return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
 
 
 def _text_ranking(words: list[str], client_id: int | None) -> list[int]:

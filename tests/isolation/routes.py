@@ -112,3 +112,8 @@ SAMPLES.update(PEOPLE_SAMPLES)
 from tests.insight.samples import INSIGHT_SAMPLES  # noqa: E402
 
 SAMPLES.update(INSIGHT_SAMPLES)
+
+# Ask your documents (apps/ask): a client of firm A with an indexed document.
+from tests.ask.samples import ASK_SAMPLES  # noqa: E402
+
+SAMPLES.update(ASK_SAMPLES)

@@ -116,6 +116,7 @@ TENANT_APPS = [
     "apps.search",  # the staff area's global search (and the indexes it needs)
     "apps.clienthealth",  # a health score per client, its reasons and trend
     "apps.compliance",  # compliance rules, findings, reviewed deletion past retention
+    "apps.ask",  # ask your documents: passage index and hybrid retrieval with citations
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -698,3 +699,10 @@ DOCUMENTS_BACKLOG_THRESHOLD = env_int("DOCUMENTS_BACKLOG_THRESHOLD", 100)
 DOCUMENTS_LANE_THRESHOLD = env_int("DOCUMENTS_LANE_THRESHOLD", 20)
 # Documents per second assumed when the workers finished none in the last minute.
 DOCUMENTS_NOMINAL_RATE_PER_SECOND = env_int("DOCUMENTS_NOMINAL_RATE_PER_SECOND", 20)
+# Ask your documents (apps/ask): an optional OpenAI-compatible endpoint that writes an
+# answer from the cited passages. Unset (the default) means no document text leaves the
+# machine; retrieval alone answers with passages and citations.
+ASK_GENERATOR_URL = env_str("ASK_GENERATOR_URL", "")
+ASK_GENERATOR_MODEL = env_str("ASK_GENERATOR_MODEL", "")
+ASK_GENERATOR_API_KEY = env_str("ASK_GENERATOR_API_KEY", "")
+ASK_GENERATOR_TIMEOUT = 20.0

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from advisoros.admin_sites import firm_admin
 from advisoros.health import health
+from apps.ask.urls import staff_patterns as ask_patterns
 from apps.billing.urls import portal_patterns as portal_billing_patterns
 from apps.billing.urls import staff_patterns as billing_staff_patterns
 from apps.clienthealth.urls import staff_patterns as client_health_patterns
@@ -60,6 +61,8 @@ urlpatterns = [
     path("search/", include("apps.search.urls")),
     path("client-health/", include(client_health_patterns)),
     path("compliance/", include(compliance_patterns)),
+    path("ask/", include(ask_patterns)),
+    path("api/v1/", include("apps.ask.api.urls")),
 ]
 
 # Generic error page with a request id, never a traceback.

@@ -277,6 +277,9 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
                                config="english")
                 + SearchVector("text", weight="C", config="english")))
             _fulfil_requests(document, outcome.doc_type, now)
+            # Its passages are (re)indexed for questions (apps/ask).
+            from apps.ask.tasks import index_after_commit
+            index_after_commit(document.pk)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
         announce("document_processed", document.pk)  # the uploader hears, after commit
     return True

@@ -120,3 +120,8 @@ from tests.compliance.samples import COMPLIANCE_SAMPLES  # noqa: E402
 
 SAMPLES.update(CLIENT_HEALTH_SAMPLES)
 SAMPLES.update(COMPLIANCE_SAMPLES)
+
+# Ask your documents (apps/ask): a client of firm A with an indexed document.
+from tests.ask.samples import ASK_SAMPLES  # noqa: E402
+
+SAMPLES.update(ASK_SAMPLES)

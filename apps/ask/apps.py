@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AskConfig(AppConfig):
+    name = "apps.ask"
+    label = "ask"
+    verbose_name = "Ask your documents"

@@ -76,7 +76,9 @@ def events_with_automations(events: list[dict]) -> list[dict]:
 def automation_run_execute(*, run_id: int) -> AutomationRun:
     """Perform one run if it is not done yet; safe to call any number of times."""
     with transaction.atomic():
-        run = (AutomationRun.objects.select_for_update()
+        # Only the run's row: the automation rule is shared by every job of the template,
+        # and locking it (and the job) too deadlocked concurrent runs of one rule.
+        run = (AutomationRun.objects.select_for_update(of=("self",))
                .select_related("automation", "job").get(pk=run_id))
         if run.status in (AutomationRun.Status.SUCCEEDED, AutomationRun.Status.SKIPPED):
             return run

@@ -133,7 +133,9 @@ def job_create(*, template: WorkflowTemplate, client: Client, due_date: date | N
 
 
 def _locked_job(job: Job) -> Job:
-    return Job.objects.select_for_update().select_related("stage").get(pk=job.pk)
+    # Only the job's row: the stage row is shared by every job in it, and locking it too
+    # made concurrent moves of different jobs wait on (and deadlock over) each other.
+    return Job.objects.select_for_update(of=("self",)).select_related("stage").get(pk=job.pk)
 
 
 @transaction.atomic

@@ -129,3 +129,30 @@ def test_a_batch_of_events_keeps_only_those_an_automation_answers(in_firm_a):
                "stage_id": job.stage_id} for job in (close, tax)]
 
     assert events_with_automations(events) == [events[1]]
+
+
+def test_a_run_and_a_move_lock_only_their_own_rows(in_firm_a, celery_eager,
+                                                   django_capture_on_commit_callbacks):
+    """The rule row is shared by every job of a template and a stage row by every job in
+    it: locking them made concurrent runs and moves deadlock (seen in `make run`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    job = make_job(library_template("s_corp_1120s"), client=make_client(), due=FAR)
+    filing = job.template.stages.get(name="Filing")
+    with CaptureQueriesContext(connection) as moved, \
+            django_capture_on_commit_callbacks(execute=True):
+        job_move(job=job, to_stage=filing, may_override=True)
+    run = AutomationRun.objects.filter(job=job).first()
+    with CaptureQueriesContext(connection) as ran:
+        automation_run_execute(run_id=run.pk)
+
+    locks = [q["sql"] for q in moved.captured_queries + ran.captured_queries
+             if "FOR UPDATE" in q["sql"] and ("work_job" in q["sql"].split("FROM")[1]
+                                              .split("WHERE")[0]
+                                              or "work_automationrun" in q["sql"])]
+    assert locks
+    for sql in locks:
+        assert " FOR UPDATE OF " in sql, sql
+        locked = sql.split(" FOR UPDATE OF ")[1]
+        assert "work_workflowstage" not in locked and "work_templateautomation" not in locked

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -20,15 +21,27 @@ from apps.portal.models import Client
 
 
 class AskQuery(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUESTION)
+    # At least one visible character: the schema says so (pattern), so a question of only
+    # spaces is refused by the schema, not found out after trimming.
+    q = serializers.RegexField(r"\S", max_length=MAX_QUESTION)
     client = serializers.IntegerField(required=False, min_value=1)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=20, default=5)
+
+
+class AskAnswerOutput(serializers.Serializer):
+    """What the API answers (documented for integrators and the schema fuzzing)."""
+
+    question = serializers.CharField()
+    citations = serializers.ListField(child=serializers.DictField())
+    values = serializers.JSONField()
+    generated = serializers.CharField(allow_null=True)
 
 
 class AskAPI(APIView):
     permission_classes = [HasFirmPermission]
     required_permission = Perm.DOCUMENTS_VIEW
 
+    @extend_schema(parameters=[AskQuery], responses={200: AskAnswerOutput})
     def get(self, request: Request) -> Response:
         query = AskQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -37,6 +37,14 @@ DOCUMENT_FIELDS = {
 }
 ADVISOR_SORTS = {"rating": "Highest rated", "experience": "Most experienced",
                  "price": "Lowest hourly rate", "reviews": "Most reviews"}
+FILE_TYPES = {
+    "application/pdf": "PDF", "image/png": "PNG image", "image/jpeg": "JPEG image",
+    "image/tiff": "TIFF image", "image/heic": "HEIC photo", "image/heif": "HEIC photo",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        "Word document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook",
+    "text/csv": "CSV file", "text/plain": "Text file",
+}
 TEXT_SOURCES = {"embedded": "the file's own text", "ocr": "OCR (scanned pages)",
                 "ocr_cache": "OCR (read earlier)"}
 
@@ -58,11 +66,15 @@ def code_words(code: object) -> str:
 @cache
 def _maps() -> dict[str, dict[str, str]]:
     from apps.accounts.roles import Perm, Role
-    from apps.billing.models import Invoice, Payment, PaymentTerms
+    from apps.billing.models import Invoice, Payment, PaymentTerms, RecurringPlan
     from apps.documents.models import DocType, Document
+    from apps.integrations.models import WebhookDelivery, WebhookEndpoint
+    from apps.integrations.webhooks import EVENT_TYPES
+    from apps.ledger.models import RevenueShareEntry
     from apps.marketplace import vocabulary
     from apps.marketplace.models import AdvisorProfile, MarketplaceEngagement
     from apps.portal.models import Client, Engagement, Task
+    from apps.work.models import Frequency as WorkFrequency
 
     maps = {
         "role": Role, "permission": Perm, "scope": Perm,
@@ -76,12 +88,18 @@ def _maps() -> dict[str, dict[str, str]]:
         "company_size": vocabulary.CompanySize, "certification": vocabulary.Certification,
         "availability": AdvisorProfile.Availability, "advisor_status": AdvisorProfile.Status,
         "marketplace_engagement_status": MarketplaceEngagement.Status,
+        "payout_status": RevenueShareEntry.PayoutStatus, "ledger_kind": RevenueShareEntry.Kind,
+        "webhook_endpoint_status": WebhookEndpoint.Status,
+        "webhook_delivery_status": WebhookDelivery.Status,
+        "billing_frequency": RecurringPlan.Frequency, "work_frequency": WorkFrequency,
     }
     built = {kind: {str(value): str(label) for value, label in choices.choices}
              for kind, choices in maps.items()}
     built["document_field"] = DOCUMENT_FIELDS
     built["text_source"] = TEXT_SOURCES
     built["advisor_sort"] = ADVISOR_SORTS
+    built["webhook_event"] = EVENT_TYPES
+    built["file_type"] = FILE_TYPES
     return built
 
 

@@ -494,12 +494,20 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Every operation documents the error answers it can give (advisoros/api.py).
     # Several models have a "status": name the choice sets that would otherwise collide.
-    "ENUM_NAME_OVERRIDES": {"InvoiceStatusEnum": "apps.billing.models.Invoice.Status"},
+    "ENUM_NAME_OVERRIDES": {"InvoiceStatusEnum": "apps.billing.models.Invoice.Status",
+                            "ClientStatusEnum": "apps.portal.models.Client.Status",
+                            "EngagementStatusEnum": "apps.portal.models.Engagement.Status",
+                            "TaskStatusEnum": "apps.portal.models.Task.Status",
+                            "DocumentStatusEnum": "apps.documents.models.Document.Status",
+                            "TaskPriorityEnum": "apps.portal.models.Task.Priority",
+                            "DocumentPriorityEnum": "apps.documents.models.Priority"},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "advisoros.api.document_error_responses",
                              "advisoros.api.json_bodies_for_nested_input",
                              "advisoros.api.decimals_need_a_digit",
-                             "advisoros.api.request_text_as_drf_reads_it"],
+                             "advisoros.api.request_text_as_drf_reads_it",
+                             # Every enum lists each code's label (advisoros/api_enums.py).
+                             "advisoros.api_enums.enum_labels"],
 }
 
 # --- Marketplace -------------------------------------------------------------------------

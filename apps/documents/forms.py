@@ -41,6 +41,22 @@ class StaffUploadForm(UploadForm):
     client = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
 
+class StaffUploadPickClientForm(UploadForm):
+    """Uploading from the documents list: the client is picked in the form itself."""
+
+    client = forms.TypedChoiceField(
+        coerce=int, label="Client", error_messages={
+            "required": "Choose the client these documents belong to.",
+            "invalid_choice": "Choose one of the firm's clients from the list."})
+    field_order = ["client", "files", "category"]
+
+    def __init__(self, *args, clients: list[dict], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "Choose a client"), *(
+            (c["id"], c["business_name"]) for c in clients)]
+        self.order_fields(self.field_order)
+
+
 class PortalUploadForm(UploadForm):
     request_item = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,
                                           label="For the request",

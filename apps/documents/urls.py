@@ -8,6 +8,7 @@ staff_patterns = ([
     path("", views.document_list, name="list"),
     path("status/", views.document_status, name="status"),
     path("clients/<int:client_id>/upload/", views.document_upload, name="upload"),
+    path("upload/", views.document_upload_pick_client, name="upload_pick_client"),
     path("<int:document_id>/", views.document_detail, name="detail"),
     path("<int:document_id>/download/", views.document_download, name="download"),
     path("<int:document_id>/retry/", views.document_retry, name="retry"),

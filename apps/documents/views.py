@@ -22,10 +22,15 @@ from apps.documents.downloads import (
     download_token_check,
     download_token_check_for_key,
 )
-from apps.documents.forms import ReviewForm, SearchForm, StaffUploadForm
+from apps.documents.forms import (
+    ReviewForm,
+    SearchForm,
+    StaffUploadForm,
+    StaffUploadPickClientForm,
+)
 from apps.documents.selectors import DocumentQuery
 from apps.portal.forms import apply_service_errors
-from apps.portal.selectors import client_get
+from apps.portal.selectors import client_get, firm_client_choices
 
 
 def parse_ids(raw: str) -> list[int]:
@@ -90,6 +95,31 @@ def document_upload(request: HttpRequest, client_id: int) -> HttpResponse:
                 return redirect(url)
         status = 400
     return render(request, "documents/upload.html", {"form": form, "client": client},
+                  status=status)
+
+
+@firm_permission_required(Perm.DOCUMENTS_UPLOAD)
+def document_upload_pick_client(request: HttpRequest) -> HttpResponse:
+    """Upload from the documents list: the client is chosen in the form (a clear field
+    error when none is), then the upload is the same as from the client's own page."""
+    clients = firm_client_choices()
+    form = StaffUploadPickClientForm(clients=clients)
+    status = 200
+    if request.method == "POST":
+        form = StaffUploadPickClientForm(request.POST, request.FILES, clients=clients)
+        if form.is_valid():
+            client = client_get(form.cleaned_data["client"])
+            try:
+                result = services.documents_upload(
+                    client=client, files=form.cleaned_data["files"],
+                    category=form.cleaned_data["category"], uploaded_by_id=request.user.pk)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                _upload_messages(request, result)
+                return redirect(reverse("documents:list") + f"?client={client.pk}")
+        status = 400
+    return render(request, "documents/upload.html", {"form": form, "client": None},
                   status=status)
 
 

@@ -64,8 +64,11 @@ def _sections(period: bi.Period, taken_at) -> str:
     the rendered sections are kept (tenant cache: keys carry the schema) per period and
     refresh; names of people and job types may lag a rename by one refresh."""
     query = f"from={period.start:%Y-%m}&to={period.end:%Y-%m}"
+    # The firm's zone is part of the key: a change of zone must show at once (formatting
+    # filters render in the active zone).
     key = (f"insight:bi:sections:v1:{period.start:%Y-%m}:{period.end:%Y-%m}:"
-           f"{taken_at.isoformat() if taken_at else 'never'}")
+           f"{taken_at.isoformat() if taken_at else 'never'}:"
+           f"{timezone.get_current_timezone_name()}")
     html = cache.get(key) if taken_at else None
     if html is None:
         html = render_to_string("insight/partials/bi_sections.html", {

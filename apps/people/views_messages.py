@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,8 +22,9 @@ from apps.people.messaging import (
     thread_start,
 )
 from apps.people.views_team import apply_errors, error_text
-from apps.portal import selectors as portal_selectors
 from apps.portal.models import Client
+from apps.portal.preview import is_previewing
+from apps.portal.views_portal import portal_page
 
 PAGE_SIZE = 30
 
@@ -123,21 +121,10 @@ def thread_assign_view(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 # --- Portal ---------------------------------------------------------------------------
 
-def portal_client(view: Callable) -> Callable:
-    """Portal permission, then the client from the user's own access rows (404 for any
-    client they were not given, as the rest of the portal answers)."""
-
-    @firm_permission_required(Perm.PORTAL_ACCESS)
-    @wraps(view)
-    def wrapped(request: HttpRequest, client_id: int, *args, **kwargs) -> HttpResponse:
-        request.portal_clients = portal_selectors.portal_clients(request.user.pk)
-        if not any(c["id"] == client_id for c in request.portal_clients):
-            raise Http404("No such client.")
-        client = portal_selectors.portal_client_get(user_id=request.user.pk,
-                                                    client_id=client_id)
-        return view(request, client, *args, **kwargs)
-
-    return wrapped
+# The portal's own access decorator: the client from the user's access rows (404 for any
+# client they were not given), or the previewed client while staff preview the portal
+# (apps/portal/preview.py), as on every other portal page.
+portal_client = portal_page
 
 
 @portal_client
@@ -171,7 +158,7 @@ def portal_thread(request: HttpRequest, client: Client, thread_id: int) -> HttpR
             apply_errors(form, exc)
         else:
             return redirect("portal_people:thread", client_id=client.pk, thread_id=thread.pk)
-    else:
+    elif not is_previewing(request):  # a preview reads, it does not mark anything read
         thread_mark_read(thread=thread, user=request.user)
     return render(request, "people/portal_thread.html", {
         "client": client, "thread": thread, "items": selectors.thread_messages(thread),

@@ -60,6 +60,12 @@ def preview_state(request: HttpRequest) -> dict | None:
     return state
 
 
+def is_previewing(request: HttpRequest) -> bool:
+    """This request is a staff member's preview of the portal: a page that would record
+    something on a read (a message marked read) must not."""
+    return bool(getattr(request, "portal_preview", None))
+
+
 def preview_clients(request: HttpRequest) -> list[dict] | None:
     """The portal's client list while previewing: only the previewed client, if it is
     still live; None when not previewing."""

@@ -61,3 +61,38 @@ def test_the_firm_schema_documents_the_403_for_keys(firm_a):
 
     assert "403" in post["responses"]
     assert "API keys" in post["responses"]["403"]["description"]
+
+
+def _parameter(document: dict, path: str, name: str) -> dict:
+    return next(p["schema"] for p in document["paths"][path]["get"]["parameters"]
+                if p["name"] == name)
+
+
+def test_every_choice_in_the_firm_schema_says_what_its_codes_mean(firm_a):
+    document = firm_a.client().get("/api/schema/", {"format": "json"}).json()
+    components = document["components"]["schemas"]
+
+    invoice_status = components["InvoiceStatusEnum"]
+    client_status_filter = _parameter(document, "/api/v1/clients/", "status")
+    task_priority = components["TaskPriorityEnum"]
+
+    assert dict(zip(invoice_status["enum"], invoice_status["x-enum-descriptions"],
+                    strict=True))["partially_paid"] == "Partially paid"
+    assert components["ClientOutput"]["properties"]["status"]["$ref"].endswith(
+        "/ClientStatusEnum")
+    assert "* `onboarding` - Onboarding" in client_status_filter["description"]
+    assert dict(zip(task_priority["enum"], task_priority["x-enum-descriptions"],
+                    strict=True))[4] == "Urgent"
+    assert "`cfo_advisory` - CFO advisory" in _parameter(
+        document, "/api/v1/engagements/", "type")["description"]
+
+
+def test_every_choice_in_the_public_schema_says_what_its_codes_mean(public_client):
+    document = public_client.get("/api/schema/", {"format": "json"}).json()
+
+    industries = _parameter(document, "/api/v1/marketplace/advisors/", "industries")
+    sort = _parameter(document, "/api/v1/marketplace/advisors/", "sort")
+
+    assert "* `saas` - SaaS and software" in industries["description"]
+    assert dict(zip(sort["enum"], sort["x-enum-descriptions"], strict=True))["price"] == \
+        "Lowest hourly rate"

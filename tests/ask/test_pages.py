@@ -130,3 +130,16 @@ def test_generator_is_off_by_default_and_used_when_configured(firm_a, settings,
     settings.ASK_GENERATOR_URL = "http://127.0.0.1:9/v1"  # nothing listens: passages only
     down = http.get("/api/v1/ask/", {"q": "W-2 wages"}).json()
     assert down["generated"] is None and down["citations"]
+
+
+def test_staff_nav_and_client_page_link_to_ask_clients_do_not_see_it(firm_a):
+    client, _ = _indexed_w2(firm_a)
+    staff = firm_a.client(Role.STAFF_ACCOUNTANT)
+
+    dashboard = staff.get("/").content.decode()
+    client_page = staff.get(f"/staff/clients/{client.pk}/").content.decode()
+    portal = firm_a.client("client_owner").get(f"/portal/clients/{client.pk}/").content.decode()
+
+    assert 'href="/ask/"' in dashboard and "Ask your documents" in dashboard
+    assert f'href="/ask/clients/{client.pk}/"' in client_page
+    assert 'href="/ask/' not in portal

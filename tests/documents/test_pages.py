@@ -71,6 +71,48 @@ def test_read_only_roles_cannot_upload(in_firm_a, client_a):
     assert Document.objects.count() == 0
 
 
+def test_staff_upload_from_the_documents_list_picking_the_client(in_firm_a, client_a):
+    http = _http(in_firm_a, Role.STAFF_ACCOUNTANT)
+
+    listing = http.get("/documents/").content.decode()
+    form = http.get("/documents/upload/")
+    response = http.post("/documents/upload/", {
+        "client": client_a.pk, "category": "tax_return",
+        "files": [upload("w2.pdf", pdf_bytes(W2_LINES))]})
+
+    assert 'href="/documents/upload/"' in listing
+    assert form.status_code == 200 and client_a.business_name in form.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == f"/documents/?client={client_a.pk}"
+    connection.set_tenant(in_firm_a.firm)
+    assert list(Document.objects.values_list("client_id", "file_name")) == [
+        (client_a.pk, "w2.pdf")]
+
+
+@pytest.mark.parametrize(("client", "error"), [
+    ("", "Choose the client these documents belong to."),
+    ("999999", "Choose one of the firm&#x27;s clients from the list."),
+])
+def test_uploading_from_the_list_without_a_client_is_a_form_error(in_firm_a, client_a,
+                                                                    client, error):
+    response = _http(in_firm_a, Role.STAFF_ACCOUNTANT).post("/documents/upload/", {
+        "client": client, "category": "other", "files": [upload("w2.pdf", pdf_bytes(W2_LINES))]})
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    connection.set_tenant(in_firm_a.firm)
+    assert Document.objects.count() == 0
+
+
+def test_read_only_roles_cannot_upload_from_the_list(in_firm_a, client_a):
+    response = _http(in_firm_a, Role.AUDITOR).post("/documents/upload/", {
+        "client": client_a.pk, "category": "other", "files": [upload("w2.pdf", b"%PDF")]})
+
+    assert response.status_code == 403
+    assert 'href="/documents/upload/"' not in _http(in_firm_a, Role.AUDITOR).get(
+        "/documents/").content.decode()
+
+
 def test_search_finds_text_and_fields_and_filters(in_firm_a, client_a):
     w2 = _processed(client_a)
     _processed(client_a, "inv.pdf", INVOICE_LINES)

@@ -154,3 +154,32 @@ def test_the_unknown_firm_page_is_styled_and_has_its_favicon(browser, site):
     assert not report.problems(), report.problems()
     assert favicon.status == 200
     assert button_colour == "rgb(11, 90, 142)"
+
+
+STACKED_JS = """() => [...document.querySelectorAll('table.stack-table')].map(t => ({
+  head: getComputedStyle(t.querySelector('thead')).position,
+  row: t.querySelector('tbody tr') ? getComputedStyle(t.querySelector('tbody tr')).display : '',
+  labelled: t.querySelectorAll('td[data-label]').length,
+  sideways: t.scrollWidth - t.parentElement.clientWidth}))"""
+
+
+def test_the_main_wide_tables_stack_into_cards_on_a_phone(browser, site):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": site.sessions[site.manager.pk], "url": site.base + "/"}])
+    page = context.new_page()
+    found: dict[str, list[dict]] = {}
+    try:
+        for path in ("/staff/clients/", "/work/jobs/", "/documents/",
+                     "/staff/billing/invoices/", "/security/audit/"):
+            page.goto(site.base + path)
+            found[path] = page.evaluate(STACKED_JS)
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        context.close()
+
+    tables = [table for tables in found.values() for table in tables]
+    assert len([path for path, tables in found.items() if tables]) >= 3, found
+    for table in tables:
+        assert table["head"] == "absolute" and table["row"] == "block", found
+        assert table["labelled"] > 0 and table["sideways"] <= 1, found

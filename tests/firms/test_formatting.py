@@ -52,9 +52,18 @@ def test_money_without_a_currency_is_dollars_and_whole_money_rounds_half_up():
     ("hours", Decimal("1234.5"), "1,234.5\u00a0h"),
     ("percent", None, "—"),
     ("hours", "", "—"),
+    ("number", 1234567, "1,234,567"),
+    ("number", Decimal("0.5312"), "1"),
+    ("number", None, "—"),
 ])
 def test_percentages_and_hours(filter_, value, shown):
     assert render("{{ v|" + filter_ + " }}", v=value) == shown
+
+
+def test_number_keeps_at_most_the_places_asked_for():
+    assert render("{{ v|number:2 }}", v=0.5312) == "0.53"
+    assert render("{{ v|number:1 }}", v=Decimal("12.00")) == "12"
+    assert render("{{ v|number:2 }}", v=Decimal("-1234.5")) == "\u22121,234.5"
 
 
 def test_dates_and_times_are_shown_in_the_active_zone_with_the_zone_where_it_matters():
@@ -71,6 +80,10 @@ def test_dates_and_times_are_shown_in_the_active_zone_with_the_zone_where_it_mat
         assert render("{{ v|day_time_zone }}", v=moment) == \
             '<span class="nowrap">Dec 8, 2026, 11:05 AM JST</span>'
     assert render("{{ v|day }}", v=dt.date(2026, 3, 1)) == "Mar 1, 2026"
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        assert render("{{ v|day_short }} · {{ v|month }} · {{ v|month_long }}", v=moment) == \
+            "Dec 7 · Dec 2026 · December 2026"
+    assert render("{{ v|month }}", v=dt.date(2027, 1, 1)) == "Jan 2027"
     assert render("{{ v|day }} {{ v|day_time }}", v=None) == "— —"
 
 

@@ -223,7 +223,7 @@ def test_the_page_shows_every_section_with_charts_in_few_queries(
                   "Turnaround by job type", "Invoice aging trend",
                   "Document volume and review backlog"):
         assert title in body
-    assert "Tax return" in body and "1,500.00" in body and "80.0 %" in body
+    assert "Tax return" in body and "$1,500.00" in body and "80\u00a0%" in body
     assert "tax_return" not in body.replace('"tax_return"', "")  # human labels only
     assert "vendor/chartjs/chart.umd.min.js" in body and "bi-chart-canvas" in body
 

@@ -121,7 +121,7 @@ def test_the_page_shows_the_figures_and_saves_assumptions(march, firm_a):
     assert (saved.minutes_per_document, saved.hourly_value) == (D("10.00"), D("120.00"))
     assert saved.updated_by_id == firm_a.user(Role.PARTNER).pk
     body = page.get("/insight/roi/?month=2026-03").content.decode()
-    assert "136.00 USD" in body and "1.13" in body  # 68 minutes
+    assert "$136.00" in body and "1.13\u00a0h" in body  # 68 minutes
 
 
 def test_nonsense_assumptions_are_refused_with_a_reason(march, firm_a):

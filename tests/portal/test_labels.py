@@ -33,6 +33,11 @@ def test_codes_without_a_map_are_spelled_out(code, words):
     ("invoice_status", "partially_paid", "Partially paid"),
     ("task_priority", 4, "Urgent"),
     ("role", "auditor", "Auditor (read-only)"),
+    ("payout_status", "pending", "Pending"),
+    ("webhook_event", "invoice.paid", "Invoice paid"),
+    ("webhook_delivery_status", "failed", "Gave up"),
+    ("billing_frequency", "quarterly", "Quarterly"),
+    ("file_type", "application/pdf", "PDF"),
 ])
 def test_every_kind_of_code_has_its_label(kind, code, text):
     assert label(kind, code) == text

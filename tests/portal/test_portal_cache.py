@@ -297,3 +297,26 @@ def test_the_page_key_follows_what_the_page_shows(firm_a, mine):
     membership.save()
 
     assert "Client member" in _page(http, mine, "tasks/")
+
+
+def test_a_cached_page_follows_a_change_of_the_firms_time_zone_at_once(in_firm_a):
+    # 02:05 UTC on Dec 8 is still Dec 7 in New York and already Dec 8 in Tokyo.
+    import datetime as dt
+
+    from apps.firms.services import firm_security_settings_update
+
+    client = make_client(business_name="Zone LLC")
+    give_access(in_firm_a.user(Role.CLIENT_OWNER), client)
+    document = make_document(client, file_name="late-upload.pdf")
+    Document.objects.filter(pk=document.pk).update(
+        created_at=dt.datetime(2026, 12, 8, 2, 5, tzinfo=dt.UTC))
+    connection.set_schema_to_public()
+    http = in_firm_a.client(Role.CLIENT_OWNER)
+    _page(http, client)  # warm the page and its sections in New York time
+    assert "Dec 7, 2026" in _page(http, client)
+
+    firm_security_settings_update(firm=in_firm_a.firm, by=in_firm_a.user(Role.OWNER),
+                                  time_zone="Asia/Tokyo")
+    shown = _page(http, client)
+
+    assert "Dec 8, 2026" in shown and "Dec 7, 2026" not in shown

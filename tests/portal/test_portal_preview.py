@@ -3,9 +3,12 @@ of that one firm, and only for roles the matrix allows."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditAction, AuditEvent
@@ -85,3 +88,59 @@ def test_the_client_page_offers_the_preview_to_those_allowed(firm_a):
 
     assert f'action="/staff/clients/{acme.pk}/preview/"' in manager
     assert b"Preview portal" not in staff.content
+
+
+def test_the_people_portal_pages_work_read_only_in_a_preview(in_firm_a):
+    from apps.people.models import Message, Organizer, Proposal, Thread, ThreadRead
+    from apps.people.tax_organizer import TAX_ORGANIZER
+
+    acme = make_client(business_name="Acme Robotics")
+    thread = Thread.objects.create(client=acme, subject="Year-end close",
+                                   last_message_at=timezone.now())
+    Message.objects.create(thread=thread, from_firm=True, body="Please send the bank letter")
+    proposal = Proposal.objects.create(client=acme, title="Engagement letter 2027",
+                                       terms="Terms", status=Proposal.Status.SENT,
+                                       expires_on=timezone.localdate() + timedelta(days=9))
+    organizer = Organizer.objects.create(client=acme, title="2026 tax organizer",
+                                         definition=TAX_ORGANIZER)
+    connection.set_schema_to_public()
+    staff = in_firm_a.client(Role.MANAGER)
+    staff.post(f"/staff/clients/{acme.pk}/preview/")
+    base = f"/portal/{acme.pk}"
+
+    pages = {
+        f"{base}/messages/": "Year-end close",
+        f"{base}/messages/{thread.pk}/": "Please send the bank letter",
+        f"{base}/proposals/": "Engagement letter 2027",
+        f"{base}/proposals/{proposal.pk}/": "Engagement letter 2027",
+        f"{base}/organizers/": "2026 tax organizer",
+        f"{base}/organizers/{organizer.pk}/": "2026 tax organizer",
+    }
+    shown = {path: staff.get(path) for path in pages}
+    writes = [
+        staff.post(f"{base}/messages/", {"subject": "Hi", "body": "From the preview"}),
+        staff.post(f"{base}/messages/{thread.pk}/", {"body": "From the preview"}),
+        staff.post(f"{base}/proposals/{proposal.pk}/", {"signer_name": "Maya", "consent": "on"}),
+        staff.post(f"{base}/organizers/{organizer.pk}/", {"submit": "1"}),
+    ]
+
+    for path, text in pages.items():
+        body = shown[path].content.decode()
+        assert shown[path].status_code == 200, path
+        assert text in body and "read-only" in body, path
+    assert [w.status_code for w in writes] == [403, 403, 403, 403]
+    connection.set_tenant(in_firm_a.firm)
+    assert Message.objects.filter(thread__client=acme).count() == 1
+    assert not ThreadRead.objects.filter(thread=thread).exists()
+    proposal.refresh_from_db()
+    organizer.refresh_from_db()
+    assert proposal.status == Proposal.Status.SENT
+    assert organizer.status == Organizer.Status.SENT
+
+
+def test_without_a_preview_staff_still_get_404_on_people_portal_pages(in_firm_a):
+    acme = make_client(business_name="Acme Robotics")
+    connection.set_schema_to_public()
+    staff = in_firm_a.client(Role.MANAGER)
+
+    assert staff.get(f"/portal/{acme.pk}/messages/").status_code in (403, 404)

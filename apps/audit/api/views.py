@@ -13,6 +13,8 @@ from apps.audit.models import AuditAction, AuditEvent
 
 
 class AuditEventOutput(serializers.ModelSerializer):
+    action = serializers.ChoiceField(choices=AuditAction.choices, read_only=True)
+
     class Meta:
         model = AuditEvent
         fields = ["id", "created_at", "action", "actor_id", "actor_email", "target_type",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.documents.models import Document
+from apps.documents.models import DocType, Document, Priority
 
 DOCUMENT_FIELDS = ("id", "client_id", "file_name", "category", "status", "doc_type",
                    "tax_year", "confidence", "size_bytes", "content_type", "sha256",
@@ -16,15 +16,16 @@ class DocumentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     client_id = serializers.IntegerField()
     file_name = serializers.CharField()
-    category = serializers.CharField()
-    status = serializers.CharField()
-    doc_type = serializers.CharField()
+    # Choice fields, so the schema lists each code with its label.
+    category = serializers.ChoiceField(choices=Document.Category.choices)
+    status = serializers.ChoiceField(choices=Document.Status.choices)
+    doc_type = serializers.ChoiceField(choices=DocType.choices, allow_blank=True)
     tax_year = serializers.IntegerField(allow_null=True)
     confidence = serializers.FloatField(allow_null=True)
     size_bytes = serializers.IntegerField()
     content_type = serializers.CharField()
     sha256 = serializers.CharField()
-    priority = serializers.IntegerField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
     batch_id = serializers.IntegerField(allow_null=True)
     failure_reason = serializers.CharField()
     created_at = serializers.DateTimeField()

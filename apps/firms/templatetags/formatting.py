@@ -9,7 +9,10 @@ in a no-wrap span so "$30,150.00" never breaks across lines.
     {{ firm.commission_rate|percent }}            15 %      (a fraction: 0.15)
     {{ line.tax_percent|percent_points }}         8.875 %   (already in percent)
     {{ entry.hours|hours }}                       1.5 h
+    {{ review.count|number }}                     12,345    (number:2 -> 0.53)
     {{ task.due_date|day }}                       Dec 8, 2026
+    {{ task.due_date|day_short }}                 Dec 8     (this year's dates in a dense list)
+    {{ row.month|month }}                         Dec 2026  (month_long: December 2026)
     {{ event.created_at|day_time }}               Dec 8, 2026, 3:05 PM
     {{ event.created_at|day_time_zone }}          Dec 8, 2026, 3:05 PM EST
     {% zone_label %}                              America/New_York
@@ -113,6 +116,16 @@ def hours(value: object) -> str:
     return f"{_trimmed(number, 2)}{NBSP}h"
 
 
+@register.filter
+def number(value: object, places: int = 0) -> str:
+    """A plain number with thousands separators and at most `places` decimals: 12345 ->
+    "12,345", number:2 of 0.5312 -> "0.53"."""
+    number_ = _decimal(value)
+    if number_ is None:
+        return EMPTY
+    return _trimmed(number_, int(places))
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
@@ -125,6 +138,36 @@ def day(value: object) -> str:
     elif not isinstance(value, dt.date):
         return EMPTY
     return dateformat.format(value, "M j, Y")
+
+
+@register.filter
+def day_short(value: object) -> str:
+    """A date without its year, for lists of near dates: "Dec 8"."""
+    if isinstance(value, dt.datetime):
+        value = _local(value)
+    elif not isinstance(value, dt.date):
+        return EMPTY
+    return dateformat.format(value, "M j")
+
+
+@register.filter
+def month(value: object) -> str:
+    """The month of a date: "Dec 2026"."""
+    if isinstance(value, dt.datetime):
+        value = _local(value)
+    elif not isinstance(value, dt.date):
+        return EMPTY
+    return dateformat.format(value, "M Y")
+
+
+@register.filter
+def month_long(value: object) -> str:
+    """The month of a date spelled out, for headings: "December 2026"."""
+    if isinstance(value, dt.datetime):
+        value = _local(value)
+    elif not isinstance(value, dt.date):
+        return EMPTY
+    return dateformat.format(value, "F Y")
 
 
 @register.filter

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.portal.models import Client, Engagement, Task
+
 CLIENT_FIELDS = ("id", "business_name", "status", "industry", "annual_revenue",
                  "contact_name", "contact_email", "contact_phone", "assigned_staff_id",
                  "created_at", "updated_at")
@@ -17,8 +19,9 @@ TASK_FIELDS = ("id", "client_id", "engagement_id", "title", "status", "priority"
 class ClientOutput(serializers.Serializer):
     id = serializers.IntegerField()
     business_name = serializers.CharField()
-    status = serializers.CharField()
-    industry = serializers.CharField()
+    # Choice fields, so the schema lists each code with its label.
+    status = serializers.ChoiceField(choices=Client.Status.choices)
+    industry = serializers.ChoiceField(choices=Client.Industry.choices)
     annual_revenue = serializers.DecimalField(max_digits=14, decimal_places=2,
                                               allow_null=True)
     contact_name = serializers.CharField()
@@ -32,8 +35,8 @@ class ClientOutput(serializers.Serializer):
 class EngagementOutput(serializers.Serializer):
     id = serializers.IntegerField()
     client_id = serializers.IntegerField()
-    type = serializers.CharField()
-    status = serializers.CharField()
+    type = serializers.ChoiceField(choices=Engagement.Type.choices)
+    status = serializers.ChoiceField(choices=Engagement.Status.choices)
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
     fee = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -47,8 +50,8 @@ class TaskOutput(serializers.Serializer):
     client_id = serializers.IntegerField()
     engagement_id = serializers.IntegerField(allow_null=True)
     title = serializers.CharField()
-    status = serializers.CharField()
-    priority = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+    priority = serializers.ChoiceField(choices=Task.Priority.choices)
     due_date = serializers.DateField(allow_null=True)
     assignee_id = serializers.IntegerField(allow_null=True)
     estimated_hours = serializers.DecimalField(max_digits=6, decimal_places=2,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -168,3 +169,18 @@ def health_refresh(*, now: datetime | None = None) -> HealthRefresh:
     logger.info("client health refresh of %s: %s clients in %s ms", connection.schema_name,
                 clients, duration_ms)
     return HealthRefresh(clients=clients, duration_ms=duration_ms)
+
+
+def health_refresh_demo(progress: Callable[[str], None] = print) -> None:
+    """Score the demo firms' clients now, so a newcomer's first client page has a health
+    score instead of "check back after the next refresh" (the hourly beat does the rest)."""
+    from django_tenants.utils import schema_context
+
+    from apps.firms.demo import DEMO_FIRMS
+    from apps.firms.models import Firm
+
+    for firm in Firm.objects.filter(slug__in=[demo.slug for demo in DEMO_FIRMS],
+                                    schema_ready=True):
+        with schema_context(firm.schema_name):
+            result = health_refresh()
+        progress(f"    {firm.name}: {result.clients} clients scored")

@@ -19,7 +19,7 @@ from apps.portal.models import Client
 from apps.security.crypto import blind_index, normalise_identifier
 from apps.security.fields import Sensitive
 
-REVEALABLE = {"ssn": "SSN", "tax_id": "EIN / tax ID", "bank_account": "bank account"}
+REVEALABLE = {"ssn": "SSN", "tax_id": "EIN / tax ID", "bank_account": "Bank account"}
 _SSN = re.compile(r"\d{9}")
 _EIN = re.compile(r"\d{9}")
 _ACCOUNT = re.compile(r"\d{4,17}")

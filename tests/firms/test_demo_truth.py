@@ -38,6 +38,19 @@ def test_the_demo_tells_the_truth():
     no_demo_document_is_left_waiting_for_the_pipeline()
     open_tasks_are_due_around_today_and_done_ones_in_the_past()
     the_marketplace_is_filled_and_every_rating_has_its_reviews(out.getvalue())
+    every_active_client_has_a_health_score()
+
+
+def every_active_client_has_a_health_score() -> None:
+    from apps.clienthealth.models import ClientHealth
+    from apps.portal.models import Client
+
+    for firm in _firms():
+        with schema_context(firm.schema_name):
+            alive = set(Client.objects.filter(deleted_at__isnull=True)
+                        .values_list("pk", flat=True))
+            scored = set(ClientHealth.objects.values_list("client_id", flat=True))
+            assert alive and alive <= scored, firm.slug
 
 
 def _firms():

@@ -5,6 +5,7 @@ jobs; the block lives here so the portal's page needs only one line."""
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from apps.accounts.roles import Perm
 from apps.work.selectors import client_jobs
@@ -19,5 +20,6 @@ def client_work_progress(context, client) -> dict:
     if Perm.TASKS_VIEW not in context.get("firm_perms", ()):
         return {"shown": False}
     jobs = client_jobs(client.pk, open_only=True, limit=SHOWN_JOBS + 1)
+    # "today" in the active (firm's) time zone, so a job due yesterday there reads overdue.
     return {"shown": True, "client": client, "jobs": jobs[:SHOWN_JOBS],
-            "more": len(jobs) > SHOWN_JOBS}
+            "more": len(jobs) > SHOWN_JOBS, "today": timezone.localdate()}

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from apps.clienthealth.services import health_refresh_demo
 from apps.firms.demo import DEMO_PASSWORD, seed_demo
 from apps.firms.selectors import firm_host
 from apps.marketplace.demo import seed_marketplace_demo
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         seed_work_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("Documents: every demo upload through the pipeline")
         seed_documents_settle(progress=lambda line: self.stdout.write(line))
+        self.stdout.write("Client health: first scores")
+        health_refresh_demo(progress=lambda line: self.stdout.write(line))
         self.stdout.write("Marketplace: advisors, completed engagements and their reviews")
         seed_marketplace_demo(progress=lambda line: self.stdout.write(line))
         suffix = f":{port}" if port not in ("80", "443", "") else ""

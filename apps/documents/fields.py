@@ -156,7 +156,7 @@ _YEAR_PLACES = [
     rf"(?:tax|calendar|fiscal|for(?:\s*the)?)\s*year\W{{0,3}}{_YEAR}",
     rf"(?<![\d/-]){_YEAR}\W{{0,3}}(?:form|schedule|w\W?2|1099|1098|k\W?1)\b",
     rf"(?:form|schedule)\s*(?:w\W?2|1099\W?[a-z]{{3,4}}|1098|k\W?1)"
-    rf"(?:\s*\(form\s*\d{{4}}\w?\))?\W{{0,3}}{_YEAR}(?![/\d])",
+    rf"(?:\s*\(form\s*\d{{4}}(?:-?\w)?\))?\W{{0,3}}{_YEAR}(?![/\d])",
     rf"statement\W{{0,3}}{_YEAR}(?![/\d])",
     rf"\b(?:w\W?2|1099\W?[a-z]{{3,4}}|1098|k\W?1)\W{{0,3}}{_YEAR}(?![/\d])",
 ]

@@ -186,6 +186,15 @@ def first_amount(text: str) -> AmountReading | None:
         reading = _reading(shown, match.group("body"), dollar=dollar, negative=negative)
         if reading is None:
             continue
+        if reading.values and "." not in match.group("body"):
+            # "16,731 .95": whole dollars followed by their cents, split by OCR.
+            cents = re.match(r"\s?[.,]\s?(\d{2})(?!\d)", text[match.end():])
+            if cents:
+                shown = f"{shown}{cents.group()}"
+                value = reading.values[0] + (-1 if negative else 1) * Decimal(
+                    cents.group(1)) / 100
+                return AmountReading(shown, (value,), False, f"“{shown}” was read as "
+                                     f"{_money(value)} (its separators looked misread)")
         if reading.values or _meant_as_amount(match.group("body"), dollar):
             return reading
     return None

@@ -163,9 +163,9 @@ _YEAR = r"((?:19|20)\d{2})(?!\d)"
 # the tax year, and neither is a date (01/15/2025) printed on the form.
 _YEAR_PLACES = [
     rf"(?:tax|calendar|fiscal|for(?:\s*the)?)\s*year\W{{0,3}}{_YEAR}",
-    rf"(?<![\d/-]){_YEAR}\W{{0,3}}(?:form|schedule|w\W?2|1099|1098|k\W?1)\b",
+    rf"(?<![\d/-]){_YEAR}\W{{0,3}}(?:form|schedule|w\W?2|1099|1098|k\W?1)(?![a-z])",
     rf"(?:form|schedule)\s*(?:w\W?2|1099\W?[a-z]{{3,4}}|1098|k\W?1)"
-    rf"(?:\s*\(form\s*\d{{4}}(?:-?\w)?\))?\W{{0,3}}{_YEAR}(?![/\d])",
+    rf"(?:\s*\W?\s*form\s*\d{{4}}(?:-?\w)?\s*\W?)?\W{{0,3}}{_YEAR}(?![/\d])",
     rf"statement\W{{0,3}}{_YEAR}(?![/\d])",
     rf"\b(?:w\W?2|1099\W?[a-z]{{3,4}}|1098|k\W?1)\W{{0,3}}{_YEAR}(?![/\d])",
 ]

@@ -105,6 +105,9 @@ def test_a_1099_amount_must_be_positive():
     ("Form 1099-INT Interest Income Calendar year 2022", 2022),
     ("W-2 2024 Employee Reference Copy", 2024),
     ("FORM1099-NEC(Rev.January2024)Forcalendaryear2025", 2025),
+    # OCR of scans (development half): words glued, full-width parentheses.
+    ("ScheduleK-1\uff08Form1065\uff092024", 2024),
+    ("2023Form1099-DIV Dividends and Distributions", 2023),
 ])
 def test_tax_year_printed_where_forms_print_it_is_trusted(text, year):
     found = tax_year(text)

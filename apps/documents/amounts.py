@@ -187,8 +187,9 @@ def first_amount(text: str) -> AmountReading | None:
         if reading is None:
             continue
         if reading.values and "." not in match.group("body"):
-            # "16,731 .95": whole dollars followed by their cents, split by OCR.
-            cents = re.match(r"\s?[.,]\s?(\d{2})(?!\d)", text[match.end():])
+            # "16,731 .95", "16,731:95": whole dollars, then their cents split off by OCR
+            # (which also reads a point as a colon).
+            cents = re.match(r"\s?[.,:;]\s?(\d{2})(?!\d)", text[match.end():])
             if cents:
                 shown = f"{shown}{cents.group()}"
                 value = reading.values[0] + (-1 if negative else 1) * Decimal(

@@ -81,6 +81,7 @@ def test_a_separator_seen_inside_the_digits_is_repaired_and_marked(amount, where
     ("Schedule K-1 ordinary 1,000.00", ("1000.00",), True),
     # Found on the development half: OCR split the cents from whole dollars.
     ("1 Interest income 16,731 .95", ("16731.95",), False),
+    ("InterestIncome Calendaryear2023 PAYER'STIN36-3924117 16,731:95", ("16731.95",), False),
 ])
 def test_known_prints(text, values, clean):
     reading = first_amount(text)

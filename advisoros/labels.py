@@ -34,6 +34,10 @@ DOCUMENT_FIELDS = {
     "nonemployee_compensation": "Nonemployee compensation", "interest_income":
         "Interest income", "ordinary_dividends": "Ordinary dividends", "rents": "Rents",
     "mortgage_interest": "Mortgage interest",
+    "lender_tin": "Lender's TIN", "social_security_wages": "Social security wages",
+    "social_security_tax": "Social security tax withheld",
+    "medicare_wages": "Medicare wages and tips", "medicare_tax": "Medicare tax withheld",
+    "subtotal": "Subtotal", "tax": "Tax", "amount": "Amount", "tax_year": "Tax year",
 }
 ADVISOR_SORTS = {"rating": "Highest rated", "experience": "Most experienced",
                  "price": "Lowest hourly rate", "reviews": "Most reviews"}

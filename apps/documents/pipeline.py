@@ -29,8 +29,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Value
 from django.utils import timezone
 
-from apps.documents.classify import classify
-from apps.documents.fields import extract_fields
+from apps.documents.classify import Classification, classify
+from apps.documents.fields import Extraction, extract_fields
 from apps.documents.models import DocType, Document, DocumentRequestItem, OcrResult
 from apps.documents.ocr import OcrBackend, ocr_backend, ocr_pages
 from apps.documents.parsing import IN_PROCESS_KINDS, Parsed, ParseError, parse_isolated
@@ -216,6 +216,16 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     return _Text(text, "ocr", read.confidence, budget_note=read.budget_note)
 
 
+def document_assess(text: str, text_confidence: float = 1.0
+                    ) -> tuple[Classification, Extraction, float]:
+    """What the text is, its fields, and the confidence that decides review: the weakest
+    of the classification, the fields shown (and required ones missing) and the OCR."""
+    classification = classify(text)
+    extraction = extract_fields(classification.doc_type, text)
+    return classification, extraction, round(min(
+        classification.confidence, extraction.confidence, text_confidence), 3)
+
+
 def document_analyse(document: Document, backend: OcrBackend | None = None, *,
                      large_lane: bool = False) -> Outcome:
     """Everything but the write; failures become an Outcome with a reason."""
@@ -235,16 +245,18 @@ def document_analyse(document: Document, backend: OcrBackend | None = None, *,
     if found.needs_large_lane:
         return Outcome(HANDED_TO_LARGE_LANE)
     text = found.text
-    classification = classify(text)
-    extraction = extract_fields(classification.doc_type, text)
-    confidence = round(min(classification.confidence, extraction.confidence,
-                           found.confidence if found.source != "embedded" else 1.0), 3)
+    classification, extraction, confidence = document_assess(
+        text, found.confidence if found.source != "embedded" else 1.0)
     status = (Document.Status.PROCESSED if confidence >= settings.DOCUMENTS_REVIEW_THRESHOLD
               and not found.budget_note else Document.Status.NEEDS_REVIEW)
+    # Why it waits for review, in the reviewer's words: the OCR budget, or the fields
+    # that are not trusted (each also carries its own note in `fields`).
+    reason = found.budget_note or ("; ".join(extraction.notes)
+                                   if status == Document.Status.NEEDS_REVIEW else "")
     return Outcome(status, text=text, text_source=found.source,
                    doc_type=classification.doc_type, confidence=confidence,
                    fields=clean_value(extraction.fields), tax_year=extraction.tax_year,
-                   failure_reason=found.budget_note)
+                   failure_reason=reason[:500])
 
 
 def _search_text(document: Document, outcome: Outcome) -> str:

@@ -58,7 +58,7 @@ def test_text_pdf_w2_is_read_classified_and_its_fields_extracted(client_a):
     assert document.tax_year == 2024
     assert {k: v["value"] for k, v in document.fields.items()} == {
         "employer_ein": "12-3456789", "wages": "54321.00", "federal_withholding": "6543.21",
-        "tax_year": 2024}
+        "social_security_wages": "54321.00", "tax_year": 2024}
     assert document.confidence >= 0.8 and document.attempts == 1
 
 

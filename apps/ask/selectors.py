@@ -25,6 +25,10 @@ EF_SEARCH = 80
 # Cosine distance beyond which a passage is unrelated (WordLlama: an unrelated question
 # scores similarity around 0 to 0.1, a loosely related one 0.15 and up).
 MAX_DISTANCE = 0.85
+# Firm-wide full text: a word expected in more passages than this selects no rows by itself
+# (it still counts in the rank), and more than MAX_RANKED rows are never ranked.
+COMMON_ROWS = 2_000
+MAX_RANKED = 10_000
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP_TEXT = (
     "a an and are as at be by did do does for from had has have how i in is it its of on or "
@@ -73,34 +77,94 @@ def question_words(question: str) -> list[str]:
 
 
 def _vector_ranking(vector: list[float], client_id: int | None) -> list[int]:
-    where = "WHERE client_id = %s" if client_id else ""
-    params: list = [*([client_id] if client_id else []), str(vector)]
-    # The search breadth is set for this transaction only (it holds for this query).
+    """Nearest passages by cosine distance.
+
+    Firm-wide: the HNSW index (ordering by the indexed cast). One client: an exact scan of
+    that client's passages (found through the client index), ordering by the bare column
+    so the planner cannot take the HNSW index: pgvector 0.6 filters an HNSW scan's
+    ef_search candidates *after* the scan, so a client holding a small share of the firm's
+    passages would get few or none of its own back. A client's passages are few enough to
+    score exactly (400 in the benchmark: about a millisecond)."""
+    table = DocumentChunk._meta.db_table
+    # Only the model's table name and fixed clauses are formatted in; values are bound.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
-        # Only the model's table name and fixed clauses are formatted in; values are bound.
-        cursor.execute(
-            f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) AS distance "  # noqa: S608
-            f"FROM {DocumentChunk._meta.db_table} {where} "
-            f"ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
-            f"LIMIT {CANDIDATES}", [str(vector), *params])
+        if client_id:
+            cursor.execute(
+                f"SELECT id, embedding <=> %s::vector AS distance FROM {table} "  # noqa: S608
+                f"WHERE client_id = %s ORDER BY 2, id LIMIT {CANDIDATES}",
+                [str(vector), client_id])
+        else:
+            # The search breadth is set for this transaction only (it holds for this query).
+            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
+            cursor.execute(
+                f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) "  # noqa: S608
+                f"FROM {table} ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
+                f"LIMIT {CANDIDATES}", [str(vector), str(vector)])
         # Nearest is not the same as related: a question about nothing in the documents
         # would otherwise still "find" the closest passages.
         return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
 
 
+# The question's lexemes with the number of passages the planner's statistics expect to
+# hold each (pg_stats.most_common_elems of the tsvector column, kept by ANALYZE and
+# autovacuum; a lexeme missing from the list is rarer than every one in it).
+_LEXEME_ROWS_SQL = """
+    SELECT q.lexeme, COALESCE(s.freqs[array_position(s.elems, q.lexeme)], 0),
+           GREATEST(c.reltuples, 0)
+    FROM unnest(to_tsvector('english', %s)) AS q
+    CROSS JOIN (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) AS c
+    LEFT JOIN (SELECT most_common_elems::text::text[] AS elems,
+                      most_common_elem_freqs AS freqs
+               FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s
+                 AND attname = 'search') AS s ON true
+"""
+
+
+def _tsquery(lexemes: list[str], operator: str) -> str:
+    return f" {operator} ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
+
+
 def _text_ranking(words: list[str], client_id: int | None) -> list[int]:
+    """Best full-text matches, ranked by ts_rank_cd over an OR of the question's words.
+
+    Ranking costs a read of every matched row's tsvector, and across a whole firm a word
+    such as "wages" or "2024" is in tens of thousands of passages. So firm-wide, the rows
+    are selected by the question's selective words only (expected in at most COMMON_ROWS
+    passages by the planner's statistics) and still ranked by all of them; when every word
+    is common, by all of them together (AND), and when even that selects more than
+    MAX_RANKED rows, the words tell passages apart too little to be worth ranking and the
+    vector ranking answers alone. One client's passages are few: all OR matches are
+    ranked."""
     if not words:
         return []
-    query = " | ".join(words)
-    where = "AND client_id = %s" if client_id else ""
-    params: list = [query, *([client_id] if client_id else []), query]
+    table = DocumentChunk._meta.db_table
     with connection.cursor() as cursor:
+        cursor.execute(_LEXEME_ROWS_SQL, [" ".join(words), table, table])
+        found = cursor.fetchall()
+        if not found:
+            return []
+        passages = float(found[0][2])
+        expected = {lexeme: float(share) * passages for lexeme, share, _ in found}
+        ranking = _tsquery(list(expected), "|")
+        if client_id:
+            where, params = "search @@ %s::tsquery AND client_id = %s", [ranking, client_id]
+        else:
+            selective = [lexeme for lexeme, rows in expected.items() if rows <= COMMON_ROWS]
+            if selective:
+                selecting = _tsquery(selective, "|")
+            else:
+                # Expected rows holding all of them, taking the words as independent.
+                together = passages
+                for rows in expected.values():
+                    together *= rows / passages
+                if together > MAX_RANKED:
+                    return []
+                selecting = _tsquery(list(expected), "&")
+            where, params = "search @@ %s::tsquery", [selecting]
         cursor.execute(
-            f"SELECT id FROM {DocumentChunk._meta.db_table} "  # noqa: S608
-            f"WHERE search @@ to_tsquery('english', %s) {where} "
-            f"ORDER BY ts_rank_cd(search, to_tsquery('english', %s)) DESC, id "
-            f"LIMIT {CANDIDATES}", params)
+            f"SELECT id FROM {table} WHERE {where} "  # noqa: S608
+            f"ORDER BY ts_rank_cd(search, %s::tsquery) DESC, id LIMIT {CANDIDATES}",
+            [*params, ranking])
         return [row[0] for row in cursor.fetchall()]
 
 

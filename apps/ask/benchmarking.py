@@ -143,9 +143,19 @@ def _load(target: int, progress: Progress) -> None:
     progress("index built and statistics gathered")
 
 
-def questions(count: int, seed: int = 5) -> list[str]:
+def invoice_numbers(sample: int) -> list[str]:
+    """Invoice numbers that are in the firm's passages, for questions that name one."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT substring(body from 'INV-[0-9]+') FROM ask_documentchunk "
+                       "WHERE body LIKE '%%Invoice Number: INV-%%' ORDER BY id LIMIT %s",
+                       [sample])
+        return [row[0] for row in cursor.fetchall() if row[0]]
+
+
+def questions(count: int, seed: int = 5, invoices: list[str] | None = None) -> list[str]:
     """Distinct questions in a client's or a preparer's words about what the generated
-    documents hold (employers, banks, vendors, people, years, amounts)."""
+    documents hold (employers, banks, vendors, people, years, amounts); with `invoices`,
+    a quarter ask about one of those invoices by number."""
     rng = random.Random(seed)
     companies, people, stores = corpus.COMPANIES, corpus.PEOPLE, corpus.STORES
     purchases = ["consulting hours", "printer paper", "a software licence", "repair service"]
@@ -172,7 +182,11 @@ def questions(count: int, seed: int = 5) -> list[str]:
     ]
     found: dict[str, None] = {}
     while len(found) < count:
-        found[rng.choice(shapes)()] = None
+        if invoices and rng.random() < 0.25:
+            found[f"{rng.choice(['Amount due on', 'Who sent', 'Is'])} invoice "
+                  f"{rng.choice(invoices)}{rng.choice(['?', ' paid?', ' from last year?'])}"] = None
+        else:
+            found[rng.choice(shapes)()] = None
     return list(found)
 
 
@@ -189,7 +203,7 @@ def retrieval_plans(question: str, *, client_id: int | None) -> list[str]:
     statements: list[tuple[str, object]] = []
 
     def capture(execute, sql, params, many, context):
-        if sql.lstrip().startswith("SELECT id") and "ask_documentchunk" in sql:
+        if sql.lstrip().startswith(("SELECT id", "WITH selected")) and "ask_documentchunk" in sql:
             statements.append((sql, params))
         return execute(sql, params, many, context)
 

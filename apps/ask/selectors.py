@@ -25,11 +25,14 @@ EF_SEARCH = 80
 # Cosine distance beyond which a passage is unrelated (WordLlama: an unrelated question
 # scores similarity around 0 to 0.1, a loosely related one 0.15 and up).
 MAX_DISTANCE = 0.85
-# Firm-wide full text: a word expected in more passages than this selects no rows by itself
-# (it still counts in the rank), and more than MAX_RANKED rows are never ranked.
-COMMON_ROWS = 2_000
-MAX_RANKED = 10_000
-_WORD = re.compile(r"[a-z0-9]+")
+# Firm-wide full text (see text_ranking): a word in at most RARE_ROWS passages is rare; one
+# in more than EVERYWHERE of them selects nothing; more than MAX_RANKED rows are not ranked.
+RARE_ROWS = 200
+EVERYWHERE = 0.1
+MAX_RANKED = 500
+# Hyphenated tokens stay whole ("inv-27212", "w-2"): Postgres reads "INV-27212" as "inv"
+# and "-27212", and only the whole token gives it the same lexemes.
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STOP_TEXT = (
     "a an and are as at be by did do does for from had has have how i in is it its of on or "
     "our that the their this to was we were what when where which who why will with you "
@@ -87,19 +90,20 @@ def _vector_ranking(vector: list[float], client_id: int | None) -> list[int]:
     score exactly (400 in the benchmark: about a millisecond)."""
     table = DocumentChunk._meta.db_table
     # Only the model's table name and fixed clauses are formatted in; values are bound.
-    with transaction.atomic(), connection.cursor() as cursor:
-        if client_id:
+    if client_id:
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id, embedding <=> %s::vector AS distance FROM {table} "  # noqa: S608
                 f"WHERE client_id = %s ORDER BY 2, id LIMIT {CANDIDATES}",
                 [str(vector), client_id])
-        else:
-            # The search breadth is set for this transaction only (it holds for this query).
-            cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
-            cursor.execute(
-                f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) "  # noqa: S608
-                f"FROM {table} ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
-                f"LIMIT {CANDIDATES}", [str(vector), str(vector)])
+            return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The search breadth is set for this transaction only (it holds for this query).
+        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
+        cursor.execute(
+            f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) "  # noqa: S608
+            f"FROM {table} ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
+            f"LIMIT {CANDIDATES}", [str(vector), str(vector)])
         # Nearest is not the same as related: a question about nothing in the documents
         # would otherwise still "find" the closest passages.
         return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
@@ -124,21 +128,30 @@ def _tsquery(lexemes: list[str], operator: str) -> str:
     return f" {operator} ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
 
 
-def _text_ranking(words: list[str], client_id: int | None) -> list[int]:
+def text_ranking(words: list[str], client_id: int | None) -> list[int]:
     """Best full-text matches, ranked by ts_rank_cd over an OR of the question's words.
 
-    Ranking costs a read of every matched row's tsvector, and across a whole firm a word
-    such as "wages" or "2024" is in tens of thousands of passages. So firm-wide, the rows
-    are selected by the question's selective words only (expected in at most COMMON_ROWS
-    passages by the planner's statistics) and still ranked by all of them; when every word
-    is common, by all of them together (AND), and when even that selects more than
-    MAX_RANKED rows, the words tell passages apart too little to be worth ranking and the
-    vector ranking answers alone. One client's passages are few: all OR matches are
-    ranked."""
+    Ranking reads every selected row's tsvector (tens of microseconds each), and across a
+    whole firm a word such as "wages" or "2024" is in tens of thousands of passages. So
+    firm-wide the rows are selected by the question's rare words (expected in at most
+    RARE_ROWS passages by the planner's statistics) OR-ed, or, when it has none, by all its
+    words that are not everywhere (at most EVERYWHERE of the passages) AND-ed; and they
+    are ranked only when at most MAX_RANKED rows are selected: beyond that the words tell
+    passages apart too little to be worth it, and the vector ranking answers alone. The
+    selection is counted with a LIMIT, never in full. One client's passages are few: all
+    of its OR matches are ranked."""
     if not words:
         return []
     table = DocumentChunk._meta.db_table
     with connection.cursor() as cursor:
+        if client_id:
+            query = " | ".join(words)
+            cursor.execute(
+                f"SELECT id FROM {table} "  # noqa: S608
+                "WHERE search @@ to_tsquery('english', %s) AND client_id = %s "
+                "ORDER BY ts_rank_cd(search, to_tsquery('english', %s)) DESC, id "
+                f"LIMIT {CANDIDATES}", [query, client_id, query])
+            return [row[0] for row in cursor.fetchall()]
         cursor.execute(_LEXEME_ROWS_SQL, [" ".join(words), table, table])
         found = cursor.fetchall()
         if not found:
@@ -146,25 +159,22 @@ def _text_ranking(words: list[str], client_id: int | None) -> list[int]:
         passages = float(found[0][2])
         expected = {lexeme: float(share) * passages for lexeme, share, _ in found}
         ranking = _tsquery(list(expected), "|")
-        if client_id:
-            where, params = "search @@ %s::tsquery AND client_id = %s", [ranking, client_id]
+        rare = [lexeme for lexeme, rows in expected.items() if rows <= RARE_ROWS]
+        if rare:
+            selecting = _tsquery(rare, "|")
         else:
-            selective = [lexeme for lexeme, rows in expected.items() if rows <= COMMON_ROWS]
-            if selective:
-                selecting = _tsquery(selective, "|")
-            else:
-                # Expected rows holding all of them, taking the words as independent.
-                together = passages
-                for rows in expected.values():
-                    together *= rows / passages
-                if together > MAX_RANKED:
-                    return []
-                selecting = _tsquery(list(expected), "&")
-            where, params = "search @@ %s::tsquery", [selecting]
+            usable = [lexeme for lexeme, rows in expected.items()
+                      if rows <= EVERYWHERE * passages]
+            if not usable:
+                return []
+            selecting = _tsquery(usable, "&")
         cursor.execute(
-            f"SELECT id FROM {table} WHERE {where} "  # noqa: S608
+            f"WITH selected AS MATERIALIZED (SELECT id, search FROM {table} "  # noqa: S608
+            f"  WHERE search @@ %s::tsquery LIMIT {MAX_RANKED + 1}) "
+            "SELECT id FROM selected "
+            f"WHERE (SELECT count(*) FROM selected) <= {MAX_RANKED} "
             f"ORDER BY ts_rank_cd(search, %s::tsquery) DESC, id LIMIT {CANDIDATES}",
-            [*params, ranking])
+            [selecting, ranking])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -214,9 +224,11 @@ def ask(question: str, *, client_id: int | None = None, limit: int = 5) -> Answe
     if not answer.question:
         return answer
     vector = embedder_get().embed([answer.question])[0].tolist()
-    fused = rrf_fuse(_vector_ranking(vector, client_id), _text_ranking(words, client_id))
+    fused = rrf_fuse(_vector_ranking(vector, client_id), text_ranking(words, client_id))
     top = fused[:limit]
-    chunks = DocumentChunk.objects.in_bulk([chunk_id for chunk_id, _ in top])
+    # Not the vector or the tsvector: neither is shown, and they are most of a row.
+    chunks = DocumentChunk.objects.defer("embedding", "search").in_bulk(
+        [chunk_id for chunk_id, _ in top])
     documents = Document.objects.filter(
         pk__in={c.document_id for c in chunks.values()}, deleted_at__isnull=True
     ).only("id", "file_name", "client_id", "fields").in_bulk()

@@ -25,7 +25,14 @@ EF_SEARCH = 80
 # Cosine distance beyond which a passage is unrelated (WordLlama: an unrelated question
 # scores similarity around 0 to 0.1, a loosely related one 0.15 and up).
 MAX_DISTANCE = 0.85
-_WORD = re.compile(r"[a-z0-9]+")
+# Firm-wide full text (see text_ranking): a word in at most RARE_ROWS passages is rare; one
+# in more than EVERYWHERE of them selects nothing; more than MAX_RANKED rows are not ranked.
+RARE_ROWS = 200
+EVERYWHERE = 0.1
+MAX_RANKED = 500
+# Hyphenated tokens stay whole ("inv-27212", "w-2"): Postgres reads "INV-27212" as "inv"
+# and "-27212", and only the whole token gives it the same lexemes.
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STOP_TEXT = (
     "a an and are as at be by did do does for from had has have how i in is it its of on or "
     "our that the their this to was we were what when where which who why will with you "
@@ -73,34 +80,101 @@ def question_words(question: str) -> list[str]:
 
 
 def _vector_ranking(vector: list[float], client_id: int | None) -> list[int]:
-    where = "WHERE client_id = %s" if client_id else ""
-    params: list = [*([client_id] if client_id else []), str(vector)]
-    # The search breadth is set for this transaction only (it holds for this query).
+    """Nearest passages by cosine distance.
+
+    Firm-wide: the HNSW index (ordering by the indexed cast). One client: an exact scan of
+    that client's passages (found through the client index), ordering by the bare column
+    so the planner cannot take the HNSW index: pgvector 0.6 filters an HNSW scan's
+    ef_search candidates *after* the scan, so a client holding a small share of the firm's
+    passages would get few or none of its own back. A client's passages are few enough to
+    score exactly (400 in the benchmark: about a millisecond)."""
+    table = DocumentChunk._meta.db_table
+    # Only the model's table name and fixed clauses are formatted in; values are bound.
+    if client_id:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, embedding <=> %s::vector AS distance FROM {table} "  # noqa: S608
+                f"WHERE client_id = %s ORDER BY 2, id LIMIT {CANDIDATES}",
+                [str(vector), client_id])
+            return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
     with transaction.atomic(), connection.cursor() as cursor:
+        # The search breadth is set for this transaction only (it holds for this query).
         cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(EF_SEARCH)])
-        # Only the model's table name and fixed clauses are formatted in; values are bound.
         cursor.execute(
-            f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) AS distance "  # noqa: S608
-            f"FROM {DocumentChunk._meta.db_table} {where} "
-            f"ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
-            f"LIMIT {CANDIDATES}", [str(vector), *params])
+            f"SELECT id, embedding::vector({DIMS}) <=> %s::vector({DIMS}) "  # noqa: S608
+            f"FROM {table} ORDER BY embedding::vector({DIMS}) <=> %s::vector({DIMS}) "
+            f"LIMIT {CANDIDATES}", [str(vector), str(vector)])
         # Nearest is not the same as related: a question about nothing in the documents
         # would otherwise still "find" the closest passages.
         return [row[0] for row in cursor.fetchall() if row[1] <= MAX_DISTANCE]
 
 
-def _text_ranking(words: list[str], client_id: int | None) -> list[int]:
+# The question's lexemes with the number of passages the planner's statistics expect to
+# hold each (pg_stats.most_common_elems of the tsvector column, kept by ANALYZE and
+# autovacuum; a lexeme missing from the list is rarer than every one in it).
+_LEXEME_ROWS_SQL = """
+    SELECT q.lexeme, COALESCE(s.freqs[array_position(s.elems, q.lexeme)], 0),
+           GREATEST(c.reltuples, 0)
+    FROM unnest(to_tsvector('english', %s)) AS q
+    CROSS JOIN (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) AS c
+    LEFT JOIN (SELECT most_common_elems::text::text[] AS elems,
+                      most_common_elem_freqs AS freqs
+               FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s
+                 AND attname = 'search') AS s ON true
+"""
+
+
+def _tsquery(lexemes: list[str], operator: str) -> str:
+    return f" {operator} ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in lexemes)
+
+
+def text_ranking(words: list[str], client_id: int | None) -> list[int]:
+    """Best full-text matches, ranked by ts_rank_cd over an OR of the question's words.
+
+    Ranking reads every selected row's tsvector (tens of microseconds each), and across a
+    whole firm a word such as "wages" or "2024" is in tens of thousands of passages. So
+    firm-wide the rows are selected by the question's rare words (expected in at most
+    RARE_ROWS passages by the planner's statistics) OR-ed, or, when it has none, by all its
+    words that are not everywhere (at most EVERYWHERE of the passages) AND-ed; and they
+    are ranked only when at most MAX_RANKED rows are selected: beyond that the words tell
+    passages apart too little to be worth it, and the vector ranking answers alone. The
+    selection is counted with a LIMIT, never in full. One client's passages are few: all
+    of its OR matches are ranked."""
     if not words:
         return []
-    query = " | ".join(words)
-    where = "AND client_id = %s" if client_id else ""
-    params: list = [query, *([client_id] if client_id else []), query]
+    table = DocumentChunk._meta.db_table
     with connection.cursor() as cursor:
+        if client_id:
+            query = " | ".join(words)
+            cursor.execute(
+                f"SELECT id FROM {table} "  # noqa: S608
+                "WHERE search @@ to_tsquery('english', %s) AND client_id = %s "
+                "ORDER BY ts_rank_cd(search, to_tsquery('english', %s)) DESC, id "
+                f"LIMIT {CANDIDATES}", [query, client_id, query])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_LEXEME_ROWS_SQL, [" ".join(words), table, table])
+        found = cursor.fetchall()
+        if not found:
+            return []
+        passages = float(found[0][2])
+        expected = {lexeme: float(share) * passages for lexeme, share, _ in found}
+        ranking = _tsquery(list(expected), "|")
+        rare = [lexeme for lexeme, rows in expected.items() if rows <= RARE_ROWS]
+        if rare:
+            selecting = _tsquery(rare, "|")
+        else:
+            usable = [lexeme for lexeme, rows in expected.items()
+                      if rows <= EVERYWHERE * passages]
+            if not usable:
+                return []
+            selecting = _tsquery(usable, "&")
         cursor.execute(
-            f"SELECT id FROM {DocumentChunk._meta.db_table} "  # noqa: S608
-            f"WHERE search @@ to_tsquery('english', %s) {where} "
-            f"ORDER BY ts_rank_cd(search, to_tsquery('english', %s)) DESC, id "
-            f"LIMIT {CANDIDATES}", params)
+            f"WITH selected AS MATERIALIZED (SELECT id, search FROM {table} "  # noqa: S608
+            f"  WHERE search @@ %s::tsquery LIMIT {MAX_RANKED + 1}) "
+            "SELECT id FROM selected "
+            f"WHERE (SELECT count(*) FROM selected) <= {MAX_RANKED} "
+            f"ORDER BY ts_rank_cd(search, %s::tsquery) DESC, id LIMIT {CANDIDATES}",
+            [selecting, ranking])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -150,9 +224,11 @@ def ask(question: str, *, client_id: int | None = None, limit: int = 5) -> Answe
     if not answer.question:
         return answer
     vector = embedder_get().embed([answer.question])[0].tolist()
-    fused = rrf_fuse(_vector_ranking(vector, client_id), _text_ranking(words, client_id))
+    fused = rrf_fuse(_vector_ranking(vector, client_id), text_ranking(words, client_id))
     top = fused[:limit]
-    chunks = DocumentChunk.objects.in_bulk([chunk_id for chunk_id, _ in top])
+    # Not the vector or the tsvector: neither is shown, and they are most of a row.
+    chunks = DocumentChunk.objects.defer("embedding", "search").in_bulk(
+        [chunk_id for chunk_id, _ in top])
     documents = Document.objects.filter(
         pk__in={c.document_id for c in chunks.values()}, deleted_at__isnull=True
     ).only("id", "file_name", "client_id", "fields").in_bulk()

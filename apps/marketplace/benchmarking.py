@@ -73,6 +73,31 @@ MATCH_CRITERIA = [
 ]
 
 
+# Context a client adds to a need; with the evaluation's plain-language needs
+# (apps/marketplace/evaluation/needs.json) they make distinct texts, so nothing about one
+# call (the text's embedding, the understanding, a cached result) helps the next.
+NEED_CONTEXT = ["", " We are based in Ohio.", " Ideally someone who has done this before.",
+                " We can start next month.", " The founders handle the books today.",
+                " Our bank is asking questions.", " Remote is fine.",
+                " We grew fast last year."]
+
+
+def distinct_needs(count: int) -> list[str]:
+    from apps.marketplace.evaluation import dataset
+
+    base = [need.text for need in dataset.needs()]
+    texts = [need + context for context in NEED_CONTEXT for need in base]
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+def match_distinct(text: str) -> list[dict[str, Any]]:
+    """One uncached match as a request makes it: parse and read the text for its
+    preferences, embed it, rank in SQL."""
+    from apps.marketplace.matching import advisor_match_uncached
+
+    return advisor_match_uncached(match_criteria_parse({"needs": text}))
+
+
 def search_params() -> list[SearchParams]:
     return [search_params_parse(QueryDict(mix)) for mix in SEARCH_MIXES]
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from apps.marketplace.embedding import HashedNgramEmbedder, embedder_get
 from apps.marketplace.matching import (
@@ -213,3 +214,38 @@ def test_auto_embedder_is_wordllama_and_unknown_kinds_are_refused(settings):
     assert _build("auto", "all-MiniLM-L6-v2").name == "wordllama-l2-supercat-256"
     with pytest.raises(Exception, match="MARKETPLACE_EMBEDDER"):
         _build("magic", "x")
+
+
+def test_free_text_ranking_with_every_preference_equals_the_brute_force_ranking():
+    # The flat score (weights folded into each term) against the plain formula, with
+    # no hard filter and every kind of soft preference set by hand.
+    _random_advisors(120, random.Random(5))
+    criteria = match_criteria_parse({"needs": "investors want a board pack and a pricing model",
+                                     "prefer_industries": ["saas", "retail"],
+                                     "prefer_services": ["fundraising", "fpa", "cash_flow"],
+                                     "prefer_size": "small", "prefer_budget": "5000"})
+    assert criteria.prefer_size == "small" and criteria.prefer_budget is not None
+
+    expected = brute_force_top(criteria)
+    got = advisor_match_uncached(criteria)
+
+    assert [row["id"] for row in got] == [advisor_id for advisor_id, _ in expected]
+    for row, (_, score) in zip(got, expected, strict=True):
+        assert row["score"] == pytest.approx(score, abs=1e-4)  # scores are rounded to 4 places
+
+
+@pytest.mark.parametrize(("column", "array"), [("industry_bits", "industries"),
+                                               ("service_bits", "services"),
+                                               ("size_bits", "company_sizes")])
+def test_generated_code_bits_agree_with_the_vocabulary_for_every_code(column, array):
+    # Matching tests the bits, not the arrays: a vocabulary change without a migration
+    # that regenerates the columns fails here.
+    from apps.marketplace.code_bits import BITS_OF
+
+    _, masks = BITS_OF[array]
+    for code, mask in masks.items():
+        advisor = make_advisor(embed=False, **{array: [code]})
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {column} FROM marketplace_advisorprofile "
+                           "WHERE id = %s", [advisor.pk])
+            assert cursor.fetchone()[0] == mask, code

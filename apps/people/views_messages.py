@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import apply_service_errors
 from apps.accounts.models import User
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -24,7 +25,7 @@ from apps.people.messaging import (
     thread_mark_read,
     thread_start,
 )
-from apps.people.views_team import apply_errors, error_text
+from apps.people.views_team import error_text
 from apps.portal import selectors as portal_selectors
 from apps.portal.models import Client
 
@@ -73,7 +74,7 @@ def thread_create(request: HttpRequest, client_id: int) -> HttpResponse:
                                   body=form.cleaned_data["body"], author=request.user,
                                   from_firm=True, files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("people:thread", thread_id=thread.pk)
     return render(request, "people/thread_new.html", {"form": form, "client": client,
@@ -90,7 +91,7 @@ def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
             message_post(thread=thread, author=request.user, from_firm=True,
                          body=form.cleaned_data["body"], files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("people:thread", thread_id=thread.pk)
     else:
@@ -149,7 +150,7 @@ def portal_threads(request: HttpRequest, client: Client) -> HttpResponse:
                                   body=form.cleaned_data["body"], author=request.user,
                                   from_firm=False, files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Your message was sent.")
             return redirect("portal_people:thread", client_id=client.pk, thread_id=thread.pk)
@@ -168,7 +169,7 @@ def portal_thread(request: HttpRequest, client: Client, thread_id: int) -> HttpR
             message_post(thread=thread, author=request.user, from_firm=False,
                          body=form.cleaned_data["body"], files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("portal_people:thread", client_id=client.pk, thread_id=thread.pk)
     else:

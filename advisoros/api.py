@@ -1,5 +1,6 @@
 """Shared REST API pieces: pagination that treats a malformed cursor or page size as bad
-input (400 with the parameter named), not as something to ignore or a 404."""
+input (400 with the parameter named), not as something to ignore or a 404; the one check
+of a request body (`validated_body`) and of a service's refusal (`service_errors`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
 
 _CURSOR_SHAPE = re.compile(r"[A-Za-z0-9_=-]{4,512}")
 
@@ -52,6 +55,23 @@ def service_errors(exc: DjangoValidationError) -> ValidationError:
                                 [str(m) for error in errors for m in error.messages]
                                 for key, errors in exc.error_dict.items()})
     return ValidationError({"non_field_errors": exc.messages})
+
+
+def validated_body(serializer_class: type[Serializer], request: Request) -> dict:
+    """The request body checked by `serializer_class`: its validated data, or a 400 with
+    messages by field. A body that is not JSON or not a JSON object (an array, a string,
+    null) answers the same way, under non_field_errors, so a client reads every refusal of
+    its body in one shape. Every API view that takes a body starts here."""
+    try:
+        body = request.data
+    except ParseError as exc:
+        raise ValidationError({"non_field_errors": [
+            "The body is not valid JSON: send a JSON object."]}) from exc
+    if not isinstance(body, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=body)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class StrictCursorPagination(CursorPagination):

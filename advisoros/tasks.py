@@ -6,6 +6,7 @@ import logging
 import random
 
 from django.core.management import call_command
+from django.db import transaction
 from django_tenants.utils import schema_context
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
@@ -29,6 +30,15 @@ def delay_or_log(task, *, countdown: float = 0, **kwargs) -> bool:
         log.warning("broker unavailable, %s not queued now: %s", task.name, error)
         return False
     return True
+
+
+def delay_on_commit(task, *, countdown: float = 0, **kwargs) -> None:
+    """Queue `task` (with keyword arguments) once the current transaction commits, at once
+    outside one: the worker never looks before the rows exist, and a broker that is
+    briefly away never fails the write that already committed (`delay_or_log` logs it and
+    the caller's catch-up, where there is one, sends it later). Use this, not
+    `transaction.on_commit(lambda: task.delay(...))`, for every task a write queues."""
+    transaction.on_commit(lambda: delay_or_log(task, countdown=countdown, **kwargs))
 
 
 def for_each_firm(task_name: str, *, spread_seconds: int = 0, kwargs: dict | None = None

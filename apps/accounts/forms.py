@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
 from django.template import loader
 
+from advisoros.tasks import delay_on_commit
 from apps.accounts.access import firm_role_get
 
 
@@ -56,4 +56,5 @@ class FirmPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         user_id = context["user"].pk
-        transaction.on_commit(lambda: email_user.delay(user_id, subject, body, to_email))
+        delay_on_commit(email_user, user_id=user_id, subject=subject, body=body,
+                        to_email=to_email)

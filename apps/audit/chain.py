@@ -11,25 +11,23 @@ so old keys verify old rows for as long as they stay in the list.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import hmac
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
+
+from advisoros.key_specs import key_spec_parse
 
 if TYPE_CHECKING:
     from apps.audit.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
-_KEY_ID = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
 @dataclass(frozen=True)
@@ -39,26 +37,11 @@ class ChainKeys:
 
 
 def parse_chain_keys(spec: str) -> ChainKeys:
-    keys: dict[str, bytes] = {}
-    for item in (part.strip() for part in (spec or "").split(",") if part.strip()):
-        key_id, _, encoded = item.partition(":")
-        if not _KEY_ID.match(key_id):
-            raise ImproperlyConfigured(f"AUDIT_CHAIN_KEYS: bad key id {key_id!r}")
-        try:
-            raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"AUDIT_CHAIN_KEYS: key {key_id} is not base64") \
-                from exc
-        if len(raw) < 32:
-            raise ImproperlyConfigured(f"AUDIT_CHAIN_KEYS: key {key_id} must be 32 bytes")
-        if key_id in keys:
-            raise ImproperlyConfigured(f"AUDIT_CHAIN_KEYS: key id {key_id} appears twice")
-        keys[key_id] = raw
-    if not keys:
-        raise ImproperlyConfigured(
-            "AUDIT_CHAIN_KEYS is not set: the audit trail cannot be sealed without a key "
-            "kept outside the database (docs/configuration.md)")
-    return ChainKeys(primary_id=next(iter(keys)), keys=keys)
+    primary_id, keys = key_spec_parse(
+        spec, setting="AUDIT_CHAIN_KEYS", exact=False,
+        missing="AUDIT_CHAIN_KEYS is not set: the audit trail cannot be sealed without a key "
+                "kept outside the database (docs/configuration.md)")
+    return ChainKeys(primary_id=primary_id, keys=keys)
 
 
 @functools.cache

@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import apply_service_errors, form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.compliance import selectors, services
 from apps.compliance.forms import DeletionRequestForm, NoteForm, SettingsForm
 from apps.compliance.models import DeletionRequest, Finding, Rule
-from apps.portal.forms import apply_service_errors
 
 
 @firm_permission_required(Perm.COMPLIANCE_VIEW)
@@ -61,15 +61,10 @@ def finding_detail(request: HttpRequest, finding_id: int) -> HttpResponse:
 def finding_resolve(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = _finding(finding_id)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.finding_resolve(finding=finding, user=request.user,
-                                     note=form.cleaned_data["note"], request=request)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Finding resolved; your note is kept with it.")
-            return redirect("compliance:finding", finding_id=finding.pk)
+    if form_written(form, lambda data: services.finding_resolve(
+            finding=finding, user=request.user, note=data["note"], request=request)):
+        messages.success(request, "Finding resolved; your note is kept with it.")
+        return redirect("compliance:finding", finding_id=finding.pk)
     return _finding_page(request, finding, note_form=form, status=400)
 
 
@@ -78,17 +73,11 @@ def finding_resolve(request: HttpRequest, finding_id: int) -> HttpResponse:
 def deletion_request(request: HttpRequest, finding_id: int) -> HttpResponse:
     finding = _finding(finding_id)
     form = DeletionRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.deletion_request_create(finding=finding, user=request.user,
-                                             reason=form.cleaned_data["reason"],
-                                             request=request)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Deletion proposed. Another partner must approve it "
-                                      "before anything is deleted.")
-            return redirect("compliance:finding", finding_id=finding.pk)
+    if form_written(form, lambda data: services.deletion_request_create(
+            finding=finding, user=request.user, reason=data["reason"], request=request)):
+        messages.success(request, "Deletion proposed. Another partner must approve it "
+                                  "before anything is deleted.")
+        return redirect("compliance:finding", finding_id=finding.pk)
     return _finding_page(request, finding, deletion_form=form, status=400)
 
 
@@ -132,15 +121,10 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     current = services.settings_get()
     form = SettingsForm(request.POST or None, instance=current)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.settings_update(**form.service_kwargs())
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, "Compliance settings saved; they apply from the "
-                                          "next check.")
-                return redirect("compliance:findings")
+        if form_written(form, lambda _: services.settings_update(**form.service_kwargs())):
+            messages.success(request, "Compliance settings saved; they apply from the "
+                                      "next check.")
+            return redirect("compliance:findings")
         return render(request, "staff/form.html", {"form": form,
                       "title": "Compliance settings", "cancel_url": "/compliance/"},
                       status=400)

@@ -95,6 +95,21 @@ def _fetch(sql: str, params: list) -> list[dict]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _section_rows(columns: str, view: str, period: Period, *, live: bool, rest: str = "",
+                  month_column: str = "month", through_last_day: bool = False) -> list[dict]:
+    """A section's query: `columns` from its view (or, live, the view's own SELECT) for the
+    months of `period`, then `rest` (GROUP BY / ORDER BY). Monthly rows get a
+    "month_label". `through_last_day` bounds by the period's last day instead of its last
+    month (for views keyed by month end)."""
+    rows = _fetch(f"SELECT {columns} FROM {source(view, live=live)} "  # noqa: S608
+                  f"WHERE {month_column} BETWEEN %s AND %s {rest}",
+                  [period.start, period.last_day if through_last_day else period.end])
+    for row in rows:
+        if "month" in row:
+            row["month_label"] = _month_label(row["month"])
+    return rows
+
+
 def _month_label(month: date) -> str:
     return month.strftime("%b %Y")
 
@@ -124,10 +139,9 @@ def as_of() -> date:
 # --- revenue --------------------------------------------------------------------------------
 
 def revenue_by_month(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch(f"SELECT month, currency, sum(invoices)::int AS invoices, sum(billed) AS "  # noqa: S608
-                  f"billed FROM {source('insight_bi_revenue', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1, 2 ORDER BY 1, 2",
-                  [period.start, period.end])
+    rows = _section_rows("month, currency, sum(invoices)::int AS invoices, sum(billed) AS billed",
+                         "insight_bi_revenue", period, live=live,
+                         rest="GROUP BY 1, 2 ORDER BY 1, 2")
     currencies = sorted({r["currency"] for r in rows})
     months = sorted({r["month"] for r in rows})
     by = {(r["month"], r["currency"]): r["billed"] for r in rows}
@@ -136,17 +150,16 @@ def revenue_by_month(period: Period, *, live: bool = False) -> Table:
         "Invoices issued in the month (not drafts or void), total less tax.",
         [Column("month_label", "Month"), Column("currency", "Currency"),
          Column("invoices", "Invoices", COUNT), Column("billed", "Revenue billed", MONEY)],
-        [{**r, "month_label": _month_label(r["month"])} for r in rows],
+        rows,
         {"type": "bar", "labels": [_month_label(m) for m in months],
          "series": [{"label": f"Revenue billed ({c})",
                      "data": [float(by.get((m, c), 0)) for m in months]} for c in currencies]})
 
 
 def revenue_by_service_line(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch(f"SELECT service_line, currency, sum(invoices)::int AS invoices, "  # noqa: S608
-                  f"sum(billed) AS billed FROM {source('insight_bi_revenue', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1, 2 ORDER BY 4 DESC, 1",
-                  [period.start, period.end])
+    rows = _section_rows("service_line, currency, sum(invoices)::int AS invoices, "
+                         "sum(billed) AS billed", "insight_bi_revenue", period, live=live,
+                         rest="GROUP BY 1, 2 ORDER BY 4 DESC, 1")
     labels = dict(Engagement.Type.choices)
     for row in rows:
         row["service_line_label"] = labels.get(row["service_line"], "No engagement")
@@ -159,10 +172,9 @@ def revenue_by_service_line(period: Period, *, live: bool = False) -> Table:
 
 
 def revenue_by_partner(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch(f"SELECT partner_id, currency, sum(invoices)::int AS invoices, "  # noqa: S608
-                  f"sum(billed) AS billed FROM {source('insight_bi_revenue', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1, 2 ORDER BY 4 DESC, 1",
-                  [period.start, period.end])
+    rows = _section_rows("partner_id, currency, sum(invoices)::int AS invoices, "
+                         "sum(billed) AS billed", "insight_bi_revenue", period, live=live,
+                         rest="GROUP BY 1, 2 ORDER BY 4 DESC, 1")
     names = _people(r["partner_id"] for r in rows)
     for row in rows:
         row["partner"] = names.get(row["partner_id"], "Nobody assigned")
@@ -189,14 +201,11 @@ def _pie(rows: list[dict], label_key: str) -> dict:
 # --- time: realization, WIP, utilization ----------------------------------------------------
 
 def realization_by_month(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch("SELECT month, sum(billable_minutes) AS billable_minutes, "  # noqa: S608
-                  "sum(standard_value) AS standard_value, sum(billed_standard_value) AS "
-                  "billed_standard_value, sum(billed_amount) AS billed_amount "
-                  f"FROM {source('insight_bi_time', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1 ORDER BY 1",
-                  [period.start, period.end])
+    rows = _section_rows("month, sum(billable_minutes) AS billable_minutes, "
+                         "sum(standard_value) AS standard_value, sum(billed_standard_value) AS "
+                         "billed_standard_value, sum(billed_amount) AS billed_amount",
+                         "insight_bi_time", period, live=live, rest="GROUP BY 1 ORDER BY 1")
     for row in rows:
-        row["month_label"] = _month_label(row["month"])
         row["billable_hours"] = _hours(row["billable_minutes"])
         row["realization"] = _pct(row["billed_amount"], row["billed_standard_value"])
     return Table(
@@ -239,9 +248,9 @@ def wip_aging(*, today: date | None = None, live: bool = False) -> Table:
 def utilization(period: Period, *, live: bool = False) -> Table:
     from apps.work.models import StaffProfile
 
-    rows = _fetch("SELECT user_id, sum(minutes) AS minutes, sum(billable_minutes) AS "  # noqa: S608
-                  f"billable_minutes FROM {source('insight_bi_time', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1", [period.start, period.end])
+    rows = _section_rows("user_id, sum(minutes) AS minutes, sum(billable_minutes) AS "
+                         "billable_minutes", "insight_bi_time", period, live=live,
+                         rest="GROUP BY 1")
     capacity = dict(StaffProfile.objects.filter(user_id__in=[r["user_id"] for r in rows])
                     .values_list("user_id", "weekly_capacity_hours"))
     default = StaffProfile._meta.get_field("weekly_capacity_hours").default
@@ -272,10 +281,9 @@ def utilization(period: Period, *, live: bool = False) -> Table:
 def turnaround(period: Period, *, live: bool = False) -> Table:
     from apps.work.models import WorkflowTemplate
 
-    rows = _fetch("SELECT template_id, sum(jobs)::int AS jobs, sum(total_days) AS total_days,"  # noqa: S608
-                  " max(longest_days) AS longest_days "
-                  f"FROM {source('insight_bi_turnaround', live=live)} "
-                  "WHERE month BETWEEN %s AND %s GROUP BY 1", [period.start, period.end])
+    rows = _section_rows("template_id, sum(jobs)::int AS jobs, sum(total_days) AS total_days, "
+                         "max(longest_days) AS longest_days", "insight_bi_turnaround", period,
+                         live=live, rest="GROUP BY 1")
     names = dict(WorkflowTemplate.objects.filter(pk__in=[r["template_id"] for r in rows])
                  .values_list("id", "name"))
     for row in rows:
@@ -295,10 +303,9 @@ def turnaround(period: Period, *, live: bool = False) -> Table:
 
 
 def aging_trend(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch("SELECT month_end, currency, bucket, invoices, owed "  # noqa: S608
-                  f"FROM {source('insight_bi_aging', live=live)} "
-                  "WHERE month_end BETWEEN %s AND %s ORDER BY 1, 2",
-                  [period.start, period.last_day])
+    rows = _section_rows("month_end, currency, bucket, invoices, owed", "insight_bi_aging",
+                         period, live=live, rest="ORDER BY 1, 2", month_column="month_end",
+                         through_last_day=True)
     grid: dict[tuple, dict] = defaultdict(dict)
     for row in rows:
         grid[(row["month_end"], row["currency"])][row["bucket"]] = row["owed"]
@@ -323,11 +330,8 @@ def aging_trend(period: Period, *, live: bool = False) -> Table:
 
 
 def documents(period: Period, *, live: bool = False) -> Table:
-    rows = _fetch("SELECT month, uploaded, classified_automatically, reviewed, "  # noqa: S608
-                  f"awaiting_review, failed FROM {source('insight_bi_documents', live=live)} "
-                  "WHERE month BETWEEN %s AND %s ORDER BY 1", [period.start, period.end])
-    for row in rows:
-        row["month_label"] = _month_label(row["month"])
+    rows = _section_rows("month, uploaded, classified_automatically, reviewed, awaiting_review, "
+                         "failed", "insight_bi_documents", period, live=live, rest="ORDER BY 1")
     return Table(
         "documents", "Document volume and review backlog",
         "Documents by the month they arrived: classified with no review needed, reviewed "

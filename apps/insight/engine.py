@@ -246,16 +246,24 @@ def forecast_long(series: Mapping[str, Sequence[float]], horizon: int, *,
         if key in scores:
             result.mase, result.mape = scores[key][method]
             result.baseline_mase = scores[key][BASELINE][0]
-            result.low_confidence = method == BASELINE
-            if result.low_confidence:
-                result.notes.append("No model beat seasonal naive in the backtest: "
-                                    "seasonal naive is shown.")
-        else:
-            result.low_confidence = True
-            result.notes.append("Fewer than 15 months: too short to backtest a seasonal "
-                                "model; seasonal naive is shown.")
+        _judge_confidence(result, backtested=key in scores)
         results[key] = result
     return results
+
+
+def _judge_confidence(result: SeriesForecast, *, backtested: bool) -> None:
+    """Mark a seasonal forecast low confidence, with the note that says why: its backtest
+    chose the seasonal-naive baseline, or the series was too short to backtest at all.
+    Both forecasting paths (statsforecast and vectorised) judge the same way."""
+    if not backtested:
+        result.low_confidence = True
+        result.notes.append("Fewer than 15 months: too short to backtest a seasonal "
+                            "model; seasonal naive is shown.")
+        return
+    result.low_confidence = result.method == BASELINE
+    if result.low_confidence:
+        result.notes.append("No model beat seasonal naive in the backtest: "
+                            "seasonal naive is shown.")
 
 
 def _vector_errors(actual: np.ndarray, predicted: np.ndarray, scale: np.ndarray
@@ -328,14 +336,7 @@ def forecast_vector(series: Mapping[str, Sequence[float]], horizon: int, *,
                 result.mase = float(scores[method][0][row])
                 result.mape = mape if math.isfinite(mape) else None
                 result.baseline_mase = float(scores[BASELINE][0][row])
-                result.low_confidence = method == BASELINE
-                if result.low_confidence:
-                    result.notes.append("No model beat seasonal naive in the backtest: "
-                                        "seasonal naive is shown.")
-            else:
-                result.low_confidence = True
-                result.notes.append("Fewer than 15 months: too short to backtest a seasonal "
-                                    "model; seasonal naive is shown.")
+            _judge_confidence(result, backtested=bool(windows))
             results[key] = result
     return results
 

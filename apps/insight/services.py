@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.insight import engine, selectors
 from apps.insight.models import Forecast, ForecastRun, RoiAssumptions
 from apps.insight.selectors import Series
@@ -104,7 +105,7 @@ def forecast_run_start(*, client_id: int | None = None, horizon: int = 6) -> For
     except IntegrityError:  # another request queued one a moment ago
         return ForecastRun.objects.filter(status__in=[ForecastRun.Status.QUEUED,
                                                       ForecastRun.Status.RUNNING]).first()
-    transaction.on_commit(lambda: forecast_run_execute_task.delay(run_id=run.pk))
+    delay_on_commit(forecast_run_execute_task, run_id=run.pk)
     return run
 
 

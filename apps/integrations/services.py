@@ -25,11 +25,10 @@ STALE_RUN_AFTER = timedelta(minutes=3)
 
 def _enqueue(run: SyncRun, countdown: float = 0) -> None:
     """A run not queued now (broker down) stays queued: the stale-run sweep sends it."""
-    from advisoros.tasks import delay_or_log
+    from advisoros.tasks import delay_on_commit
     from apps.integrations.tasks import quickbooks_sync_run
 
-    transaction.on_commit(lambda: delay_or_log(quickbooks_sync_run, run_id=run.pk,
-                                               countdown=countdown))
+    delay_on_commit(quickbooks_sync_run, run_id=run.pk, countdown=countdown)
 
 
 @transaction.atomic
@@ -134,6 +133,7 @@ def quickbooks_sync_due() -> int:
 def quickbooks_resume_stale() -> int:
     """Runs whose worker died (no checkpoint for a while) or whose message was lost are
     queued again; the attempt number fences the old worker if it was only slow."""
+    from advisoros.tasks import delay_or_log
     from apps.integrations.tasks import quickbooks_sync_run
 
     cutoff = timezone.now() - STALE_RUN_AFTER
@@ -144,6 +144,6 @@ def quickbooks_resume_stale() -> int:
     stale += list(SyncRun.objects.filter(status=SyncRun.Status.QUEUED,
                                          created_at__lt=queued_cutoff,
                                          started_at__isnull=True).values_list("pk", flat=True))
-    for run_id in stale:
-        quickbooks_sync_run.delay(run_id)
+    for run_id in stale:  # one not sent now (broker down) is found again next time
+        delay_or_log(quickbooks_sync_run, run_id=run_id)
     return len(stale)

@@ -273,9 +273,10 @@ def _endpoint_health(endpoint_id: int, *, ok: bool, now) -> None:
 
 
 def _tell_admins(endpoint_id: int) -> None:
+    from advisoros.tasks import delay_or_log
     from apps.integrations.tasks import webhook_disabled_notify
 
-    webhook_disabled_notify.delay(endpoint_id)
+    delay_or_log(webhook_disabled_notify, endpoint_id=endpoint_id)
 
 
 def webhook_retry_due() -> int:

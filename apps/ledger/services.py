@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.billing.models import Invoice
 from apps.billing.money import ZERO, share_of, split_commission
 from apps.firms.models import Firm
@@ -35,7 +36,7 @@ def revenue_share_enqueue(*, invoice_id: int) -> None:
     """Queue the recording after the current transaction commits (a paid event)."""
     from apps.billing.tasks import revenue_share_record
 
-    transaction.on_commit(lambda: revenue_share_record.delay(invoice_id=invoice_id))
+    delay_on_commit(revenue_share_record, invoice_id=invoice_id)
 
 
 def _insert(entry: RevenueShareEntry) -> RevenueShareEntry | None:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.firms.selectors import firm_host
 from apps.mail.models import OutgoingMail
 
@@ -57,7 +58,7 @@ def mail_queue(*, to: str, subject: str, template: str, context: dict, kind: str
         text_body=render_to_string(f"{template}.txt", full),
         html_body=render_to_string(f"{template}.html", full))
     mail_id = mail.pk
-    transaction.on_commit(lambda: mail_deliver_task.delay(mail_id))
+    delay_on_commit(mail_deliver_task, mail_id=mail_id)
     return mail
 
 

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import apply_service_errors
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.people.builders import (
@@ -32,7 +33,6 @@ from apps.people.organizers import questions
 from apps.people.proposals import LineInput, template_lines
 from apps.people.views_messages import form_data
 from apps.people.views_organizers import _sections
-from apps.people.views_team import apply_errors
 
 EDIT_ORGANIZERS = Perm.ORGANIZER_TEMPLATES_EDIT
 EDIT_PROPOSALS = Perm.PROPOSAL_TEMPLATES_EDIT
@@ -172,7 +172,7 @@ def _proposal_editor(request: HttpRequest, template: ProposalTemplate | None) ->
         try:
             saved = proposal_template_save(template=template, lines=rows, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Saved “{saved.name}”. Proposals made before keep "
                                       "their own services and terms.")

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from advisoros.forms import apply_service_errors
 from apps.people import audit
 from apps.people.forms import ConfirmForm, ExistingAccountForm, NewAccountForm
 from apps.people.invitations import (
@@ -22,7 +23,6 @@ from apps.people.invitations import (
     invitation_check,
     invitation_landing,
 )
-from apps.people.views_team import apply_errors
 
 # Not valid / another firm's: nothing to find here (404). The rest existed but is over.
 _STATUS = {"invalid": 404, "other_firm": 404, "replaced": 410, "revoked": 410, "used": 410,
@@ -61,7 +61,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                                      full_name=form.cleaned_data.get("full_name", ""),
                                      password=form.cleaned_data.get("password", ""))
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if signed_in is None:
                 login(request, user, backend="apps.accounts.backends.CachedModelBackend")

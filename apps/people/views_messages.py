@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import apply_service_errors
 from apps.accounts.models import User
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -21,7 +22,7 @@ from apps.people.messaging import (
     thread_mark_read,
     thread_start,
 )
-from apps.people.views_team import apply_errors, error_text
+from apps.people.views_team import error_text
 from apps.portal.models import Client
 from apps.portal.preview import is_previewing
 from apps.portal.views_portal import portal_page
@@ -71,7 +72,7 @@ def thread_create(request: HttpRequest, client_id: int) -> HttpResponse:
                                   body=form.cleaned_data["body"], author=request.user,
                                   from_firm=True, files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("people:thread", thread_id=thread.pk)
     return render(request, "people/thread_new.html", {"form": form, "client": client,
@@ -88,7 +89,7 @@ def thread_page(request: HttpRequest, thread_id: int) -> HttpResponse:
             message_post(thread=thread, author=request.user, from_firm=True,
                          body=form.cleaned_data["body"], files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("people:thread", thread_id=thread.pk)
     else:
@@ -136,7 +137,7 @@ def portal_threads(request: HttpRequest, client: Client) -> HttpResponse:
                                   body=form.cleaned_data["body"], author=request.user,
                                   from_firm=False, files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Your message was sent.")
             return redirect("portal_people:thread", client_id=client.pk, thread_id=thread.pk)
@@ -155,7 +156,7 @@ def portal_thread(request: HttpRequest, client: Client, thread_id: int) -> HttpR
             message_post(thread=thread, author=request.user, from_firm=False,
                          body=form.cleaned_data["body"], files=form.cleaned_data["files"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("portal_people:thread", client_id=client.pk, thread_id=thread.pk)
     elif not is_previewing(request):  # a preview reads, it does not mark anything read

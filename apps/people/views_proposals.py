@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import apply_service_errors
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
 from apps.people.forms_proposals import LineFormSet, ProposalForm, SignForm
@@ -23,7 +24,7 @@ from apps.people.proposals import (
     template_lines,
 )
 from apps.people.views_messages import client_or_404, form_data, portal_client
-from apps.people.views_team import apply_errors, error_text
+from apps.people.views_team import error_text
 from apps.portal.models import Client
 
 
@@ -68,7 +69,7 @@ def proposal_new(request: HttpRequest, client_id: int) -> HttpResponse:
             proposal = proposal_create(client=client, by=request.user, lines=rows,
                                        **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             return redirect("people:proposal", proposal_id=proposal.pk)
     return render(request, "people/proposal_new.html", {
@@ -127,7 +128,7 @@ def portal_proposal(request: HttpRequest, client: Client, proposal_id: int) -> H
             proposal_sign(proposal=proposal, user=request.user, request=request,
                           **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Thank you: the proposal is signed. A signed copy is "
                                       "in your documents.")

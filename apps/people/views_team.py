@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.models import Membership, User
 from apps.accounts.permissions import firm_permission_required
@@ -23,14 +24,6 @@ from apps.portal.services import client_access_revoke
 
 def error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _team_page(request: HttpRequest, form: StaffInviteForm, status: int = 200) -> HttpResponse:
@@ -60,15 +53,10 @@ def team_page(request: HttpRequest) -> HttpResponse:
 @firm_permission_required(Perm.MEMBERS_MANAGE)
 def staff_invite(request: HttpRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_create(email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                              by=request.user, request=request)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("people:team")
+    if form_written(form, lambda data: invitation_create(
+            email=data["email"], role=data["role"], by=request.user, request=request)):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("people:team")
     return _team_page(request, form, status=400)
 
 
@@ -182,15 +170,11 @@ def client_access(request: HttpRequest, client_id: int) -> HttpResponse:
 def client_invite(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client(client_id)
     form = ClientInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invitation_create(email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                              client=client, by=request.user, request=request)
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-            return redirect("people:client_access", client_id=client.pk)
+    if form_written(form, lambda data: invitation_create(
+            email=data["email"], role=data["role"], client=client, by=request.user,
+            request=request)):
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("people:client_access", client_id=client.pk)
     return _access_page(request, client, form, status=400)
 
 

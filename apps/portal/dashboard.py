@@ -144,6 +144,8 @@ def _revalidate_in_background(client_id: int) -> None:
     # One refill per client at a time: add() succeeds for the first caller only.
     if not cache.add(f"{client_cache_key(client_id)}:filling", 1, _FILL_LOCK_SECONDS):
         return
+    from advisoros.tasks import delay_or_log
     from apps.portal.tasks import dashboard_cache_fill
 
-    dashboard_cache_fill.delay(client_id)
+    # Broker down: the stale figures are served and the next read after the lock tries again.
+    delay_or_log(dashboard_cache_fill, client_id=client_id)

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 
+# apply_service_errors lives in advisoros/forms.py; the pages still import it from here.
+from advisoros.forms import apply_service_errors  # noqa: F401
 from apps.documents.models import Document
 from apps.portal.keyset import BadCursor
 from apps.portal.models import Client, Engagement, Task
 from apps.portal.selectors import ClientListQuery, client_list_cursor
 
 _NOBODY = [("", "Nobody yet")]
-
-
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's field errors next to the form's fields (others on top)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _not_negative(field: forms.Field) -> None:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+
+from advisoros.key_specs import key_spec_parse
 
 FORMAT_VERSION = "v1"
 NONCE_BYTES = 12
-_KEY_ID = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
 class DecryptionError(Exception):
@@ -43,24 +43,10 @@ class KeyRing:
 
 
 def parse_key_ring(spec: str) -> KeyRing:
-    keys: dict[str, bytes] = {}
-    order: list[str] = []
-    for item in (part.strip() for part in spec.split(",") if part.strip()):
-        key_id, _, encoded = item.partition(":")
-        if not _KEY_ID.match(key_id):
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: bad key id {key_id!r}")
-        try:
-            raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {key_id} is not base64") \
-                from exc
-        if len(raw) != 32:
-            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {key_id} must be 32 bytes")
-        keys[key_id] = raw
-        order.append(key_id)
-    if not order:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS has no keys")
-    return KeyRing(primary_id=order[0], keys=keys)
+    # AES-256: exactly 32 bytes.
+    primary_id, keys = key_spec_parse(spec, setting="FIELD_ENCRYPTION_KEYS", exact=True,
+                                      missing="FIELD_ENCRYPTION_KEYS has no keys")
+    return KeyRing(primary_id=primary_id, keys=keys)
 
 
 def new_key_spec(key_id: str) -> str:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from advisoros.request_info import client_ip, network_of, user_agent
+from advisoros.tasks import delay_on_commit
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
 from apps.security.models import EmailChangeRequest, SignInRecord
@@ -122,7 +123,7 @@ def user_notify(*, user, subject: str, body: str, to_email: str | None = None) -
     from apps.security.tasks import email_user
 
     user_id = user.pk
-    transaction.on_commit(lambda: email_user.delay(user_id, subject, body, to_email))
+    delay_on_commit(email_user, user_id=user_id, subject=subject, body=body, to_email=to_email)
 
 
 # --- Email change: confirmed by a link sent to the new address -------------------------

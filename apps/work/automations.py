@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.work import client_notices
 from apps.work.models import (
     Action,
@@ -113,7 +114,7 @@ def automation_run_retry(*, run: AutomationRun) -> None:
     from apps.work.tasks import automation_run_execute_task
 
     if run.status == AutomationRun.Status.FAILED:
-        transaction.on_commit(lambda: automation_run_execute_task.delay(run_id=run.pk))
+        delay_on_commit(automation_run_execute_task, run_id=run.pk)
 
 
 def _perform(run: AutomationRun) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from advisoros.tasks import delay_on_commit
 from apps.work.models import Job, RecurringSchedule, StartOnSigned, Trigger, WorkflowTemplate
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,7 @@ def proposal_signed_after_commit(*, proposal_id: int,
     from apps.work.tasks import proposal_signed
 
     pairs = [[line_id, engagement_id] for line_id, engagement_id in engagements]
-    transaction.on_commit(lambda: proposal_signed.delay(proposal_id=proposal_id,
-                                                        engagements=pairs))
+    delay_on_commit(proposal_signed, proposal_id=proposal_id, engagements=pairs)
 
 
 def _template_for(engagement_type: str, frequency: str) -> WorkflowTemplate | None:

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.portal.models import Engagement
 from apps.work.models import Frequency, Job, RecurringSchedule, WorkflowTemplate
 from apps.work.periods import (
@@ -152,7 +153,7 @@ def _chunk_generate(*, schedule_ids: list[int], today: date, firm_id: int,
         if fired:
             from apps.work.tasks import automations_fire_many
 
-            transaction.on_commit(lambda: automations_fire_many.delay(events=fired))
+            delay_on_commit(automations_fire_many, events=fired)
         return len(jobs)
 
 

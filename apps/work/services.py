@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from advisoros.tasks import delay_on_commit
 from apps.people.events import announce
 from apps.portal.models import Client, Engagement
 from apps.work.models import (
@@ -40,8 +41,8 @@ def trigger_after_commit(*, job_id: int, trigger: str, event_key: str,
     """Queue the job's automations for this trigger once the transaction commits."""
     from apps.work.tasks import automations_fire
 
-    transaction.on_commit(lambda: automations_fire.delay(
-        job_id=job_id, trigger=trigger, event_key=event_key, stage_id=stage_id))
+    delay_on_commit(automations_fire, job_id=job_id, trigger=trigger, event_key=event_key,
+                    stage_id=stage_id)
 
 
 def _job_tasks_build(job: Job, stages: list[TemplateStage]) -> list[JobTask]:

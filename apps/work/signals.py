@@ -4,11 +4,10 @@ task) whether the whole request is complete and tell the job that asked for it."
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from advisoros.tasks import delay_or_log
+from advisoros.tasks import delay_on_commit
 from apps.documents.models import DocumentRequestItem
 
 
@@ -22,8 +21,7 @@ def _request_item_saved(sender, instance: DocumentRequestItem, created: bool,
     from apps.work.tasks import documents_received
 
     request_id = instance.request_id
-    transaction.on_commit(lambda: delay_or_log(documents_received,
-                                               document_request_id=request_id))
+    delay_on_commit(documents_received, document_request_id=request_id)
 
 
 @receiver(post_save, sender="portal.Client", dispatch_uid="work_client_onboarding")
@@ -35,4 +33,4 @@ def _client_created(sender, instance, created: bool, **kwargs) -> None:
     from apps.work.tasks import onboarding_start
 
     client_id = instance.pk
-    transaction.on_commit(lambda: delay_or_log(onboarding_start, client_id=client_id))
+    delay_on_commit(onboarding_start, client_id=client_id)

@@ -104,3 +104,22 @@ def test_series_forecast_together_or_alone_get_the_same_forecast():
 def test_models_from_two_engines_are_refused():
     with pytest.raises(ValueError, match="one engine"):
         engine.forecast_many({"a": [1.0] * 20}, 3, models=("AutoETS", "HoltWinters"))
+
+
+@pytest.mark.parametrize("models", [engine.VECTOR_MODELS, ("AutoETS", "Theta")],
+                         ids=["vectorised", "statsforecast"])
+def test_both_engines_explain_low_confidence_the_same_way(models):
+    # Given a series too short to backtest and one where no model beats the baseline
+    rng = np.random.default_rng(11)
+    series = {"thirteen": _seasonal(rng, 13).tolist(), "zeros": [0.0] * 30}
+    # When either engine forecasts them
+    results = engine.forecast_many(series, 3, models=models, n_jobs=1)
+    # Then both are low confidence, show seasonal naive, and say why in the same words
+    thirteen, zeros = results["thirteen"], results["zeros"]
+    assert (thirteen.method, thirteen.low_confidence, thirteen.mase) == (
+        engine.BASELINE, True, None)
+    assert thirteen.notes == ["Fewer than 15 months: too short to backtest a seasonal "
+                              "model; seasonal naive is shown."]
+    assert (zeros.method, zeros.low_confidence, zeros.mase) == (engine.BASELINE, True, 0.0)
+    assert zeros.notes == ["No model beat seasonal naive in the backtest: seasonal naive "
+                           "is shown."]

@@ -92,3 +92,12 @@ def test_masks(kind, value, masked):
 def test_sensitive_values_cannot_be_pickled_into_caches_or_queues():
     with pytest.raises(TypeError):
         pickle.dumps(Sensitive("123-45-6789", "ssn"))
+
+
+def test_a_key_id_listed_twice_is_refused():
+    # Before, the later key silently replaced the first under the id that encrypts.
+    one = crypto.new_key_spec("k1")
+    two = crypto.new_key_spec("k1")
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS: key id k1 appears "
+                                                   "twice"):
+        crypto.parse_key_ring(f"{one},{two}")

@@ -142,16 +142,12 @@ def test_an_unsigned_proposal_starts_nothing(in_firm_a):
 def test_concurrent_deliveries_make_one_schedule(_two_firms, django_db_blocker):
     """Four workers handle the same signature at once, each on its own connection, on
     committed rows: the line gets one schedule. Rows are removed afterwards."""
-    import threading
-
     from apps.people.models_proposals import ProposalLine
-    from tests.work.threads import run_in_firm
+    from tests.work.threads import Race
 
     world = _two_firms[0]
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-    ids: dict[str, int] = {}
-    made: list[int] = []
+    race = Race(racers=4)
+    ids = race.ids
 
     def setup() -> None:
         client = make_client(business_name="Concurrent signer")
@@ -167,28 +163,24 @@ def test_concurrent_deliveries_make_one_schedule(_two_firms, django_db_blocker):
     def deliver() -> None:
         from apps.work.proposal_signing import proposal_schedules_create
 
-        start.wait(timeout=30)
-        made.append(len(proposal_schedules_create(
+        race.start.wait(timeout=30)
+        race.results.append(len(proposal_schedules_create(
             engagements=[(ids["line"], ids["engagement"])])))
-
-    counts: dict[str, int] = {}
 
     def count_and_clean_up() -> None:
         from apps.portal.models import Client
 
         schedules = RecurringSchedule.objects.filter(engagement_id=ids["engagement"])
-        counts["schedules"] = schedules.count()
+        race.counts["schedules"] = schedules.count()
         schedules.delete()
         ProposalLine.objects.filter(proposal_id=ids["proposal"]).delete()
         Proposal.objects.filter(pk=ids["proposal"]).delete()
         Engagement.objects.filter(pk=ids["engagement"]).delete()
         Client.objects.filter(pk=ids["client"]).delete()
 
-    with django_db_blocker.unblock():
-        run_in_firm(world.firm, [setup], errors)
-        run_in_firm(world.firm, [deliver] * 4, errors)
-        run_in_firm(world.firm, [count_and_clean_up], errors)
+    race.run(world.firm, django_db_blocker, setup=setup, racer=deliver,
+             settle=count_and_clean_up)
 
-    assert errors == []
-    assert sorted(made) == [0, 0, 0, 1]
-    assert counts == {"schedules": 1}
+    assert race.errors == []
+    assert sorted(race.results) == [0, 0, 0, 1]
+    assert race.counts == {"schedules": 1}

@@ -147,17 +147,12 @@ def test_the_template_page_sets_when_a_signature_starts_a_job(firm_a):
 def test_concurrent_deliveries_start_the_job_once(_two_firms, django_db_blocker):
     """Four workers start the jobs of the same signature at once, each on its own
     connection, on committed rows: one job per template. Rows are removed afterwards."""
-    import threading
-
     from apps.portal.models import Client
-    from tests.work.threads import run_in_firm
+    from tests.work.threads import Race
 
     world = _two_firms[0]
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-    ids: dict[str, int] = {}
-    made: list[int] = []
-    counts: dict[str, int] = {}
+    race = Race(racers=4)
+    ids = race.ids
 
     def setup() -> None:
         client = make_client(business_name="Concurrent kickoff")
@@ -171,23 +166,21 @@ def test_concurrent_deliveries_start_the_job_once(_two_firms, django_db_blocker)
 
     def deliver() -> None:
         proposal = Proposal.objects.select_related("client").get(pk=ids["proposal"])
-        start.wait(timeout=30)
+        race.start.wait(timeout=30)
         jobs = proposal_jobs_start(proposal=proposal)
-        made.append(sum(1 for job in jobs if job.template_id == ids["template"]))
+        race.results.append(sum(1 for job in jobs if job.template_id == ids["template"]))
 
     def count_and_clean_up() -> None:
         jobs = Job.objects.filter(client_id=ids["client"])
-        counts["jobs"] = jobs.filter(template_id=ids["template"]).count()
+        race.counts["jobs"] = jobs.filter(template_id=ids["template"]).count()
         jobs.delete()
         Proposal.objects.filter(pk=ids["proposal"]).delete()
         Client.objects.filter(pk=ids["client"]).delete()
         WorkflowTemplate.objects.filter(pk=ids["template"]).delete()
 
-    with django_db_blocker.unblock():
-        run_in_firm(world.firm, [setup], errors)
-        run_in_firm(world.firm, [deliver] * 4, errors)
-        run_in_firm(world.firm, [count_and_clean_up], errors)
+    race.run(world.firm, django_db_blocker, setup=setup, racer=deliver,
+             settle=count_and_clean_up)
 
-    assert errors == []
-    assert sorted(made) == [0, 0, 0, 1]
-    assert counts == {"jobs": 1}
+    assert race.errors == []
+    assert sorted(race.results) == [0, 0, 0, 1]
+    assert race.counts == {"jobs": 1}

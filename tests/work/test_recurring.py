@@ -3,7 +3,6 @@ concurrent runs) and catch-up after downtime."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from apps.work.models import Job, RecurringSchedule
 from apps.work.recurring import recurring_jobs_generate, recurring_schedule_create
 from tests.work.factories import library_template, make_client, make_engagement
-from tests.work.threads import run_in_firm
+from tests.work.threads import Race
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +88,7 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
     """Four workers run the same beat at once, each on its own connection, on committed
     schedules; every period's job exists once. Rows are removed afterwards."""
     firm = _two_firms[0].firm
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-    made: list[int] = []
+    race = Race(racers=4)
 
     def setup() -> None:
         for index in range(5):
@@ -102,17 +99,15 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
                                       first_period=date(2026, 8, 1))
 
     def beat() -> None:
-        start.wait(timeout=30)
-        made.append(recurring_jobs_generate(today=date(2026, 11, 2)))
-
-    counts: dict[str, int] = {}
+        race.start.wait(timeout=30)
+        race.results.append(recurring_jobs_generate(today=date(2026, 11, 2)))
 
     def count_and_clean_up() -> None:
         from apps.portal.models import Client
 
         jobs = Job.objects.filter(name__startswith="Concurrent close ")
-        counts["jobs"] = jobs.count()
-        counts["distinct"] = jobs.values("schedule", "period").distinct().count()
+        race.counts["jobs"] = jobs.count()
+        race.counts["distinct"] = jobs.values("schedule", "period").distinct().count()
         for job in jobs:
             job.tasks.all().delete()
             job.timeline.all().delete()
@@ -124,14 +119,11 @@ def test_concurrent_beats_make_each_period_once(_two_firms, django_db_blocker):
 
         workload_recount()
 
-    with django_db_blocker.unblock():
-        run_in_firm(firm, [setup], errors)
-        run_in_firm(firm, [beat] * 4, errors)
-        run_in_firm(firm, [count_and_clean_up], errors)
+    race.run(firm, django_db_blocker, setup=setup, racer=beat, settle=count_and_clean_up)
 
-    assert errors == []
-    assert sum(made) == 20  # 5 schedules x Aug..Nov
-    assert counts == {"jobs": 20, "distinct": 20}
+    assert race.errors == []
+    assert sum(race.results) == 20  # 5 schedules x Aug..Nov
+    assert race.counts == {"jobs": 20, "distinct": 20}
 
 
 def test_batch_generation_routes_tasks_and_keeps_the_workload_exact(in_firm_a):

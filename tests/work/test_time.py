@@ -3,7 +3,6 @@ under concurrent bills, with threads) and realization per job."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,7 +23,7 @@ from apps.work.timetracking import (
     wip_by_job,
 )
 from tests.work.factories import make_client, make_job, make_profile
-from tests.work.threads import run_in_firm
+from tests.work.threads import Race
 
 pytestmark = pytest.mark.django_db
 
@@ -108,10 +107,8 @@ def test_wip_becomes_invoice_lines_once_and_realization_follows(in_firm_a):
 @pytest.mark.django_db
 def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_blocker):
     world = _two_firms[0]
-    start = threading.Barrier(6)
-    results: list[str] = []
-    errors: list[BaseException] = []
-    ids: dict[str, int] = {}
+    race = Race(racers=6)
+    ids = race.ids
 
     def setup() -> None:
         make_profile(world.users[Role.BOOKKEEPER]).__class__.objects.filter(
@@ -127,14 +124,12 @@ def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_block
         from apps.portal.models import Client
 
         client = Client.objects.get(pk=ids["client"])
-        start.wait(timeout=30)
+        race.start.wait(timeout=30)
         try:
             invoice = wip_bill(client=client)
-            results.append(f"billed {invoice.total}")
+            race.results.append(f"billed {invoice.total}")
         except ValidationError:
-            results.append("nothing left")
-
-    counts: dict[str, object] = {}
+            race.results.append("nothing left")
 
     def count_and_clean_up() -> None:
         from apps.billing.models import InvoiceLine
@@ -142,8 +137,8 @@ def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_block
         from apps.work.models import Job, StaffProfile
 
         entries = TimeEntry.objects.filter(client_id=ids["client"])
-        counts["invoices"] = Invoice.objects.filter(client_id=ids["client"]).count()
-        counts["billed"] = sorted(set(entries.values_list("invoice_id", flat=True)))
+        race.counts["invoices"] = Invoice.objects.filter(client_id=ids["client"]).count()
+        race.counts["billed"] = sorted(set(entries.values_list("invoice_id", flat=True)))
         entries.delete()
         InvoiceLine.objects.filter(invoice__client_id=ids["client"]).delete()
         Invoice.objects.filter(client_id=ids["client"]).delete()
@@ -157,11 +152,9 @@ def test_concurrent_bills_invoice_the_same_time_once(_two_firms, django_db_block
 
         workload_recount()
 
-    with django_db_blocker.unblock():
-        run_in_firm(world.firm, [setup], errors)
-        run_in_firm(world.firm, [bill] * 6, errors)
-        run_in_firm(world.firm, [count_and_clean_up], errors)
+    race.run(world.firm, django_db_blocker, setup=setup, racer=bill,
+             settle=count_and_clean_up)
 
-    assert errors == []
-    assert sorted(results) == ["billed 225.00"] + ["nothing left"] * 5
-    assert counts["invoices"] == 1 and len(counts["billed"]) == 1
+    assert race.errors == []
+    assert sorted(race.results) == ["billed 225.00"] + ["nothing left"] * 5
+    assert race.counts["invoices"] == 1 and len(race.counts["billed"]) == 1

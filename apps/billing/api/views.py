@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import StrictCursorPagination, service_errors
+from advisoros.api import StrictCursorPagination, service_errors, validated_body
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
@@ -57,7 +57,7 @@ class InvoiceListAPI(ListAPIView):
     @extend_schema(request=serializers.InvoiceCreateInput,
                    responses={201: serializers.InvoiceDetailOutput})
     def post(self, request: Request, **kwargs) -> Response:
-        data = _valid(serializers.InvoiceCreateInput, request)
+        data = validated_body(serializers.InvoiceCreateInput, request)
         engagement = None
         if data.get("engagement"):
             engagement = Engagement.objects.filter(pk=data["engagement"]).first()
@@ -77,14 +77,6 @@ class InvoiceListAPI(ListAPIView):
         # What was just written is known: answered without reading the invoice back.
         return Response(_invoice_data(created.invoice, created.lines),
                         status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class, request: Request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class InvoiceDetailAPI(APIView):
@@ -117,7 +109,7 @@ class InvoiceVoidAPI(APIView):
     @extend_schema(request=serializers.VoidInput, responses=serializers.InvoiceDetailOutput)
     def post(self, request: Request, pk: int, **kwargs) -> Response:
         invoice = invoice_detail_get(pk).invoice
-        data = _valid(serializers.VoidInput, request)
+        data = validated_body(serializers.VoidInput, request)
         try:
             invoice_void(invoice=invoice, reason=data["reason"], actor=request.user,
                          request=request)
@@ -153,7 +145,7 @@ class PaymentListAPI(ListAPIView):
         key = request.headers.get("Idempotency-Key")
         if not key:
             raise ValidationError({"Idempotency-Key": ["Send an Idempotency-Key header."]})
-        data = _valid(serializers.PaymentInput, request)
+        data = validated_body(serializers.PaymentInput, request)
         invoice = Invoice.objects.filter(pk=data["invoice"],
                                          client__deleted_at__isnull=True).first()
         if invoice is None:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import StrictCursorPagination, service_errors
+from advisoros.api import StrictCursorPagination, service_errors, validated_body
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
@@ -29,14 +29,6 @@ from apps.work.timetracking import time_entry_create
 
 class ById(StrictCursorPagination):
     ordering = "id"
-
-
-def _valid(serializer_class, request: Request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _job_out(job_id: int) -> dict:
@@ -86,7 +78,7 @@ class JobListAPI(ListAPIView):
 
     @extend_schema(request=serializers.JobCreateInput, responses={201: serializers.JobOutput})
     def post(self, request: Request, **kwargs) -> Response:
-        data = _valid(serializers.JobCreateInput, request)
+        data = validated_body(serializers.JobCreateInput, request)
         template = WorkflowTemplate.objects.filter(pk=data["template"]).first()
         client = Client.objects.alive().filter(pk=data["client"]).first()
         errors = {}
@@ -135,7 +127,7 @@ class JobMoveAPI(APIView):
     @extend_schema(request=serializers.JobMoveInput, responses=serializers.JobOutput)
     def post(self, request: Request, pk: int, **kwargs) -> Response:
         job = get_object_or_404(Job, pk=pk)
-        data = _valid(serializers.JobMoveInput, request)
+        data = validated_body(serializers.JobMoveInput, request)
         stage = TemplateStage.objects.filter(pk=data["stage"]).first()
         if stage is None:
             raise ValidationError({"stage": ["No such stage."]})
@@ -196,7 +188,7 @@ class TimeEntryListAPI(ListAPIView):
     @extend_schema(request=serializers.TimeEntryInput,
                    responses={201: serializers.TimeEntryOutput})
     def post(self, request: Request, **kwargs) -> Response:
-        data = _valid(serializers.TimeEntryInput, request)
+        data = validated_body(serializers.TimeEntryInput, request)
         # An API key acts for its owner (apps/accounts/access.py): their time by default.
         key = getattr(request.user, "key", None)
         acting_for = request.user.pk or getattr(key, "created_by_id", None)

@@ -174,12 +174,14 @@ def _validate(*, client: Client, files: Sequence[UploadedFile], category: str,
 
 def documents_upload(*, client: Client, files: Sequence[UploadedFile], category: str,
                      uploaded_by_id: int | None,
-                     request_item: DocumentRequestItem | None = None) -> UploadResult:
+                     request_item: DocumentRequestItem | None = None,
+                     uploaded_by=None) -> UploadResult:
     """Check every file by its content, store the new ones, queue them for processing.
 
     All or nothing: one bad file rejects the upload with a message per file, so a client
     never wonders which half arrived. Content this client already sent is recognised by
-    its SHA-256 and answered with the earlier document.
+    its SHA-256 and answered with the earlier document. `uploaded_by`: the uploader's
+    User when the caller has it (a signed-in request), so the audit does not read it again.
     """
     checked = _validate(client=client, files=files, category=category,
                         request_item=request_item)
@@ -188,7 +190,8 @@ def documents_upload(*, client: Client, files: Sequence[UploadedFile], category:
         with transaction.atomic():
             result = _create_documents(client=client, checked=checked, category=category,
                                        uploaded_by_id=uploaded_by_id,
-                                       request_item=request_item, stored=stored)
+                                       request_item=request_item, stored=stored,
+                                       uploaded_by=uploaded_by)
     except Exception:
         # The rows are gone with the transaction; so must be the bytes written for them.
         for name in stored:
@@ -199,7 +202,7 @@ def documents_upload(*, client: Client, files: Sequence[UploadedFile], category:
 
 def _create_documents(*, client: Client, checked: list[_Checked], category: str,
                       uploaded_by_id: int | None, request_item: DocumentRequestItem | None,
-                      stored: list[str]) -> UploadResult:
+                      stored: list[str], uploaded_by=None) -> UploadResult:
     existing = {d.sha256: d for d in Document.objects.alive().filter(
         client=client, sha256__in=[c.sha256 for c in checked])}
     new = [c for c in checked if c.sha256 not in existing]
@@ -244,7 +247,7 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
         request_item.fulfilled_at = now
         request_item.save(update_fields=["document", "fulfilled_at"])
     if result.created:
-        _audit_uploaded(result.created, uploaded_by_id=uploaded_by_id)
+        _audit_uploaded(result.created, uploaded_by_id=uploaded_by_id, uploaded_by=uploaded_by)
         dashboard_note_client_change(client.pk, kinds=(DOCUMENTS,))
         result.backlog = firm_backlog()
         queue.enqueue_after_commit(result.created, backlog=result.backlog.in_backlog_lane)
@@ -255,11 +258,15 @@ def _create_documents(*, client: Client, checked: list[_Checked], category: str,
 DOCUMENT_AUDITED = ("client", "file_name", "category", "size_bytes")
 
 
-def _audit_uploaded(documents: list[Document], *, uploaded_by_id: int | None) -> None:
+def _audit_uploaded(documents: list[Document], *, uploaded_by_id: int | None,
+                    uploaded_by=None) -> None:
     """One event per new document, by the person who uploaded it."""
     from apps.accounts.models import User
 
-    actor = User.objects.filter(pk=uploaded_by_id).first() if uploaded_by_id else None
+    if uploaded_by is not None and uploaded_by.pk == uploaded_by_id:
+        actor = uploaded_by
+    else:
+        actor = User.objects.filter(pk=uploaded_by_id).first() if uploaded_by_id else None
     for document in documents:
         audit_created(instance=document, fields=DOCUMENT_AUDITED, actor=actor)
 

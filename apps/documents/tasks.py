@@ -86,8 +86,10 @@ def _process_chunk(task, document_ids: list[int], owned: dict[str, int] | None,
 
 # acks_late + reject_on_worker_lost (settings): a worker killed mid-task leaves the message
 # to be delivered again; document_process makes the second run the only one that writes.
+# No result kept: the document row is the outcome, and a kept result costs the sender a
+# SUBSCRIBE/UNSUBSCRIBE pair on the result backend per upload and the worker a write.
 @app.task(name="documents.process", bind=True, acks_late=True, soft_time_limit=600,
-          time_limit=660)
+          time_limit=660, ignore_result=True)
 def documents_process(self, document_ids: list[int], owned: dict[str, int] | None = None,
                       waits: int = 0) -> dict[str, str]:
     return _process_chunk(self, document_ids, owned, waits, large_lane=False)
@@ -96,7 +98,7 @@ def documents_process(self, document_ids: list[int], owned: dict[str, int] | Non
 # The low-priority lane for very large scans (queue `documents-large`, routed in
 # settings.CELERY_TASK_ROUTES, a worker of its own): one document per message.
 @app.task(name="documents.process_large", bind=True, acks_late=True, soft_time_limit=900,
-          time_limit=960)
+          time_limit=960, ignore_result=True)
 def documents_process_large(self, document_ids: list[int],
                             owned: dict[str, int] | None = None,
                             waits: int = 0) -> dict[str, str]:

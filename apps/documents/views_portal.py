@@ -53,7 +53,7 @@ def portal_upload(request: HttpRequest, client: Client) -> HttpResponse:
                 result = services.documents_upload(
                     client=client, files=form.cleaned_data["files"],
                     category=form.cleaned_data["category"], uploaded_by_id=request.user.pk,
-                    request_item=item)
+                    request_item=item, uploaded_by=request.user)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:

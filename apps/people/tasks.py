@@ -9,7 +9,8 @@ def notifications_digest_task() -> int:
     return notifications_digest()
 
 
-@app.task(name="people.announce")
+# No result kept (nobody reads it): sending it then costs no result-backend round trips.
+@app.task(name="people.announce", ignore_result=True)
 def announce_task(event: str, object_id: int, key: str, details: dict | None = None) -> int:
     """After another app's change commits: notify the people concerned, once per key."""
     from apps.people.events import announcement_deliver

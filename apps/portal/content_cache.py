@@ -42,8 +42,8 @@ def client_content_tags(client_id: int, kinds: Iterable[str] = KINDS) -> list[st
 def client_content_changed(client_id: int, kinds: Iterable[str] = KINDS) -> None:
     """Call inside the writing transaction: the client's sections showing `kinds` go
     stale now and at commit."""
-    for kind in kinds:
-        SECTIONS.invalidate(f"{client_id}:{kind}")
+    # One pipelined bump for every kind (now and at commit), not a round trip per kind.
+    SECTIONS.invalidate_scopes(*(f"{client_id}:{kind}" for kind in kinds))
 
 
 def cached_section(client_id: int, name: str, vary: Iterable[object],

@@ -17,7 +17,7 @@ change shows on the next page load instead of after the next refresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -123,6 +123,21 @@ def client_dashboard_get(client_id: int) -> DashboardFigures:
     entry, versions = _current(client_id)
     if entry is not None:
         return entry
+    entry = client_dashboard_compute(client_id, cache.get(client_change_key(client_id)))
+    DASHBOARDS.store(str(client_id), entry, versions=versions)
+    return entry
+
+
+def client_dashboard_read(client_id: int, *, alive_check: Callable[[], object]
+                          ) -> DashboardFigures:
+    """`client_dashboard_get` for a caller that must refuse a client that does not exist
+    (the API): a current entry vouches that the client is alive (archiving or deleting it
+    stales the entry), so a warm read runs no query; on a miss `alive_check()` runs (and
+    raises) before the figures are computed. One cache lookup either way."""
+    entry, versions = _current(client_id)
+    if entry is not None:
+        return entry
+    alive_check()
     entry = client_dashboard_compute(client_id, cache.get(client_change_key(client_id)))
     DASHBOARDS.store(str(client_id), entry, versions=versions)
     return entry

@@ -22,6 +22,7 @@ from apps.audit.models import AuditAction, AuditEvent
 from apps.billing.models import Invoice, InvoiceLine, InvoiceNumberSequence
 from apps.billing.services import invoice_create, invoice_create_with_lines
 from apps.firms.selectors import firm_host
+from apps.observability.harness.roundtrips import redis_round_trips
 from apps.security.api_keys import api_key_create
 from tests.billing.conftest import in_thread
 from tests.billing.factories import line
@@ -41,6 +42,13 @@ BODY_LINES = [{"description": "Bookkeeping", "quantity": "2", "unit_price": "80.
 # The API key, its firm and its owner's role come from the cache (apps/security).
 HTTP_BUDGET = 5
 BILLING_STATEMENTS = 1
+# And its Redis round trips (13 in tests before the client's section tags were bumped in one
+# pipeline): the firm's host, the key, its owner's role, the throttle counters, the
+# client's content tags bumped in the transaction; after commit the audit's sealing
+# mark, the tags bumped again and the dashboard's change marker (8); in tests also the
+# request's metrics, written at its end (OBSERVABILITY_FLUSH_SECONDS=0; production adds
+# them up in a thread once a second).
+HTTP_REDIS_BUDGET = 9
 
 
 def _billing_statements(queries: list[dict]) -> list[str]:
@@ -63,7 +71,7 @@ def test_invoice_creation_over_http_with_an_api_key_in_few_queries(
         api.post(f"{API}/invoices/", body, content_type="application/json")  # warm
 
         with django_assert_max_num_queries(HTTP_BUDGET), \
-                CaptureQueriesContext(connection) as queries:
+                CaptureQueriesContext(connection) as queries, redis_round_trips() as redis:
             created = api.post(f"{API}/invoices/", body, content_type="application/json")
         with schema_context(firm.schema_name):
             stored = Invoice.objects.get(pk=created.json()["id"])
@@ -74,6 +82,7 @@ def test_invoice_creation_over_http_with_an_api_key_in_few_queries(
 
     assert created.status_code == 201
     assert len(_billing_statements(queries.captured_queries)) == BILLING_STATEMENTS
+    assert redis.count <= HTTP_REDIS_BUDGET, redis
     answer = created.json()
     assert answer["number"] == stored.number == "2026-00002"
     assert (answer["total"], answer["tax_total"], answer["balance"]) == (

@@ -201,3 +201,37 @@ def test_the_rate_is_measured_over_the_last_full_minute():
     note_processed(7, now=now - 200)  # long gone
 
     assert processing_rate(now=now) == 1.0
+
+
+def test_a_portal_upload_keeps_no_task_results_and_reads_the_user_once(
+        in_firm_a, client_a, broker, django_capture_on_commit_callbacks):
+    """Issue 13: the processing and notification tasks keep no result, so sending them
+    costs no SUBSCRIBE/UNSUBSCRIBE on the result backend (two round trips per task under
+    production settings, seen in docs/profiles/mix_portal_upload_before.txt); and the
+    uploader's audit events use the signed-in user, not a second read of it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.audit.models import AuditEvent
+    from apps.documents.tasks import documents_process, documents_process_large
+    from apps.people.tasks import announce_task
+
+    http = in_firm_a.client(Role.CLIENT_OWNER)
+    url = reverse("portal_documents:upload", args=[client_a.pk])
+    connection.set_schema_to_public()
+    with django_capture_on_commit_callbacks(execute=True):
+        http.post(url, {"files": [_csv("warm.csv", 1)], "category": "receipt"})
+    connection.set_schema_to_public()
+
+    with django_capture_on_commit_callbacks(execute=True), \
+            CaptureQueriesContext(connection) as queries:
+        answer = http.post(url, {"files": [_csv("receipt.csv", 2)], "category": "receipt"})
+
+    assert answer.status_code == 302
+    assert documents_process.ignore_result and documents_process_large.ignore_result
+    assert announce_task.ignore_result
+    assert len(_lane(broker, NORMAL_QUEUE)) == 2  # both uploads' documents were sent
+    assert not [q["sql"] for q in queries.captured_queries
+                if 'FROM "accounts_user"' in q["sql"]]
+    with schema_context(in_firm_a.firm.schema_name):
+        audited = AuditEvent.objects.filter(target_type="documents.document").latest("id")
+    assert audited.actor_email == in_firm_a.user(Role.CLIENT_OWNER).email

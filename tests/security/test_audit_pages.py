@@ -113,3 +113,37 @@ def test_audit_api_cursors_it_issues_work(firm_a):
     assert len(first["results"]) == 5
     assert {e["id"] for e in first["results"]}.isdisjoint({e["id"] for e in second["results"]})
     assert second["previous"] is not None
+
+
+def test_audit_api_rows_are_what_the_model_serializer_would_write(firm_a):
+    """The listing writes rows out directly (apps/audit/api/views.py); every field must
+    come out exactly as DRF's own ModelSerializer wrote it: timestamps in UTC with Z,
+    an address or null, nested details, empty and sealed hashes."""
+    from django.test import RequestFactory
+    from rest_framework import serializers
+
+    from apps.audit.api.views import AUDIT_EVENT_FIELDS
+    from apps.audit.services import audit_chain_seal
+
+    class Stock(serializers.ModelSerializer):
+        class Meta:
+            model = AuditEvent
+            fields = list(AUDIT_EVENT_FIELDS)
+
+    with schema_context(firm_a.firm.schema_name):
+        audit_record(action=AuditAction.EXPORTED, actor=firm_a.user(Role.OWNER),
+                     target_type="portal.client", target_id="7",
+                     details={"what": "clients.csv", "rows": [1, {"n": None}], "ok": True})
+        audit_chain_seal()
+        audit_record(action=AuditAction.SENSITIVE_REVEALED, details={},
+                     request=RequestFactory().get("/", REMOTE_ADDR="2001:db8::1"))
+        audit_record(action=AuditAction.EXPORTED, details={"when": "2026-11-30"})
+        expected = [dict(Stock(event).data) for event in AuditEvent.objects.order_by("-id")]
+
+    response = firm_a.client(Role.OWNER).get("/api/v1/audit-events/", {"page_size": 500})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == expected
+    assert {e["ip_address"] for e in expected} >= {"2001:db8::1"}
+    assert any(e["hash"] for e in expected) and any(e["hash"] == "" for e in expected)
+    assert all(e["created_at"].endswith("Z") for e in expected)

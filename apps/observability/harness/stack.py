@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +52,20 @@ class ServingConfig:
                 "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
                 "--worker-class", self.worker_class, "--threads", str(self.threads)]
+
+
+def free_port(preferred: int) -> int:
+    """`preferred` when nothing listens there, else a free port. granian binds with
+    SO_REUSEPORT, so a server left running on the same port (another checkout's) would
+    silently share the load generator's connections with ours: check with a plain bind."""
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free TCP port on 127.0.0.1")
 
 
 def stack_env(config: ServingConfig) -> dict[str, str]:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.portal.api import filters, serializers
-from apps.portal.dashboard import client_dashboard_cached, client_dashboard_get
+from apps.portal.dashboard import client_dashboard_read
 from apps.portal.models import Client, Engagement, Task
 from apps.portal.selectors import client_get
 
@@ -70,11 +70,8 @@ class ClientDashboardAPI(APIView):
 
     @extend_schema(responses=serializers.DashboardOutput)
     def get(self, request: Request, pk: int, **kwargs) -> Response:
-        # A current cached entry vouches that the client is alive (archiving or deleting
-        # it stales the entry): a warm read runs no query.
-        entry = client_dashboard_cached(pk)
-        if entry is None:
-            entry = client_dashboard_get(client_get(pk).pk)
+        # A warm read runs no query; a miss checks the client exists (404) first.
+        entry = client_dashboard_read(pk, alive_check=lambda: client_get(pk))
         data = {"client_id": pk, "as_of": entry.as_of, "source": entry.source,
                 **entry.figures}
         return Response(serializers.DashboardOutput(data).data)

@@ -44,6 +44,7 @@ from apps.observability.harness.stack import (
     ROOT,
     ServingConfig,
     Stack,
+    free_port,
     wait_for_background_work,
 )
 
@@ -144,8 +145,11 @@ class Command(BaseCommand):
             todo = runnable if config == default else [SCENARIOS_BY_NAME["mixed_read"]]
             if not todo:
                 continue
-            self.say(f"  stack: {config.label} on 127.0.0.1:{opts['port']}")
-            with Stack(config, opts["port"], ROOT / ".data" / "bench-logs") as stack:
+            port = free_port(opts["port"])
+            if port != opts["port"]:
+                self.say(f"  port {opts['port']} is taken (another server); using {port}")
+            self.say(f"  stack: {config.label} on 127.0.0.1:{port}")
+            with Stack(config, port, ROOT / ".data" / "bench-logs") as stack:
                 for scenario in todo:
                     # A quiet start: the previous scenario's uploads are processed first.
                     wait_for_background_work(600, self.say)
@@ -153,7 +157,7 @@ class Command(BaseCommand):
                              f"{scenario.run_seconds * opts['duration_scale']:.0f} s max, "
                              f"{scenario.max_requests} requests max")
                     result, cost = measured(stack, functools.partial(
-                        run_scenario, scenario, fixtures=fixtures, port=opts["port"],
+                        run_scenario, scenario, fixtures=fixtures, port=port,
                         serving=config.label, duration_scale=opts["duration_scale"]),
                         self.say)
                     _judge_background(result, cost)

@@ -74,7 +74,9 @@ def _money(text: str, *labels: str, window: int = 120) -> Field:
     unreadable: Field | None = None
     for label in labels:
         for match in re.finditer(_label(label), text, re.IGNORECASE):
-            reading = first_amount(text[match.end(): match.end() + window])
+            # The window ends with its line, never inside an amount ("$ 27" of 27,726.04).
+            end = text.find("\n", match.end() + window)
+            reading = first_amount(text[match.end(): end if end >= 0 else len(text)])
             if reading is None:
                 continue
             if not reading.values:

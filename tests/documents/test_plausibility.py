@@ -124,3 +124,13 @@ def test_a_future_tax_year_is_out_of_range():
     extraction = extract_fields(DocType.F1099_INT, text, today=TODAY)
     assert extraction.fields["tax_year"]["confidence"] < 0.8
     assert "out of range" in extraction.fields["tax_year"]["note"]
+
+
+def test_an_amount_across_the_label_window_is_read_whole():
+    # The label also matches the title; the amount on its own line starts just before the
+    # end of the 120 characters looked at after that first match.
+    text = ("Form 1099-NEC Nonemployee Compensation 2021\nPAYER'S name Cedar Lane Bakery\n"
+            "PAYER'S TIN 75-8014936\nRECIPIENT'S name Aisha Patel\n"
+            "1 Nonemployee compensation $ 27,726.04\n")
+    found = extract_fields(DocType.F1099_NEC, text, today=TODAY).fields
+    assert found["nonemployee_compensation"] == {"value": "27726.04", "confidence": LABELLED}

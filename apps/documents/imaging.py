@@ -46,6 +46,10 @@ MAX_SCALE = 2.5
 MAX_SIDE = 2000  # RapidOCR shrinks anything larger before detection anyway
 MIN_SKEW = 0.3  # degrees: below this a page is left straight
 ORIENTATION_LINES = 12
+# A page with more text lines than this is dense (a statement of transactions): it is
+# never enlarged. Measured on a 60-line statement page: 18.2 CPU s enlarged x1.2 against
+# 11.2 s as it came, the same fields read; the recogniser's work grows with pixels.
+DENSE_LINES = 30
 
 
 def _np():
@@ -188,9 +192,8 @@ def _percentile(grey, share: float) -> float:
     return float(np.searchsorted(np.cumsum(counts), share * grey.size))
 
 
-def _line_crops(grey, mask, count: int):
-    """The `count` widest text-line bands (grey crops), from the row profile."""
-    np = _np()
+def _bands(mask) -> list[tuple[int, int]]:
+    """Text-line bands (top, bottom) of a horizontal-lined mask, from the row profile."""
     rows = mask.sum(axis=1) > 0.01 * 255 * mask.shape[1]
     bands, start = [], None
     for index, on in enumerate([*rows.tolist(), False]):
@@ -200,8 +203,14 @@ def _line_crops(grey, mask, count: int):
             if index - start >= 6:
                 bands.append((start, index))
             start = None
+    return bands
+
+
+def _line_crops(grey, mask, count: int):
+    """The `count` widest text-line bands (grey crops), from the row profile."""
+    np = _np()
     crops = []
-    for top, bottom in bands:
+    for top, bottom in _bands(mask):
         columns = np.flatnonzero(mask[top:bottom].sum(axis=0))
         if columns.size == 0:
             continue
@@ -313,6 +322,9 @@ def prepare_page(page: PageImage, judge=None) -> PageImage:
         too_small, small_target, large_target, too_large = TEXT_HEIGHT
         wanted = small_target / height_now if height_now < too_small else (
             large_target / height_now if height_now > too_large else 1.0)
+        if wanted > 1 and len(_bands(mask)) > DENSE_LINES:
+            wanted = 1.0  # dense: the page budget matters more
+            steps.append("dense")
         grey, factor = _scale(grey, min(MAX_SCALE, wanted))
         if factor != 1.0:
             steps.append("scale")

@@ -91,10 +91,12 @@ class Document(models.Model):
         FAILED = "failed", "Failed"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        # A file holding several forms: its parts are documents of their own (`parts`).
+        SPLIT = "split", "Split into documents"
 
     # The pipeline has finished with these (the page stops polling them).
     SETTLED_STATUSES = (Status.PROCESSED, Status.NEEDS_REVIEW, Status.FAILED,
-                        Status.APPROVED, Status.REJECTED)
+                        Status.APPROVED, Status.REJECTED, Status.SPLIT)
     PENDING_STATUSES = (Status.UPLOADED, Status.QUEUED, Status.PROCESSING)
 
     client = models.ForeignKey("portal.Client", on_delete=models.CASCADE,
@@ -142,6 +144,13 @@ class Document(models.Model):
     worked_at = models.DateTimeField(null=True, blank=True)
     # Processed in the low-priority lane (queue `documents-large`): a very large scan.
     large = models.BooleanField(db_default=False, default=False)
+    # One form of a file that held several (apps/documents/splitting.py): the upload it
+    # came from and its pages there (1-based, inclusive). It shares the upload's stored
+    # file and is classified and read on its own pages only.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="parts")
+    page_from = models.SmallIntegerField(null=True, blank=True)
+    page_to = models.SmallIntegerField(null=True, blank=True)
 
     objects = SoftDeleteQuerySet.as_manager()
 
@@ -160,6 +169,10 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["client", "sha256"], name="document_unique_content",
                                     condition=models.Q(deleted_at__isnull=True)
                                     & ~models.Q(sha256="")),
+            # A redelivered or retried split finds its parts again instead of doubling them.
+            models.UniqueConstraint(fields=["parent", "page_from", "page_to"],
+                                    name="document_unique_part",
+                                    condition=models.Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:

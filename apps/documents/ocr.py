@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import shutil
 import subprocess
 import threading
@@ -27,6 +28,7 @@ from typing import Protocol
 
 from django.conf import settings
 
+from apps.documents.imaging import prepare_page
 from apps.documents.parsing import PageImage
 from apps.documents.resilience import (
     CircuitBreaker,
@@ -36,6 +38,8 @@ from apps.documents.resilience import (
     RetryPolicy,
     TransientError,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -197,14 +201,27 @@ def ocr_backend() -> OcrBackend:
     return RapidOcrBackend()
 
 
+def _read_prepared(backend: OcrBackend, page: PageImage) -> OcrText:
+    """The page turned upright, straightened, evenly lit and scaled (imaging.py), then
+    read. Preparation that fails on an odd page must not cost the reading: the page is
+    then read as it came."""
+    try:
+        page = prepare_page(page)
+    except Exception:  # any failure of this optional step falls back to the page as is
+        log.exception("page preparation failed; reading the page as it is")
+    return backend.read(page)
+
+
 def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None, *,
               page_seconds: float | None = None, document_seconds: float | None = None,
-              on_page: Callable[[], None] | None = None) -> OcrText:
+              on_page: Callable[[], None] | None = None, prepare: bool = True) -> OcrText:
     """Read the pages, several at once (bounded), and join them in page order, within a
     time budget: a page still unread after `page_seconds`, and every page once
     `document_seconds` are spent, is skipped (listed in `skipped`). A page engine cannot
     be interrupted, so an overrunning read is abandoned to finish in the background, its
-    result unused. `on_page` runs after each page (the pipeline's sign of life)."""
+    result unused. `on_page` runs after each page (the pipeline's sign of life).
+    Each page is prepared first (`prepare`, imaging.prepare_page), within its budget, so
+    every backend reads upright, straight pages."""
     backend = backend or ocr_backend()
     if not pages:
         return OcrText("", 0.0)
@@ -215,7 +232,8 @@ def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None, *,
     read: list[OcrText] = []
     skipped: list[int] = []
     try:
-        futures = [pool.submit(backend.read, page) for page in pages]
+        read_page = (lambda page: _read_prepared(backend, page)) if prepare else backend.read
+        futures = [pool.submit(read_page, page) for page in pages]
         for number, future in enumerate(futures, start=1):
             left = deadline - time.monotonic()
             if left <= 0 and not future.done():

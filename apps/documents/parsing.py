@@ -51,6 +51,12 @@ class PageImage:
     width: int
     height: int
     pixels: bytes  # 8-bit grey, row-major
+    # What page preparation did before OCR (imaging.prepare_page): degrees turned
+    # counter-clockwise (0/90/180/270), skew corrected, scale, and the steps taken.
+    rotation: int = 0
+    skew: float = 0.0
+    scale: float = 1.0
+    steps: tuple[str, ...] = ()
 
     def to_pil(self):
         from PIL import Image
@@ -124,7 +130,9 @@ def _parse_pdf(data: bytes) -> Parsed:
                 # A scanned page: its pictures go to OCR.
                 for picture in page.images[:2]:
                     parsed.images.append(_bounded_image(_open_image(picture.data)))
-        parsed.text = "\n".join(texts)
+        # Pages are form-feed separated, as OCR joins them (splitting and passages
+        # count pages by it).
+        parsed.text = "\n\f\n".join(texts)
         return parsed
     except ParseError:
         raise

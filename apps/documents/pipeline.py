@@ -36,6 +36,7 @@ from apps.documents.ocr import OcrBackend, ocr_backend, ocr_pages
 from apps.documents.parsing import IN_PROCESS_KINDS, Parsed, ParseError, parse_isolated
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
+from apps.documents.splitting import Part, page_texts, pages_text, parts_record, split_parts
 from apps.documents.storage import document_read
 from apps.documents.text import clean_text, clean_value
 from apps.people.events import announce
@@ -114,6 +115,8 @@ class Outcome:
     fields: dict | None = None
     tax_year: int | None = None
     failure_reason: str = ""
+    # A file of several forms (status SPLIT): each part with the outcome of its own pages.
+    parts: list[tuple[Part, Outcome]] | None = None
 
 
 @dataclass
@@ -186,8 +189,10 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     # Plain text is never read by OCR: no cached reading to look for, and its parse is
     # a quick in-process decode that needs no sign of life around it.
     plain = document.content_type in IN_PROCESS_KINDS
-    cached = OcrResult.objects.filter(sha256=document.sha256).first() \
-        if document.sha256 and not plain else None
+    # A part of a split file reads the file's own reading (its pages are cut after).
+    sha256 = document.sha256 or (document.parent.sha256 if document.parent_id else "")
+    cached = OcrResult.objects.filter(sha256=sha256).first() \
+        if sha256 and not plain else None
     if cached is not None:
         return _Text(cached.text, "ocr_cache", cached.confidence)
     data = document_read(document.file.name)
@@ -207,10 +212,10 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     read = ocr_pages(parsed.images, backend or ocr_backend(),
                      on_page=lambda: _run_heartbeat(document))
     text = clean_text((parsed.text + "\n" + read.text).strip())
-    if document.sha256 and not read.skipped:
+    if sha256 and not read.skipped:
         # Only a complete reading is reused for the same content.
         OcrResult.objects.update_or_create(
-            sha256=document.sha256,
+            sha256=sha256,
             defaults={"text": text, "confidence": read.confidence,
                       "engine": (backend or ocr_backend()).name})
     return _Text(text, "ocr", read.confidence, budget_note=read.budget_note)
@@ -245,15 +250,42 @@ def document_analyse(document: Document, backend: OcrBackend | None = None, *,
     if found.needs_large_lane:
         return Outcome(HANDED_TO_LARGE_LANE)
     text = found.text
+    if document.parent_id and document.page_from:
+        # A part of a split file: its own pages only.
+        text = pages_text(text, document.page_from, document.page_to or document.page_from)
+        return analyse_text(text, source=found.source, text_confidence=found.confidence,
+                            budget_note=found.budget_note)
+    return analyse_file_text(text, source=found.source, text_confidence=found.confidence,
+                             budget_note=found.budget_note)
+
+
+def analyse_file_text(text: str, *, source: str, text_confidence: float,
+                      budget_note: str = "") -> Outcome:
+    """The outcome of a whole file's text: split into its forms when it holds several
+    (not when pages went unread: the page numbers would not hold), else one analysis."""
+    parts = [] if budget_note else split_parts(page_texts(text))
+    if parts:
+        return Outcome(Document.Status.SPLIT, text=text, text_source=source,
+                       parts=[(part, analyse_text(pages_text(text, part.page_from, part.page_to),
+                                                  source=source,
+                                                  text_confidence=text_confidence))
+                              for part in parts])
+    return analyse_text(text, source=source, text_confidence=text_confidence,
+                        budget_note=budget_note)
+
+
+def analyse_text(text: str, *, source: str, text_confidence: float,
+                 budget_note: str = "") -> Outcome:
+    """Classification, fields, confidence and status of a text read from a document."""
     classification, extraction, confidence = document_assess(
-        text, found.confidence if found.source != "embedded" else 1.0)
+        text, text_confidence if source != "embedded" else 1.0)
     status = (Document.Status.PROCESSED if confidence >= settings.DOCUMENTS_REVIEW_THRESHOLD
-              and not found.budget_note else Document.Status.NEEDS_REVIEW)
+              and not budget_note else Document.Status.NEEDS_REVIEW)
     # Why it waits for review, in the reviewer's words: the OCR budget, or the fields
     # that are not trusted (each also carries its own note in `fields`).
-    reason = found.budget_note or ("; ".join(extraction.notes)
-                                   if status == Document.Status.NEEDS_REVIEW else "")
-    return Outcome(status, text=text, text_source=found.source,
+    reason = budget_note or ("; ".join(extraction.notes)
+                             if status == Document.Status.NEEDS_REVIEW else "")
+    return Outcome(status, text=text, text_source=source,
                    doc_type=classification.doc_type, confidence=confidence,
                    fields=clean_value(extraction.fields), tax_year=extraction.tax_year,
                    failure_reason=reason[:500])
@@ -265,33 +297,64 @@ def _search_text(document: Document, outcome: Outcome) -> str:
     return " ".join([label, *values])
 
 
-def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
-    """Write the outcome if this run still owns the document; False when it does not."""
-    now = timezone.now()
-    changes = {"status": outcome.status, "processed_at": now, "worked_at": None,
+def _result_columns(document: Document, outcome: Outcome) -> dict:
+    """The columns an outcome writes on a document."""
+    columns = {"status": outcome.status,
                "failure_reason": clean_text(outcome.failure_reason)[:500]}
     if outcome.status != Document.Status.FAILED:
-        changes.update(text=clean_text(outcome.text), text_source=outcome.text_source,
+        columns.update(text=clean_text(outcome.text), text_source=outcome.text_source,
                        doc_type=outcome.doc_type, confidence=outcome.confidence,
                        fields=outcome.fields or {}, tax_year=outcome.tax_year)
         if document.category == Document.Category.OTHER and \
                 outcome.doc_type in _CATEGORY_FOR_TYPE:
-            changes["category"] = _CATEGORY_FOR_TYPE[outcome.doc_type]
+            columns["category"] = _CATEGORY_FOR_TYPE[outcome.doc_type]
+    return columns
+
+
+def _after_result(document: Document, outcome: Outcome, now) -> None:
+    """Search vector, checklist and passages of a document just given its result."""
+    Document.objects.filter(pk=document.pk).update(search=(
+        SearchVector("file_name", weight="A", config="english")
+        + SearchVector(Value(_search_text(document, outcome)), weight="B",
+                       config="english")
+        + SearchVector("text", weight="C", config="english")))
+    _fulfil_requests(document, outcome.doc_type, now)
+    # Its passages are (re)indexed for questions (apps/ask).
+    from apps.ask.tasks import index_after_commit
+    index_after_commit(document.pk)
+
+
+def _record_parts(document: Document, outcome: Outcome, now) -> None:
+    """The documents of a split file, each with its own pages' result."""
+    parts = []
+    for part, part_outcome in outcome.parts or []:
+        columns = _result_columns(document, part_outcome)
+        if part_outcome.doc_type in _CATEGORY_FOR_TYPE:
+            columns["category"] = _CATEGORY_FOR_TYPE[part_outcome.doc_type]
+        parts.append((part, columns))
+    children = parts_record(parent=document, parts=parts)
+    for child, (_, part_outcome) in zip(children, outcome.parts or [], strict=True):
+        _after_result(child, part_outcome, now)
+
+
+def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
+    """Write the outcome if this run still owns the document; False when it does not."""
+    now = timezone.now()
+    changes = {"processed_at": now, "worked_at": None, **_result_columns(document, outcome)}
+    split = outcome.status == Document.Status.SPLIT
+    if split:
+        # The file itself is no form: its parts carry types, fields and passages.
+        changes.update(doc_type="", confidence=None, fields={}, tax_year=None)
+        changes.pop("category", None)
     with transaction.atomic():
         written = Document.objects.filter(pk=document.pk, status=Document.Status.PROCESSING,
                                           attempts=attempt).update(**changes)
         if not written:
             return False
-        if outcome.status != Document.Status.FAILED:
-            Document.objects.filter(pk=document.pk).update(search=(
-                SearchVector("file_name", weight="A", config="english")
-                + SearchVector(Value(_search_text(document, outcome)), weight="B",
-                               config="english")
-                + SearchVector("text", weight="C", config="english")))
-            _fulfil_requests(document, outcome.doc_type, now)
-            # Its passages are (re)indexed for questions (apps/ask).
-            from apps.ask.tasks import index_after_commit
-            index_after_commit(document.pk)
+        if split:
+            _record_parts(document, outcome, now)
+        elif outcome.status != Document.Status.FAILED:
+            _after_result(document, outcome, now)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
         announce("document_processed", document.pk)  # the uploader hears, after commit
     return True

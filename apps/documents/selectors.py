@@ -64,6 +64,12 @@ def document_get(document_id: int, *, client_id: int | None = None) -> Document:
     return document
 
 
+def document_parts(document_id: int) -> list[Document]:
+    """The documents a split file became, in page order."""
+    return list(Document.objects.alive().filter(parent_id=document_id)
+                .order_by("page_from", "id"))
+
+
 def documents_status(ids: list[int], *, client_id: int | None = None) -> dict:
     """Live status of the given documents and the progress of their batches."""
     qs = Document.objects.alive().filter(pk__in=ids[:200])

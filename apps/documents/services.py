@@ -335,6 +335,9 @@ def document_review(*, document: Document, decision: str, doc_type: str = "",
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.status in Document.PENDING_STATUSES:
         errors["status"] = "The document is still being processed."
+    if locked.status == Document.Status.SPLIT:
+        errors["status"] = ("This file was split into one document per form; review "
+                            "those documents.")
     if errors:
         raise ValidationError(errors)
     before = record_values(locked, ("status", "doc_type", "tax_year"))

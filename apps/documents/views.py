@@ -143,6 +143,8 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
         "review_form": ReviewForm(initial={"doc_type": document.doc_type}),
         "can_review": request_has_permission(request, Perm.DOCUMENTS_REVIEW),
         "request_items": list(document.request_items.values("label", "request__title")),
+        "parts": selectors.document_parts(document.pk)
+        if document.status == "split" else [],
     })
 
 

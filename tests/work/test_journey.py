@@ -58,7 +58,7 @@ def test_create_move_log_time_and_bill(firm_a):
     assert invoice.total == Decimal("227.50")  # 90 + 1 minutes at $150/h
     assert again.status_code == 302 and Invoice.objects.filter(client=customer).count() == 1
     detail = manager.get(f"/work/jobs/{job.pk}/").content.decode()
-    assert "100.0%</strong> realization" in detail
+    assert "100\u00a0%</strong> realization" in detail
     assert "time entries billed on invoice" in detail
 
 

@@ -9,6 +9,7 @@ same way: the form again, with the message, status 400.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -24,16 +25,34 @@ def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def form_written(form: forms.BaseForm, write: Callable[[dict[str, Any]], object]) -> bool:
+@dataclass(frozen=True)
+class Written:
+    """What `form_written` did: true when the service accepted the input, with what the
+    service returned (the saved row, typically) in `result`."""
+
+    ok: bool
+    result: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def form_written(form: forms.BaseForm, write: Callable[[dict[str, Any]], object]) -> Written:
     """Validate `form` and, when it is valid, call `write(form.cleaned_data)` (a service).
 
-    True when the service accepted the input; False when the form or the service refused
-    it, with the reasons on the form for the page to show again."""
+    True (with the service's return value) when the service accepted the input; false
+    when the form or the service refused it, with the reasons on the form for the page
+    to show again:
+
+        if written := form_written(form, lambda data: job_create(**data)):
+            return redirect("work:job_detail", job_id=written.result.pk)
+        return render(request, "work/job_form.html", {"form": form}, status=400)
+    """
     if not form.is_valid():
-        return False
+        return Written(ok=False)
     try:
-        write(form.cleaned_data)
+        result = write(form.cleaned_data)
     except ValidationError as exc:
         apply_service_errors(form, exc)
-        return False
-    return True
+        return Written(ok=False)
+    return Written(ok=True, result=result)

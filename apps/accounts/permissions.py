@@ -39,6 +39,18 @@ class HasFirmPermission(BasePermission):
         return False
 
 
+class ListAndCreatePermissions:
+    """DRF: a list endpoint that also creates. Listing (GET) needs `read_permission`,
+    creating (POST) `create_permission`; HasFirmPermission asks for the one that applies."""
+
+    read_permission: str
+    create_permission: str
+
+    @property
+    def required_permission(self) -> str:
+        return self.create_permission if self.request.method == "POST" else self.read_permission
+
+
 class FirmPermissionRequiredMixin:
     """Class-based views: sign-in first, then the named permission in this firm (403)."""
 

@@ -5,10 +5,10 @@ changing it takes the right to edit invoices."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from advisoros.forms import form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -19,7 +19,6 @@ from apps.billing.catalogue import (
 )
 from apps.billing.forms import BillableServiceForm
 from apps.billing.models import BillableService
-from apps.portal.forms import apply_service_errors
 
 
 @firm_permission_required(Perm.INVOICES_VIEW)
@@ -30,15 +29,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             return render(request, "403.html", status=403)
-        if form.is_valid():
-            try:
-                service = billable_service_create(request=request, **{
-                    k: v for k, v in form.service_kwargs().items() if k != "active"})
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, f"“{service.name}” added to your services.")
-                return redirect("billing:service_list")
+        if written := form_written(form, lambda _: billable_service_create(request=request, **{
+                k: v for k, v in form.service_kwargs().items() if k != "active"})):
+            messages.success(request, f"“{written.result.name}” added to your services.")
+            return redirect("billing:service_list")
         status = 400
     return render(request, "billing/service_list.html", {
         "services": billable_services_all(), "form": form, "can_edit": can_edit},
@@ -52,14 +46,9 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         "name": service.name, "description": service.description,
         "unit_price": service.unit_price, "tax_percent": (service.tax_rate * 100).normalize(),
         "active": service.active})
-    if request.method == "POST" and form.is_valid():
-        try:
-            billable_service_update(service=service, request=request,
-                                    **form.service_kwargs())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"“{form.cleaned_data['name']}” saved.")
-            return redirect("billing:service_list")
+    if request.method == "POST" and form_written(form, lambda _: billable_service_update(
+            service=service, request=request, **form.service_kwargs())):
+        messages.success(request, f"“{form.cleaned_data['name']}” saved.")
+        return redirect("billing:service_list")
     return render(request, "billing/service_edit.html", {"form": form, "service": service},
                   status=400 if request.method == "POST" else 200)

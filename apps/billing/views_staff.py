@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -27,7 +28,6 @@ from apps.billing.pdf import invoice_pdf
 from apps.billing.recurring import recurring_plan_create
 from apps.billing.services import invoice_send, invoice_void
 from apps.marketplace.models import MarketplaceEngagement
-from apps.portal.forms import apply_service_errors
 from apps.portal.models import Engagement
 from apps.portal.selectors import client_get
 
@@ -107,15 +107,10 @@ def invoice_send_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def invoice_void_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_detail_get(invoice_id).invoice
     form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            invoice_void(invoice=invoice, reason=form.cleaned_data["reason"],
-                         actor=request.user, request=request)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Invoice {invoice.number} voided.")
-            return redirect("billing:invoice_detail", invoice_id=invoice_id)
+    if form_written(form, lambda data: invoice_void(
+            invoice=invoice, reason=data["reason"], actor=request.user, request=request)):
+        messages.success(request, f"Invoice {invoice.number} voided.")
+        return redirect("billing:invoice_detail", invoice_id=invoice_id)
     return render(request, "billing/invoice_detail.html",
                   _detail_context(request, invoice_id, void_form=form), status=400)
 
@@ -125,15 +120,10 @@ def invoice_void_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def payment_create_page(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.invoice_detail_get(invoice_id).invoice
     form = PaymentForm(request.POST)
-    if form.is_valid():
-        try:
-            payment_record(invoice=invoice, recorded_by=request.user, request=request,
-                           **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Payment of {form.cleaned_data['amount']} recorded.")
-            return redirect("billing:invoice_detail", invoice_id=invoice_id)
+    if form_written(form, lambda data: payment_record(
+            invoice=invoice, recorded_by=request.user, request=request, **data)):
+        messages.success(request, f"Payment of {form.cleaned_data['amount']} recorded.")
+        return redirect("billing:invoice_detail", invoice_id=invoice_id)
     return render(request, "billing/invoice_detail.html",
                   _detail_context(request, invoice_id, payment_form=form), status=400)
 
@@ -144,15 +134,10 @@ def refund_create_page(request: HttpRequest, invoice_id: int, payment_id: int
                        ) -> HttpResponse:
     payment = selectors.payment_get(payment_id, invoice_id=invoice_id)
     form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            payment_refund(payment=payment, recorded_by=request.user, request=request,
-                           **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Refund of {form.cleaned_data['amount']} recorded.")
-            return redirect("billing:invoice_detail", invoice_id=invoice_id)
+    if form_written(form, lambda data: payment_refund(
+            payment=payment, recorded_by=request.user, request=request, **data)):
+        messages.success(request, f"Refund of {form.cleaned_data['amount']} recorded.")
+        return redirect("billing:invoice_detail", invoice_id=invoice_id)
     return render(request, "billing/invoice_detail.html",
                   _detail_context(request, invoice_id, refund_form=form,
                                   refund_payment_id=payment.pk), status=400)
@@ -184,15 +169,11 @@ def recurring_create_page(request: HttpRequest, client_id: int) -> HttpResponse:
     form = RecurringPlanForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                recurring_plan_create(client=client, created_by=request.user,
-                                      request=request, **form.service_kwargs())
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, "Recurring invoice plan created.")
-                return redirect("billing:recurring_list")
+        if form_written(form, lambda _: recurring_plan_create(
+                client=client, created_by=request.user, request=request,
+                **form.service_kwargs())):
+            messages.success(request, "Recurring invoice plan created.")
+            return redirect("billing:recurring_list")
         status = 400
     return render(request, "staff/form.html", {
         "form": form, "title": f"Recurring invoice for {client.business_name}",

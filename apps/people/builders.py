@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from apps.people.models_organizers import OrganizerTemplate, QuestionKind
 from apps.people.models_proposals import ProposalTemplate
-from apps.people.proposals import LineInput, _lines_clean
+from apps.people.proposals import LineInput, terms_and_lines_clean
 
 MAX_QUESTIONS = 150
 CONDITION_KINDS = (QuestionKind.YES_NO, QuestionKind.CHOICE)
@@ -185,14 +185,8 @@ def proposal_template_save(*, name: str, terms: str, lines: list[LineInput],
         name = _name(name)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if not (terms or "").strip() or "\x00" in terms or "\x00" in (introduction or ""):
-        errors["terms"] = ["Write the terms of engagement."]
-    try:
-        clean = _lines_clean(lines)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    clean = terms_and_lines_clean(terms=terms, introduction=introduction, lines=lines,
+                                  errors=errors)
     template = template or ProposalTemplate()
     template.name, template.terms = name, terms.strip()
     template.introduction = (introduction or "").strip()

@@ -58,6 +58,22 @@ class LineInput:
     description: str = ""
 
 
+def terms_and_lines_clean(*, terms: str, introduction: str, lines: list[LineInput],
+                          errors: dict[str, list[str]]) -> list[ProposalLine]:
+    """The checks a proposal and a proposal template share: terms written, no NUL in
+    the text, every line valid. Adds what is wrong to `errors` (the caller's own field
+    errors) and raises them all at once, so the person sees every mistake together."""
+    if not (terms or "").strip() or "\x00" in terms or "\x00" in (introduction or ""):
+        errors["terms"] = ["Write the terms of engagement."]
+    try:
+        clean = _lines_clean(lines)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
 def _lines_clean(lines: list[LineInput]) -> list[ProposalLine]:
     errors: list[str] = []
     if not lines:
@@ -105,16 +121,10 @@ def proposal_create(*, client: Client, title: str, terms: str, expires_on: date,
     title = (title or "").strip()
     if not title or len(title) > 200 or "\x00" in title:
         errors["title"] = ["Give the proposal a title (up to 200 characters)."]
-    if not (terms or "").strip() or "\x00" in terms or "\x00" in (introduction or ""):
-        errors["terms"] = ["Write the terms of engagement."]
     if expires_on is None or expires_on < timezone.localdate():
         errors["expires_on"] = ["The offer cannot expire in the past."]
-    try:
-        clean = _lines_clean(lines)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    clean = terms_and_lines_clean(terms=terms, introduction=introduction, lines=lines,
+                                  errors=errors)
     proposal = Proposal.objects.create(client=client, title=title, terms=terms.strip(),
                                        introduction=(introduction or "").strip(),
                                        expires_on=expires_on, created_by=by)

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from advisoros.forms import apply_service_errors
+from advisoros.forms import apply_service_errors, form_written
 from apps.accounts.models import User
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -66,15 +66,10 @@ def client_or_404(client_id: int) -> Client:
 def thread_create(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_or_404(client_id)
     form = NewThreadForm(*form_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            thread = thread_start(client=client, subject=form.cleaned_data["subject"],
-                                  body=form.cleaned_data["body"], author=request.user,
-                                  from_firm=True, files=form.cleaned_data["files"])
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            return redirect("people:thread", thread_id=thread.pk)
+    if request.method == "POST" and (written := form_written(form, lambda data: thread_start(
+            client=client, subject=data["subject"], body=data["body"], author=request.user,
+            from_firm=True, files=data["files"]))):
+        return redirect("people:thread", thread_id=written.result.pk)
     return render(request, "people/thread_new.html", {"form": form, "client": client,
                                                       "section": "inbox"},
                   status=400 if request.method == "POST" else 200)

@@ -4,12 +4,12 @@ and tasks. Thin: forms check input, services write, selectors read."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from advisoros.forms import form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
@@ -21,7 +21,6 @@ from apps.portal.forms import (
     ClientListFilterForm,
     EngagementForm,
     TaskForm,
-    apply_service_errors,
 )
 from apps.portal.identifiers import REVEALABLE
 from apps.portal.models import Client, Engagement, Task
@@ -92,14 +91,9 @@ def _form_page(request: HttpRequest, form, *, title: str, cancel_url: str,
 def _save(request: HttpRequest, form, write, *, title: str, cancel_url: str,
           done_message: str, next_url) -> HttpResponse:
     """Shared POST handling: valid form -> service; service errors go back to fields."""
-    if form.is_valid():
-        try:
-            saved = write(**form.service_kwargs(), request=request)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, done_message)
-            return redirect(next_url(saved))
+    if written := form_written(form, lambda _: write(**form.service_kwargs(), request=request)):
+        messages.success(request, done_message)
+        return redirect(next_url(written.result))
     return _form_page(request, form, title=title, cancel_url=cancel_url, status=400)
 
 

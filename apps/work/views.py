@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from advisoros.forms import form_written
 from apps.accounts.access import request_has_permission
 from apps.accounts.permissions import firm_permission_required
 from apps.accounts.roles import Perm
-from apps.portal.forms import apply_service_errors
 from apps.portal.selectors import firm_staff_choices
 from apps.work import selectors, services, template_services
 from apps.work.automations import automation_run_retry
@@ -80,15 +80,10 @@ def job_create(request: HttpRequest) -> HttpResponse:
     staff = firm_staff_choices(request.firm.pk)
     form = JobCreateForm(request.POST or None, staff_choices=staff,
                          initial={"template": request.GET.get("template")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            job = services.job_create(**form.service_kwargs(), created_by_id=request.user.pk,
-                                      firm_id=request.firm.pk)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{job.name} created.")
-            return redirect("work:job_detail", job_id=job.pk)
+    if request.method == "POST" and (written := form_written(form, lambda _: services.job_create(
+            **form.service_kwargs(), created_by_id=request.user.pk, firm_id=request.firm.pk))):
+        messages.success(request, f"{written.result.name} created.")
+        return redirect("work:job_detail", job_id=written.result.pk)
     return render(request, "work/job_form.html", {"form": form},
                   status=400 if request.method == "POST" else 200)
 
@@ -183,14 +178,10 @@ def _template_page(request, form, *, title, template=None, status=200) -> HttpRe
 
 
 def _template_save(request, form, *, template=None, title: str) -> HttpResponse:
-    if form.is_valid():
-        try:
-            saved = template_services.template_save(template=template, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"“{saved.name}” saved.")
-            return redirect("work:template_list")
+    if written := form_written(form, lambda data: template_services.template_save(
+            template=template, **data)):
+        messages.success(request, f"“{written.result.name}” saved.")
+        return redirect("work:template_list")
     return _template_page(request, form, title=title, template=template, status=400)
 
 
@@ -251,15 +242,10 @@ def capacity_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         "weekly_capacity_hours": profile.weekly_capacity_hours if profile else 40,
         "skills": ", ".join(profile.skills) if profile else "",
         "hourly_rate": profile.hourly_rate if profile else None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_profile_update(user_id=user_id, firm_id=request.firm.pk,
-                                          **form.service_kwargs())
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Capacity of {staff[user_id]} saved.")
-            return redirect("work:capacity")
+    if request.method == "POST" and form_written(form, lambda _: services.staff_profile_update(
+            user_id=user_id, firm_id=request.firm.pk, **form.service_kwargs())):
+        messages.success(request, f"Capacity of {staff[user_id]} saved.")
+        return redirect("work:capacity")
     return render(request, "staff/form.html", {
         "form": form, "title": f"Capacity of {staff[user_id]}",
         "cancel_url": reverse("work:capacity")},
@@ -403,19 +389,13 @@ def schedules(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                schedule = recurring_schedule_create(
-                    engagement=data["engagement"], template=data["template"],
-                    frequency=data["frequency"], name=data["name"],
-                    first_period=data["first_period"])
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, f"“{schedule.name}” scheduled; its jobs appear "
-                                          "within the hour.")
-                return redirect("work:schedules")
+        if written := form_written(form, lambda data: recurring_schedule_create(
+                engagement=data["engagement"], template=data["template"],
+                frequency=data["frequency"], name=data["name"],
+                first_period=data["first_period"])):
+            messages.success(request, f"“{written.result.name}” scheduled; its jobs appear "
+                                      "within the hour.")
+            return redirect("work:schedules")
     return render(request, "work/schedules.html", {
         "schedules": selectors.schedules_list(), "form": form, "can_edit": can_edit,
     }, status=400 if request.method == "POST" else 200)

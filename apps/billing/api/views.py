@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advisoros.api import StrictCursorPagination, service_errors, validated_body
-from apps.accounts.permissions import HasFirmPermission
+from apps.accounts.permissions import HasFirmPermission, ListAndCreatePermissions
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
 from apps.billing.models import Invoice, Payment
@@ -40,15 +40,12 @@ def _invoice_data(invoice: Invoice, lines: list) -> dict:
     return serializers.InvoiceDetailOutput(data).data
 
 
-class InvoiceListAPI(ListAPIView):
+class InvoiceListAPI(ListAndCreatePermissions, ListAPIView):
     permission_classes = [HasFirmPermission]
+    read_permission, create_permission = Perm.INVOICES_VIEW, Perm.INVOICES_EDIT
     pagination_class = NewestFirst
     serializer_class = serializers.InvoiceOutput
     filterset_class = filters.InvoiceFilter
-
-    @property
-    def required_permission(self) -> str:
-        return Perm.INVOICES_EDIT if self.request.method == "POST" else Perm.INVOICES_VIEW
 
     def get_queryset(self):
         return (Invoice.objects.filter(client__deleted_at__isnull=True)
@@ -125,15 +122,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
                 "returned, not recorded again.")
 
 
-class PaymentListAPI(ListAPIView):
+class PaymentListAPI(ListAndCreatePermissions, ListAPIView):
     permission_classes = [HasFirmPermission]
+    read_permission, create_permission = Perm.INVOICES_VIEW, Perm.PAYMENTS_RECORD
     pagination_class = NewestFirst
     serializer_class = serializers.PaymentOutput
     filterset_class = filters.PaymentFilter
-
-    @property
-    def required_permission(self) -> str:
-        return Perm.PAYMENTS_RECORD if self.request.method == "POST" else Perm.INVOICES_VIEW
 
     def get_queryset(self):
         return (Payment.objects.filter(invoice__client__deleted_at__isnull=True)

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from advisoros.api import StrictCursorPagination, service_errors, validated_body
 from apps.accounts.access import request_has_permission
-from apps.accounts.permissions import HasFirmPermission
+from apps.accounts.permissions import HasFirmPermission, ListAndCreatePermissions
 from apps.accounts.roles import Perm
 from apps.portal.models import Client, Engagement
 from apps.portal.selectors import firm_staff_user_ids
@@ -62,16 +62,13 @@ class TemplateDetailAPI(APIView):
         }).data)
 
 
-class JobListAPI(ListAPIView):
+class JobListAPI(ListAndCreatePermissions, ListAPIView):
     parser_classes = [JSONParser]  # JSON bodies only, as documented
     permission_classes = [HasFirmPermission]
+    read_permission, create_permission = Perm.TASKS_VIEW, Perm.TASKS_EDIT
     pagination_class = ById
     serializer_class = serializers.JobOutput
     filterset_class = filters.JobFilter
-
-    @property
-    def required_permission(self) -> str:
-        return Perm.TASKS_EDIT if self.request.method == "POST" else Perm.TASKS_VIEW
 
     def get_queryset(self):
         return Job.objects.values(*serializers.JOB_FIELDS)
@@ -166,18 +163,15 @@ class TaskCompleteAPI(APIView):
         return Response(serializers.JobTaskOutput(row).data)
 
 
-class TimeEntryListAPI(ListAPIView):
+class TimeEntryListAPI(ListAndCreatePermissions, ListAPIView):
     """Time entries: your own, or everyone's with work.time_view_all."""
 
     parser_classes = [JSONParser]  # JSON bodies only, as documented
     permission_classes = [HasFirmPermission]
+    read_permission, create_permission = Perm.TASKS_VIEW, Perm.TASKS_EDIT
     pagination_class = ById
     serializer_class = serializers.TimeEntryOutput
     filterset_class = filters.TimeEntryFilter
-
-    @property
-    def required_permission(self) -> str:
-        return Perm.TASKS_EDIT if self.request.method == "POST" else Perm.TASKS_VIEW
 
     def get_queryset(self):
         entries = TimeEntry.objects.all()

@@ -74,3 +74,23 @@ def test_the_report_has_the_cost_table_and_labels_cache_only_scenarios():
     assert "| mixed_read (cache-only) | granian | passed |" in markdown
     assert "| billing_api:invoice_list | 300 | 5.0 | 90.0 | 12.0 |" in markdown
     assert "load average at start 3.5 3.0 2.0" in markdown
+
+
+def test_a_port_another_server_listens_on_is_not_shared():
+    """granian binds with SO_REUSEPORT: started on a port another checkout's server was
+    left on, it would silently share the load generator's connections with it (a run
+    measured another stack's answers). free_port picks another port then."""
+    import socket
+
+    from apps.observability.harness.stack import free_port
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        taken = other.getsockname()[1]
+
+        chosen = free_port(taken)
+
+    assert chosen != taken and chosen > 0
+    assert free_port(chosen) == chosen  # nothing listens there: kept

@@ -101,17 +101,27 @@ def _staff_role_of(user_id: int | None) -> str | None:
     return role if role in STAFF_ROLES else None
 
 
+# Who hears about a client nobody is assigned to: the firm's administrators, not every
+# holder of the permission (a firm of 200 partners would send 200 emails per upload).
+UNASSIGNED_CLIENT_ROLES = ("owner", "admin")
+
+
 def _staff_looking_after(client, perm) -> set[int]:
-    """The client's assigned staff member when they hold `perm`, else every holder."""
+    """The client's assigned staff member when they hold `perm`; for an unassigned client
+    the firm's owners and administrators who hold it, else (none of them does) every
+    holder."""
     from apps.accounts.models import Membership
     from apps.accounts.roles import STAFF_ROLES, permissions_for_role
 
     rows = Membership.objects.filter(firm_id=connection.tenant.pk, is_active=True,
                                      user__is_active=True).values_list("user_id", "role")
-    holders = {uid for uid, role in rows
+    holders = {uid: role for uid, role in rows
                if role in STAFF_ROLES and perm in permissions_for_role(role)}
     assigned = client.assigned_staff_id
-    return {assigned} if assigned in holders else holders
+    if assigned in holders:
+        return {assigned}
+    administrators = {uid for uid, role in holders.items() if role in UNASSIGNED_CLIENT_ROLES}
+    return administrators or set(holders)
 
 
 # --- events ---------------------------------------------------------------------------------

@@ -104,6 +104,19 @@ def test_a_client_upload_tells_its_staff_and_processing_tells_the_uploader(
     assert url == f"/portal/{maple.pk}/documents/"
 
 
+def test_an_upload_for_an_unassigned_client_tells_the_firms_administrators_only(
+        in_firm_a, two_clients, celery_eager, django_capture_on_commit_callbacks):
+    # Oak has nobody assigned: its upload reaches the owner and administrator, not every
+    # staff member who can see documents (one email each, per upload).
+    _, oak = two_clients
+    member = in_firm_a.users[Role.CLIENT_MEMBER]
+    with django_capture_on_commit_callbacks(execute=True):
+        documents_upload(client=oak, files=[upload("april.pdf", pdf_bytes(INVOICE_LINES))],
+                         category="other", uploaded_by_id=member.pk)
+    assert set(_told(Notification.Kind.DOCUMENT)) == {in_firm_a.users[Role.OWNER].pk,
+                                                      in_firm_a.users[Role.ADMIN].pk}
+
+
 def test_a_staff_upload_tells_the_clients_portal_users_only(
         in_firm_a, two_clients, celery_eager, django_capture_on_commit_callbacks):
     maple, _ = two_clients

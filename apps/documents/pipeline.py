@@ -31,9 +31,16 @@ from django.utils import timezone
 
 from apps.documents.classify import classify
 from apps.documents.fields import extract_fields
-from apps.documents.models import DocType, Document, DocumentRequestItem, OcrResult
+from apps.documents.models import (
+    DocType,
+    Document,
+    DocumentLayout,
+    DocumentRequestItem,
+    OcrResult,
+)
 from apps.documents.ocr import OcrBackend, ocr_backend, ocr_pages
 from apps.documents.parsing import IN_PROCESS_KINDS, Parsed, ParseError, parse_isolated
+from apps.documents.preview import ocr_layout_pages
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.storage import document_read
@@ -114,6 +121,7 @@ class Outcome:
     fields: dict | None = None
     tax_year: int | None = None
     failure_reason: str = ""
+    layout: list[dict] | None = None  # where OCR read the text (the review preview)
 
 
 @dataclass
@@ -176,6 +184,7 @@ class _Text:
     confidence: float
     budget_note: str = ""  # pages skipped by the OCR time budget
     needs_large_lane: bool = False
+    layout: list[dict] | None = None
 
 
 def _text_of(document: Document, backend: OcrBackend | None, *,
@@ -189,7 +198,7 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     cached = OcrResult.objects.filter(sha256=document.sha256).first() \
         if document.sha256 and not plain else None
     if cached is not None:
-        return _Text(cached.text, "ocr_cache", cached.confidence)
+        return _Text(cached.text, "ocr_cache", cached.confidence, layout=cached.layout or None)
     data = document_read(document.file.name)
     if not plain:
         _run_heartbeat(document)
@@ -207,13 +216,17 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     read = ocr_pages(parsed.images, backend or ocr_backend(),
                      on_page=lambda: _run_heartbeat(document))
     text = clean_text((parsed.text + "\n" + read.text).strip())
+    # The pages as read, with their boxes, for the review preview.
+    layout = ocr_layout_pages(clean_value(read.layout), read.images,
+                              key=document.sha256 or f"document-{document.pk}")
     if document.sha256 and not read.skipped:
         # Only a complete reading is reused for the same content.
         OcrResult.objects.update_or_create(
             sha256=document.sha256,
             defaults={"text": text, "confidence": read.confidence,
-                      "engine": (backend or ocr_backend()).name})
-    return _Text(text, "ocr", read.confidence, budget_note=read.budget_note)
+                      "engine": (backend or ocr_backend()).name, "layout": layout})
+    return _Text(text, "ocr", read.confidence, budget_note=read.budget_note,
+                 layout=layout)
 
 
 def document_analyse(document: Document, backend: OcrBackend | None = None, *,
@@ -244,7 +257,7 @@ def document_analyse(document: Document, backend: OcrBackend | None = None, *,
     return Outcome(status, text=text, text_source=found.source,
                    doc_type=classification.doc_type, confidence=confidence,
                    fields=clean_value(extraction.fields), tax_year=extraction.tax_year,
-                   failure_reason=found.budget_note)
+                   failure_reason=found.budget_note, layout=found.layout)
 
 
 def _search_text(document: Document, outcome: Outcome) -> str:
@@ -277,12 +290,24 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
                                config="english")
                 + SearchVector("text", weight="C", config="english")))
             _fulfil_requests(document, outcome.doc_type, now)
+            _keep_layout(document, outcome)
             # Its passages are (re)indexed for questions (apps/ask).
             from apps.ask.tasks import index_after_commit
             index_after_commit(document.pk)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
         announce("document_processed", document.pk)  # the uploader hears, after commit
     return True
+
+
+def _keep_layout(document: Document, outcome: Outcome) -> None:
+    """The OCR reading's boxes replace any earlier layout; a document with embedded text
+    gets its layout from PDFium on its first view instead (apps/documents/preview.py)."""
+    if outcome.layout:
+        DocumentLayout.objects.update_or_create(
+            document_id=document.pk,
+            defaults={"source": DocumentLayout.Source.OCR, "pages": outcome.layout})
+    else:
+        DocumentLayout.objects.filter(document_id=document.pk).delete()
 
 
 def _fulfil_requests(document: Document, doc_type: str, now) -> None:

@@ -41,6 +41,8 @@ DOCUMENT_SAMPLES: dict[str, Callable] = {
     **dict.fromkeys(["documents:upload", "documents:request_create", "portal_documents:upload",
                      "portal_documents:requests", "portal_documents:status"], _client),
     "documents:request_cancel": _request,
+    # The review preview: a page image (page 1) and the per-field confirm / correct.
+    **dict.fromkeys(["documents:page_image", "documents:field_review"], _document),
     # The firm admin's pages of a document request.
     **dict.fromkeys(["firm_admin:documents_documentrequest_change",
                      "firm_admin:documents_documentrequest_delete",

@@ -224,7 +224,8 @@ def _pdf_words(text_page, height: float) -> list[list]:
             current[0], current[1] = min(current[0], box[0]), min(current[1], box[1])
             current[2], current[3] = max(current[2], box[2]), max(current[3], box[3])
             current[4] += char
-    return [[round(x0, 1), round(y0, 1), round(x1, 1), round(y1, 1), text]
+    # Whole points: finer than any highlight, and the layout stays small.
+    return [[round(x0), round(y0), round(x1), round(y1), text]
             for x0, y0, x1, y1, text in words]
 
 
@@ -250,7 +251,13 @@ def _preview_pdf(data: bytes) -> Parsed:
         words = _pdf_words(page.get_textpage(), height)
         pages.append({"w": round(width, 1), "h": round(height, 1), "words": words})
         parsed.pages += 1
-    parsed.text = json.dumps(pages, ensure_ascii=False)
+    encoded = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
+    for page in reversed(pages):
+        if len(encoded) <= MAX_TEXT_CHARS:
+            break
+        page["words"] = []  # too many words to carry back: the last pages go without
+        encoded = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
+    parsed.text = encoded
     return parsed
 
 

@@ -89,43 +89,50 @@ def ocr_layout_pages(layout: list[dict], images: list[PageImage], *, key: str) -
             for index, page in enumerate(layout)]
 
 
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) \
+        and 0 <= value <= 100_000
+
+
+def _checked_words(page) -> list[list]:
+    """The child's words, checked as untrusted data: malformed entries are dropped."""
+    words = page.get("words") if isinstance(page, dict) else None
+    return [word[:5] for word in words or []
+            if isinstance(word, list) and len(word) >= 5 and isinstance(word[4], str)
+            and all(_number(n) for n in word[:4])][:20_000]
+
+
 def _rendered_layout(document: Document) -> tuple[str, list[dict]] | None:
-    """Render a document not read by OCR: (source, pages), or None when it has no pages
-    to show (a spreadsheet, a Word file) or cannot be read."""
+    """Render a document not read by OCR (a PDF or an image): (source, pages), or None
+    when it cannot be read. The file is untrusted: rendered in the parser child."""
     from apps.documents.storage import document_read
 
-    kind = document.content_type
-    if kind == "pdf":
+    pdf = document.content_type == "pdf"
+    if pdf:
         import pypdfium2  # noqa: F401 - loaded here once, so each child inherits it
-
-        try:
-            parsed = parse_isolated(document_read(document.file.name), "pdf_preview",
-                                    seconds=RENDER_SECONDS, memory_mb=_render_memory_mb())
-        except (ParseError, OSError):
-            log.warning("document %s: no preview", document.pk, exc_info=True)
-            return None
-        try:
-            pages = json.loads(parsed.text)
-        except ValueError:  # cut at the parser's text limit: pages without words
-            pages = [{"w": image.width, "h": image.height, "words": []}
-                     for image in parsed.images]
-        source = DocumentLayout.Source.PDF
-    elif kind in IMAGE_KINDS:
-        try:
-            parsed = parse_isolated(document_read(document.file.name), kind,
-                                    seconds=RENDER_SECONDS, memory_mb=_render_memory_mb())
-        except (ParseError, OSError):
-            log.warning("document %s: no preview", document.pk, exc_info=True)
-            return None
-        pages = [{"w": image.width, "h": image.height, "words": []}
-                 for image in parsed.images]
-        source = DocumentLayout.Source.IMAGE
-    else:
+    try:
+        parsed = parse_isolated(document_read(document.file.name),
+                                "pdf_preview" if pdf else document.content_type,
+                                seconds=RENDER_SECONDS, memory_mb=_render_memory_mb())
+    except (ParseError, OSError):
+        log.warning("document %s: no preview", document.pk, exc_info=True)
         return None
+    found: list = []
+    if pdf:
+        try:
+            found = json.loads(parsed.text)
+        except ValueError:
+            found = []
     names = _store_images(parsed.images, key=_document_key(document), prefix="view")
-    pages = [{**page, "image": names[index] if index < len(names) else ""}
-             for index, page in enumerate(pages[:len(parsed.images)])]
-    return source, pages
+    pages = []
+    for index, image in enumerate(parsed.images):
+        page = found[index] if isinstance(found, list) and index < len(found) else {}
+        size_ok = isinstance(page, dict) and _number(page.get("w")) and _number(page.get("h"))
+        pages.append({"w": page["w"] if size_ok else image.width,
+                      "h": page["h"] if size_ok else image.height,
+                      "words": _checked_words(page) if size_ok else [],
+                      "image": names[index]})
+    return (DocumentLayout.Source.PDF if pdf else DocumentLayout.Source.IMAGE), pages
 
 
 def document_layout(document: Document) -> DocumentLayout | None:
@@ -135,11 +142,14 @@ def document_layout(document: Document) -> DocumentLayout | None:
 
     layout = DocumentLayout.objects.filter(document_id=document.pk).first()
     if layout is not None or document.status in Document.PENDING_STATUSES \
-            or not document.file.name:
+            or document.status == Document.Status.FAILED or not document.file.name \
+            or document.content_type not in ("pdf", *IMAGE_KINDS):
+        # A failed file is not parsed again on every view (its parse may have overrun).
         return layout
     rendered = _rendered_layout(document)
     if rendered is None:
-        return None
+        # Unreadable for the renderer: kept as "no pages", so later views do not retry.
+        rendered = (DocumentLayout.Source.IMAGE, [])
     source, pages = rendered
     return document_layout_keep(document=document, source=source, pages=pages)
 
@@ -151,6 +161,7 @@ class PreviewField:
     confidence: float | None
     location: Location | None
     corrected: bool = False
+    confirmed: bool = False
 
     @property
     def kind(self) -> str:
@@ -198,7 +209,8 @@ def document_preview(document: Document) -> Preview:
     fields = document.fields or {}
     located = locate_fields(pages, fields) if pages else {}
     items = [PreviewField(name, item.get("value"), item.get("confidence"),
-                          located.get(name), bool(item.get("corrected")))
+                          located.get(name), bool(item.get("corrected")),
+                          bool(item.get("confirmed")))
              for name, item in fields.items() if isinstance(item, dict)]
     shown = [PreviewPage(number, page.get("w") or 1, page.get("h") or 1,
                          bool(page.get("image")))

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.roles import Role
 from apps.audit.models import AuditAction, AuditEvent
@@ -131,6 +132,37 @@ def test_a_text_pdf_gets_its_layout_from_pdfium_on_first_view(in_firm_a, client_
     assert 250 < x0 < 270 and 305 < x1 < 320
 
 
+def test_failed_and_word_files_show_no_pages_without_parsing_again(in_firm_a, client_a,
+                                                                   settings):
+    from tests.documents.samples import docx_bytes
+
+    word = _processed(client_a, "letter.docx", docx_bytes(["Dear client"]))
+    settings.DOCUMENTS_PARSE_SECONDS = 0  # the parse overruns: the document fails
+    failed = _processed(client_a, "slow.pdf", pdf_bytes(["slow"]))
+    assert word.status in ("processed", "needs_review") and failed.status == "failed"
+    http = _http(in_firm_a, Role.STAFF_ACCOUNTANT)
+
+    word_page = http.get(f"/documents/{word.pk}/").content.decode()
+    failed_page = http.get(f"/documents/{failed.pk}/").content.decode()
+
+    assert "No page preview for this file" in word_page
+    assert "could not be read, so there is no page preview" in failed_page
+    connection.set_tenant(in_firm_a.firm)
+    assert not DocumentLayout.objects.exists()
+
+
+def test_a_kept_layout_is_read_once_per_view_never_rendered_again(in_firm_a, client_a):
+    document = _processed(client_a)
+    http = _http(in_firm_a, Role.STAFF_ACCOUNTANT)
+    http.get(f"/documents/{document.pk}/")  # the first view renders and keeps it
+
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(f"/documents/{document.pk}/").status_code == 200
+
+    layout_queries = [q["sql"] for q in captured if "documentlayout" in q["sql"]]
+    assert len(layout_queries) == 1 and layout_queries[0].startswith("SELECT")
+
+
 # Page images: permission checked, firm isolated, revalidated by ETag.
 
 def test_page_image_is_a_jpeg_revalidated_by_etag(in_firm_a, client_a):
@@ -199,8 +231,11 @@ def test_confirming_and_filling_a_missing_field(in_firm_a, client_a):
     filled = http.post(f"/documents/{document.pk}/fields/",
                        {"field": "total", "action": "correct", "value": "1,234.56"})
 
+    after = http.get(f"/documents/{document.pk}/").content.decode()
+
     assert 'id="field-total"' in page.content.decode()  # listed as not found
     assert confirmed.status_code == filled.status_code == 302
+    assert "confirmed by a person" in after and "corrected by a person" in after
     connection.set_tenant(in_firm_a.firm)
     document.refresh_from_db()
     assert document.fields["invoice_number"]["confirmed"] is True
@@ -260,3 +295,14 @@ def test_export_corrections_writes_jsonl_with_text_and_layout(in_firm_a, client_
     assert "Wages, tips, other compensation" in record["text"]
     words = [word[4] for word in record["layout"]["pages"][0]["words"]]
     assert "54,321.00" in words and "image" not in record["layout"]["pages"][0]
+
+
+def test_words_sent_back_by_the_parser_child_are_checked():
+    from apps.documents.preview import _checked_words
+
+    page = {"w": 612, "h": 792, "words": [
+        [10, 20, 30, 40, "kept"], [10, "20", 30, 40, "string box"], [True, 1, 2, 3, "bool"],
+        [1, 2, 3, 4, None], "not a word", [1, 2, 3, 10**9, "too large"]]}
+
+    assert _checked_words(page) == [[10, 20, 30, 40, "kept"]]
+    assert _checked_words("not a page") == []

@@ -70,7 +70,8 @@ class PrivateCacheControlMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if _is_personal(request, response) and not _declared_public(response):
+        if _is_personal(request, response) and not _declared_public(response) \
+                and not _declared_revalidated(response):
             patch_cache_control(response, private=True, no_store=True)
             # A lifetime left by a view would let the browser reuse the page anyway.
             cache_control = response.get("Cache-Control", "")
@@ -89,6 +90,15 @@ def _is_personal(request: HttpRequest, response: HttpResponse) -> bool:
         return True
     # A session that is not (or no longer) signed in still shows personal messages.
     return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _declared_revalidated(response: HttpResponse) -> bool:
+    """A view that set `private, no-cache` and an ETag asked the browser to keep the
+    response but ask again before each use: the view answers 304 only after its own
+    permission check, so nothing is shown to someone who lost access (document page
+    images, apps/documents/views_preview.py)."""
+    parts = {part.strip().lower() for part in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-cache"} <= parts and response.has_header("ETag")
 
 
 def _declared_public(response: HttpResponse) -> bool:

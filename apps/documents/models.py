@@ -229,9 +229,66 @@ class OcrResult(models.Model):
     confidence = models.FloatField()
     engine = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the text was read, per page (DocumentLayout.pages shape), so a document read
+    # from this cache still has its boxes and page images in the review preview.
+    layout = models.JSONField(db_default=models.Value([], output_field=models.JSONField()),
+                              default=list, blank=True)
 
     class Meta:
         verbose_name = "OCR result"
 
     def __str__(self) -> str:
         return self.sha256
+
+
+class DocumentLayout(models.Model):
+    """Where each word of a document sits on its pages, for the review preview.
+
+    `pages` is a list, one entry per page: {"w": width, "h": height, "image": storage name
+    of its preview JPEG or "", "words": [[x0, y0, x1, y1, text], ...]}, coordinates in
+    the page's own units (image pixels for OCR, points for a PDF's text) from its top
+    left. Kept apart from Document so lists and the pipeline's writes never carry it."""
+
+    class Source(models.TextChoices):
+        OCR = "ocr", "Text recognition"
+        PDF = "pdf", "PDF text"
+        IMAGE = "image", "Image only (no positions)"
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE,
+                                    related_name="layout")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    pages = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"layout of document {self.document_id}"
+
+
+class FieldCorrection(models.Model):
+    """A person confirmed or corrected one extracted field: the value the pipeline read
+    and the value that is right, kept as development data (manage.py export_corrections)."""
+
+    class Action(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CORRECTED = "corrected", "Corrected"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE,
+                                 related_name="field_corrections")
+    field = models.CharField(max_length=40)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    doc_type = models.CharField(max_length=20, choices=DocType.choices, blank=True,
+                                default="")
+    old_value = models.CharField(max_length=200, blank=True, default="")
+    old_confidence = models.FloatField(null=True, blank=True)
+    new_value = models.CharField(max_length=200, blank=True, default="")
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING,
+                                     db_constraint=False, null=True, blank=True,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["document", "field"], name="fieldcorrection_field")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of document {self.document_id}"

@@ -50,6 +50,12 @@ class OcrText:
     # there were: a document with skipped pages goes to review saying so.
     skipped: list[int] = field(default_factory=list)
     pages: int = 0
+    # Where the text was read, one entry per page in page order (apps/documents/layout.py
+    # shape: {"w", "h", "words": [[x0, y0, x1, y1, text], ...]} in the pixels of the page
+    # image that was read), and those page images, so the review preview shows exactly
+    # what was read and its boxes match. Empty for a backend that gives no positions.
+    layout: list[dict] = field(default_factory=list)
+    images: list[PageImage] = field(default_factory=list)
 
     @property
     def budget_note(self) -> str:
@@ -77,6 +83,15 @@ class OcrBackend(Protocol):
     name: str
 
     def read(self, page: PageImage) -> OcrText: ...
+
+
+def _page_layout(page: PageImage, boxes: list[tuple[float, float, float, float, str]]
+                 ) -> dict:
+    """One page's read segments, (x0, y0, x1, y1, text) in the page image's pixels,
+    rounded to whole pixels (compact JSON; a pixel is finer than any highlight)."""
+    return {"w": page.width, "h": page.height,
+            "words": [[round(x0), round(y0), round(x1), round(y1), text]
+                      for x0, y0, x1, y1, text in boxes if text.strip()]}
 
 
 def _lines_from_boxes(items: list[tuple[float, float, float, str, float]]) -> OcrText:
@@ -119,12 +134,17 @@ class RapidOcrBackend:
         rgb = np.stack([pixels] * 3, axis=-1)
         result, _ = self.engine()(rgb, use_cls=False)
         items = []
+        boxes = []
         for box, text, score in result or []:
             top = min(point[1] for point in box)
             bottom = max(point[1] for point in box)
             left = min(point[0] for point in box)
+            right = max(point[0] for point in box)
             items.append((top, left, bottom - top, text, float(score)))
-        return _lines_from_boxes(items)
+            boxes.append((left, top, right, bottom, text))
+        read = _lines_from_boxes(items)
+        read.layout = [_page_layout(page, boxes)]
+        return read
 
 
 class TesseractBackend:
@@ -142,12 +162,16 @@ class TesseractBackend:
         if done.returncode != 0:
             raise ExternalServiceError("tesseract could not read the page")
         items = []
+        boxes = []
         for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
             cols = row.split("\t")
             if len(cols) == 12 and cols[11].strip() and float(cols[10]) >= 0:
-                items.append((float(cols[7]), float(cols[6]), float(cols[9]), cols[11],
-                              float(cols[10]) / 100))
-        return _lines_from_boxes(items)
+                left, top, width, height = (float(cols[n]) for n in (6, 7, 8, 9))
+                items.append((top, left, height, cols[11], float(cols[10]) / 100))
+                boxes.append((left, top, left + width, top + height, cols[11]))
+        read = _lines_from_boxes(items)
+        read.layout = [_page_layout(page, boxes)]
+        return read
 
 
 class HttpOcrBackend:
@@ -231,6 +255,7 @@ def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None, *,
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-page")
     read: list[OcrText] = []
     skipped: list[int] = []
+    layout: list[dict] = []
     try:
         read_page = (lambda page: _read_prepared(backend, page)) if prepare else backend.read
         futures = [pool.submit(read_page, page) for page in pages]
@@ -239,16 +264,31 @@ def ocr_pages(pages: list[PageImage], backend: OcrBackend | None = None, *,
             if left <= 0 and not future.done():
                 skipped.append(number)
                 future.cancel()
+                layout.append(_unread_page(pages[number - 1]))
                 continue
             try:
                 read.append(future.result(timeout=max(0.0, min(page_seconds, left))))
+                layout.append(_read_page(read[-1], pages[number - 1]))
             except FutureTimeout:
                 skipped.append(number)
                 future.cancel()
+                layout.append(_unread_page(pages[number - 1]))
             if on_page is not None:
                 on_page()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     text = "\n\f\n".join(result.text for result in read)
     confidence = min((result.confidence for result in read), default=0.0)
-    return OcrText(text, confidence, skipped=skipped, pages=len(pages))
+    # The pages as handed to the backend: the preview shows what was read.
+    return OcrText(text, confidence, skipped=skipped, pages=len(pages), layout=layout,
+                   images=list(pages))
+
+
+def _read_page(result: OcrText, page: PageImage) -> dict:
+    if result.layout:
+        return result.layout[0]
+    return {"w": page.width, "h": page.height, "words": []}  # a backend without positions
+
+
+def _unread_page(page: PageImage) -> dict:
+    return {"w": page.width, "h": page.height, "words": [], "skipped": True}

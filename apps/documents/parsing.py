@@ -203,9 +203,75 @@ def _parse_csv(data: bytes) -> Parsed:
     return Parsed(text=data[: MAX_TEXT_CHARS * 4].decode("utf-8-sig", "replace"), pages=1)
 
 
+# Width of a page rendered for the review preview (apps/documents/preview.py).
+PREVIEW_WIDTH = 1000
+
+
+def _pdf_words(text_page, height: float) -> list[list]:
+    """Words with the union of their characters' boxes (points, from the top left): a
+    space, a line break or a jump back along the line ends a word."""
+    words: list[list] = []
+    current: list | None = None
+    count = min(text_page.count_chars(), MAX_TEXT_CHARS)
+    # The page's text in one call (a call per character costs 6x more); one character
+    # per index unless it holds characters beyond the BMP, then read one by one.
+    whole = text_page.get_text_range(0, count)
+    for index in range(count):
+        char = whole[index] if len(whole) == count else text_page.get_text_range(index, 1)
+        if not char or char.isspace():
+            current = None
+            continue
+        left, bottom, right, top = text_page.get_charbox(index)
+        box = [left, height - top, right, height - bottom]
+        if current is not None and (box[0] < current[2] - 1 or box[1] > current[3]):
+            current = None
+        if current is None:
+            current = [*box, char]
+            words.append(current)
+        else:
+            current[0], current[1] = min(current[0], box[0]), min(current[1], box[1])
+            current[2], current[3] = max(current[2], box[2]), max(current[3], box[3])
+            current[4] += char
+    # Whole points: finer than any highlight, and the layout stays small.
+    return [[round(x0), round(y0), round(x1), round(y1), text]
+            for x0, y0, x1, y1, text in words]
+
+
+def _preview_pdf(data: bytes) -> Parsed:
+    """The review preview of a PDF: its first pages rendered (grey, PREVIEW_WIDTH wide)
+    and, as `text`, a JSON list of their text runs with boxes in points from the top left
+    (apps/documents/layout.py shape). PDFium renders; pypdf has no renderer."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ParseError("The PDF cannot be shown (it is damaged or password-protected).") \
+            from exc
+    parsed = Parsed()
+    pages: list[dict] = []
+    for index in range(min(len(pdf), MAX_IMAGES)):
+        page = pdf[index]
+        width, height = page.get_size()
+        scale = min(PREVIEW_WIDTH / max(width, 1), OCR_MAX_SIDE / max(height, 1))
+        image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+        parsed.images.append(PageImage(image.width, image.height, image.tobytes()))
+        words = _pdf_words(page.get_textpage(), height)
+        pages.append({"w": round(width, 1), "h": round(height, 1), "words": words})
+        parsed.pages += 1
+    encoded = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
+    for page in reversed(pages):
+        if len(encoded) <= MAX_TEXT_CHARS:
+            break
+        page["words"] = []  # too many words to carry back: the last pages go without
+        encoded = json.dumps(pages, ensure_ascii=False, separators=(",", ":"))
+    parsed.text = encoded
+    return parsed
+
+
 _PARSERS = {"pdf": _parse_pdf, "png": _parse_image, "jpeg": _parse_image,
             "tiff": _parse_image, "heic": _parse_image, "docx": _parse_docx,
-            "xlsx": _parse_xlsx, "csv": _parse_csv}
+            "xlsx": _parse_xlsx, "csv": _parse_csv, "pdf_preview": _preview_pdf}
 
 
 def parse(data: bytes, kind: str) -> Parsed:

@@ -31,9 +31,16 @@ from django.utils import timezone
 
 from apps.documents.classify import Classification, classify
 from apps.documents.fields import Extraction, extract_fields
-from apps.documents.models import DocType, Document, DocumentRequestItem, OcrResult
+from apps.documents.models import (
+    DocType,
+    Document,
+    DocumentLayout,
+    DocumentRequestItem,
+    OcrResult,
+)
 from apps.documents.ocr import OcrBackend, ocr_backend, ocr_pages
 from apps.documents.parsing import IN_PROCESS_KINDS, Parsed, ParseError, parse_isolated
+from apps.documents.preview import ocr_layout_pages
 from apps.documents.resilience import ExternalServiceError
 from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.splitting import Part, page_texts, pages_text, parts_record, split_parts
@@ -117,6 +124,7 @@ class Outcome:
     failure_reason: str = ""
     # A file of several forms (status SPLIT): each part with the outcome of its own pages.
     parts: list[tuple[Part, Outcome]] | None = None
+    layout: list[dict] | None = None  # where OCR read the text (the review preview)
 
 
 @dataclass
@@ -179,6 +187,7 @@ class _Text:
     confidence: float
     budget_note: str = ""  # pages skipped by the OCR time budget
     needs_large_lane: bool = False
+    layout: list[dict] | None = None
 
 
 def _text_of(document: Document, backend: OcrBackend | None, *,
@@ -194,7 +203,7 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     cached = OcrResult.objects.filter(sha256=sha256).first() \
         if sha256 and not plain else None
     if cached is not None:
-        return _Text(cached.text, "ocr_cache", cached.confidence)
+        return _Text(cached.text, "ocr_cache", cached.confidence, layout=cached.layout or None)
     data = document_read(document.file.name)
     if not plain:
         _run_heartbeat(document)
@@ -212,13 +221,17 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
     read = ocr_pages(parsed.images, backend or ocr_backend(),
                      on_page=lambda: _run_heartbeat(document))
     text = clean_text((parsed.text + "\n" + read.text).strip())
+    # The pages as read, with their boxes, for the review preview.
+    layout = ocr_layout_pages(clean_value(read.layout), read.images,
+                              key=sha256 or f"document-{document.pk}")
     if sha256 and not read.skipped:
         # Only a complete reading is reused for the same content.
         OcrResult.objects.update_or_create(
             sha256=sha256,
             defaults={"text": text, "confidence": read.confidence,
-                      "engine": (backend or ocr_backend()).name})
-    return _Text(text, "ocr", read.confidence, budget_note=read.budget_note)
+                      "engine": (backend or ocr_backend()).name, "layout": layout})
+    return _Text(text, "ocr", read.confidence, budget_note=read.budget_note,
+                 layout=layout)
 
 
 def document_assess(text: str, text_confidence: float = 1.0
@@ -252,30 +265,34 @@ def document_analyse(document: Document, backend: OcrBackend | None = None, *,
     text = found.text
     if document.parent_id and document.page_from:
         # A part of a split file: its own pages only.
-        text = pages_text(text, document.page_from, document.page_to or document.page_from)
+        page_to = document.page_to or document.page_from
+        text = pages_text(text, document.page_from, page_to)
+        layout = (found.layout or [])[document.page_from - 1:page_to] or None
         return analyse_text(text, source=found.source, text_confidence=found.confidence,
-                            budget_note=found.budget_note)
+                            budget_note=found.budget_note, layout=layout)
     return analyse_file_text(text, source=found.source, text_confidence=found.confidence,
-                             budget_note=found.budget_note)
+                             budget_note=found.budget_note, layout=found.layout)
 
 
 def analyse_file_text(text: str, *, source: str, text_confidence: float,
-                      budget_note: str = "") -> Outcome:
+                      budget_note: str = "", layout: list[dict] | None = None) -> Outcome:
     """The outcome of a whole file's text: split into its forms when it holds several
     (not when pages went unread: the page numbers would not hold), else one analysis."""
     parts = [] if budget_note else split_parts(page_texts(text))
     if parts:
-        return Outcome(Document.Status.SPLIT, text=text, text_source=source,
+        return Outcome(Document.Status.SPLIT, text=text, text_source=source, layout=layout,
                        parts=[(part, analyse_text(pages_text(text, part.page_from, part.page_to),
                                                   source=source,
-                                                  text_confidence=text_confidence))
+                                                  text_confidence=text_confidence,
+                                                  layout=(layout or [])[
+                                                      part.page_from - 1:part.page_to] or None))
                               for part in parts])
     return analyse_text(text, source=source, text_confidence=text_confidence,
-                        budget_note=budget_note)
+                        budget_note=budget_note, layout=layout)
 
 
 def analyse_text(text: str, *, source: str, text_confidence: float,
-                 budget_note: str = "") -> Outcome:
+                 budget_note: str = "", layout: list[dict] | None = None) -> Outcome:
     """Classification, fields, confidence and status of a text read from a document."""
     classification, extraction, confidence = document_assess(
         text, text_confidence if source != "embedded" else 1.0)
@@ -288,7 +305,7 @@ def analyse_text(text: str, *, source: str, text_confidence: float,
     return Outcome(status, text=text, text_source=source,
                    doc_type=classification.doc_type, confidence=confidence,
                    fields=clean_value(extraction.fields), tax_year=extraction.tax_year,
-                   failure_reason=reason[:500])
+                   failure_reason=reason[:500], layout=layout)
 
 
 def _search_text(document: Document, outcome: Outcome) -> str:
@@ -312,13 +329,15 @@ def _result_columns(document: Document, outcome: Outcome) -> dict:
 
 
 def _after_result(document: Document, outcome: Outcome, now) -> None:
-    """Search vector, checklist and passages of a document just given its result."""
+    """Search vector, checklist, page layout and passages of a document just given its
+    result."""
     Document.objects.filter(pk=document.pk).update(search=(
         SearchVector("file_name", weight="A", config="english")
         + SearchVector(Value(_search_text(document, outcome)), weight="B",
                        config="english")
         + SearchVector("text", weight="C", config="english")))
     _fulfil_requests(document, outcome.doc_type, now)
+    _keep_layout(document, outcome)
     # Its passages are (re)indexed for questions (apps/ask).
     from apps.ask.tasks import index_after_commit
     index_after_commit(document.pk)
@@ -353,11 +372,23 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
             return False
         if split:
             _record_parts(document, outcome, now)
+            _keep_layout(document, outcome)
         elif outcome.status != Document.Status.FAILED:
             _after_result(document, outcome, now)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
         announce("document_processed", document.pk)  # the uploader hears, after commit
     return True
+
+
+def _keep_layout(document: Document, outcome: Outcome) -> None:
+    """The OCR reading's boxes replace any earlier layout; a document with embedded text
+    gets its layout from PDFium on its first view instead (apps/documents/preview.py)."""
+    if outcome.layout:
+        DocumentLayout.objects.update_or_create(
+            document_id=document.pk,
+            defaults={"source": DocumentLayout.Source.OCR, "pages": outcome.layout})
+    else:
+        DocumentLayout.objects.filter(document_id=document.pk).delete()
 
 
 def _fulfil_requests(document: Document, doc_type: str, now) -> None:

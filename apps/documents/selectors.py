@@ -127,3 +127,31 @@ def outstanding_request_items(*, client_id: int | None = None, limit: int = 200
                 .values("id", "label", "expected_type", "due_date", "request_id",
                         "request__title", "request__client_id",
                         "request__client__business_name")[:limit])
+
+
+def field_corrections_for_export(*, since=None):
+    """Every field a person confirmed or corrected, with its document's text and layout,
+    as plain dicts for the development set (manage.py export_corrections), oldest first."""
+    from apps.documents.models import FieldCorrection
+
+    qs = (FieldCorrection.objects.select_related("document", "document__layout")
+          .order_by("created_at", "id"))
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    for correction in qs.iterator(chunk_size=200):
+        document = correction.document
+        layout = getattr(document, "layout", None)
+        yield {
+            "document_id": document.pk, "content_type": document.content_type,
+            "doc_type": correction.doc_type, "text_source": document.text_source,
+            "field": correction.field, "action": correction.action,
+            "read_value": correction.old_value, "read_confidence": correction.old_confidence,
+            "right_value": correction.new_value,
+            "corrected_at": correction.created_at.isoformat(),
+            "text": document.text,
+            # Boxes only: page image names are storage paths, no use outside this firm.
+            "layout": None if layout is None else {
+                "source": layout.source,
+                "pages": [{"w": page.get("w"), "h": page.get("h"),
+                           "words": page.get("words") or []} for page in layout.pages]},
+        }

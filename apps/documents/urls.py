@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.documents import views, views_portal, views_requests
+from apps.documents import views, views_portal, views_preview, views_requests
 
 staff_patterns = ([
     path("", views.document_list, name="list"),
@@ -13,6 +13,10 @@ staff_patterns = ([
     path("<int:document_id>/download/", views.document_download, name="download"),
     path("<int:document_id>/retry/", views.document_retry, name="retry"),
     path("<int:document_id>/review/", views.document_review, name="review"),
+    path("<int:document_id>/pages/<int:page>/image/", views_preview.document_page_image,
+         name="page_image"),
+    path("<int:document_id>/fields/", views_preview.document_field_review,
+         name="field_review"),
     path("requests/", views_requests.request_list, name="requests"),
     path("requests/clients/<int:client_id>/new/", views_requests.request_create,
          name="request_create"),

@@ -133,9 +133,11 @@ def _upload_messages(request: HttpRequest, result: services.UploadResult) -> Non
         messages.info(request, duplicate.message)
 
 
-@firm_permission_required(Perm.DOCUMENTS_VIEW)
-def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = selectors.document_get(document_id)
+def detail_page(request: HttpRequest, document, *, status: int = 200,
+                **extra) -> HttpResponse:
+    """The staff document page: file, fields over the page preview, review forms."""
+    from apps.documents.views_preview import preview_context
+
     token = download_token(document_id=document.pk, user_id=request.user.pk)
     return render(request, "documents/detail.html", {
         "document": document,
@@ -145,7 +147,13 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
         "request_items": list(document.request_items.values("label", "request__title")),
         "parts": selectors.document_parts(document.pk)
         if document.status == "split" else [],
-    })
+        **preview_context(document), **extra,
+    }, status=status)
+
+
+@firm_permission_required(Perm.DOCUMENTS_VIEW)
+def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    return detail_page(request, selectors.document_get(document_id))
 
 
 def document_download(request: HttpRequest, document_id: int) -> HttpResponse:
@@ -200,12 +208,7 @@ def document_review(request: HttpRequest, document_id: int) -> HttpResponse:
         else:
             messages.success(request, "Review saved.")
             return redirect("documents:detail", document_id=document.pk)
-    token = download_token(document_id=document.pk, user_id=request.user.pk)
-    return render(request, "documents/detail.html", {
-        "document": document, "review_form": form, "can_review": True,
-        "download_url": reverse("documents:download", args=[document.pk]) + f"?t={token}",
-        "request_items": list(document.request_items.values("label", "request__title")),
-    }, status=400)
+    return detail_page(request, document, status=400, review_form=form, can_review=True)
 
 
 @firm_permission_required(Perm.DOCUMENTS_VIEW)

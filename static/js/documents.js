@@ -62,3 +62,26 @@
 
   document.addEventListener("DOMContentLoaded", function () { poll(1500); });
 })();
+
+// Review preview: hovering or focusing a field lights up its box on the page, and the
+// other way round (the page works without this: boxes are always drawn).
+(function () {
+  "use strict";
+  function mark(name, on) {
+    document.querySelectorAll('[data-field="' + name + '"]').forEach(function (el) {
+      el.classList.toggle("is-active", on);
+    });
+  }
+  function bind(el) {
+    var name = el.getAttribute("data-field");
+    ["mouseenter", "focusin"].forEach(function (kind) { el.addEventListener(kind, function () { mark(name, true); }); });
+    ["mouseleave", "focusout"].forEach(function (kind) { el.addEventListener(kind, function () { mark(name, false); }); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".doc-field[data-field]").forEach(bind);
+    document.querySelectorAll(".doc-box[data-field]").forEach(function (box) {
+      bind(box.parentNode.tagName.toLowerCase() === "a" ? box.parentNode : box);
+      if (box.parentNode.tagName.toLowerCase() === "a") { box.parentNode.setAttribute("data-field", box.getAttribute("data-field")); }
+    });
+  });
+})();

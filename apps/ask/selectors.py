@@ -226,12 +226,16 @@ def ask(question: str, *, client_id: int | None = None, limit: int = 5) -> Answe
     vector = embedder_get().embed([answer.question])[0].tolist()
     fused = rrf_fuse(_vector_ranking(vector, client_id), text_ranking(words, client_id))
     top = fused[:limit]
-    # Not the vector or the tsvector: neither is shown, and they are most of a row.
-    chunks = DocumentChunk.objects.defer("embedding", "search").in_bulk(
-        [chunk_id for chunk_id, _ in top])
-    documents = Document.objects.filter(
-        pk__in={c.document_id for c in chunks.values()}, deleted_at__isnull=True
-    ).only("id", "file_name", "client_id", "fields").in_bulk()
+    # One query for the passages and their documents, without the vector or the tsvector
+    # (neither is shown, and they are most of a row).
+    chunks = (DocumentChunk.objects
+              .filter(pk__in=[chunk_id for chunk_id, _ in top], document__deleted_at__isnull=True)
+              .select_related("document")
+              .only("id", "document_id", "client_id", "page", "char_start", "char_end", "body",
+                    "document__id", "document__file_name", "document__client_id",
+                    "document__fields")
+              .in_bulk())
+    documents = {chunk.document_id: chunk.document for chunk in chunks.values()}
     for chunk_id, score in top:
         chunk = chunks.get(chunk_id)
         document = documents.get(chunk.document_id) if chunk else None

@@ -21,7 +21,9 @@ index scans, so an HNSW scan with a WHERE clause returns at most ef_search candi
 *before* filtering and can silently return fewer than 20 matches. The hard filters leave
 at most the 15,000 listed advisors; scoring them all in SQL is exact and takes a few
 milliseconds (docs/benchmarks.md), and the test suite checks it against a brute-force
-ranking.
+ranking. The scan reads a narrow trigger-kept copy of the listed advisors with free
+capacity (migration 0006_matchable_advisor_table): short rows, no listing tests per row;
+the 20 returned rows get their breakdown and profile from the profile table.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ Weights = tuple[float, float, float, float]  # similarity, business fit, rating,
 
 DEFAULT_WEIGHTS: Weights = (WEIGHT_SIMILARITY, WEIGHT_FIT, WEIGHT_RATING, WEIGHT_PREFERENCE)
 _TABLE = AdvisorProfile._meta.db_table
+# The listed advisors with free capacity, only the columns the score reads, kept by
+# triggers on the profile table (migration 0006_matchable_advisor_table).
+MATCHABLE_TABLE = "marketplace_matchable_advisor"
 
 
 def needs_text(criteria: MatchCriteria) -> str:
@@ -92,19 +97,25 @@ def _preference_sql(criteria: MatchCriteria, params: list[Any]) -> str:
             f"+ {PREF_SIZE} * ({size}) + {PREF_BUDGET} * ({budget})")
 
 
+def _mask(column: str, codes: tuple[str, ...]) -> int:
+    _, masks = BITS_OF[column]
+    return sum(masks[code] for code in set(codes))
+
+
 def _where(criteria: MatchCriteria, only_ids: list[int] | None) -> tuple[str, list[Any]]:
-    where = ["p.status = 'active'", "p.is_verified", "p.deleted_at IS NULL",
-             "p.current_clients < p.max_clients"]
+    """Hard criteria over the matchable table (migration 0006): it holds only listed
+    advisors with free capacity, so those tests are gone; the array tests are bit tests
+    (codes are validated against the vocabulary, apps/marketplace/params.py)."""
+    where = ["TRUE"]
     params: list[Any] = []
     if only_ids is not None:
         where.append("p.id = ANY(%s)")
         params.append(only_ids)
-    if criteria.industries:
-        where.append("p.industries && %s::varchar[]")
-        params.append(list(criteria.industries))
-    if criteria.required_services:
-        where.append("p.services @> %s::varchar[]")
-        params.append(list(criteria.required_services))
+    if criteria.industries:  # serves any of them
+        where.append(f"(p.industry_bits & {_mask('industries', criteria.industries)}) <> 0")
+    if criteria.required_services:  # offers all of them
+        mask = _mask("services", criteria.required_services)
+        where.append(f"(p.service_bits & {mask}) = {mask}")
     if criteria.budget is not None:
         where.append("p.monthly_retainer_min <= %s")
         params.append(criteria.budget)
@@ -195,7 +206,7 @@ def _match_sql(criteria: MatchCriteria, query_vector: str, limit: int,
     sql = f"""
         WITH ranked AS (
             SELECT p.id, {score} AS score
-            FROM {_TABLE} p
+            FROM {MATCHABLE_TABLE} p
             WHERE {where}
             ORDER BY score DESC, p.id LIMIT %s
         )

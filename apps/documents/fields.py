@@ -301,10 +301,13 @@ class Extraction:
     notes: list[str] = dataclass_field(default_factory=list)  # why it is not trusted
 
 
-def extract_fields(doc_type: str, text: str, *, today: date | None = None) -> Extraction:
+def extract_fields(doc_type: str, text: str, *, today: date | None = None,
+                   read_by_ocr: bool = False) -> Extraction:
     """Every field of `doc_type` found in `text`, checked for plausibility. The
     confidence is that of the weakest value shown (a value that is shown must be right
-    or send its document to review) or MISSING when a required field was not found."""
+    or send its document to review) or MISSING when a required field was not found.
+    `read_by_ocr`: the text came from an image, so look-alike characters are doubted too
+    (apps/documents/ocr_doubts.py)."""
     from apps.documents.plausibility import check_plausibility
 
     extractor, required = EXTRACTORS.get(doc_type, (lambda t: {}, ()))
@@ -314,6 +317,10 @@ def extract_fields(doc_type: str, text: str, *, today: date | None = None) -> Ex
         found["tax_year"] = year
         required = (*required, "tax_year")
     check_plausibility(doc_type, found, today=today or date.today())
+    if read_by_ocr:
+        from apps.documents.ocr_doubts import ocr_doubts
+
+        ocr_doubts(found)
     fields: dict[str, dict] = {}
     for name, f in found.items():
         if f.value is None:

@@ -234,12 +234,12 @@ def _text_of(document: Document, backend: OcrBackend | None, *,
                  layout=layout)
 
 
-def document_assess(text: str, text_confidence: float = 1.0
+def document_assess(text: str, text_confidence: float = 1.0, *, read_by_ocr: bool = False
                     ) -> tuple[Classification, Extraction, float]:
     """What the text is, its fields, and the confidence that decides review: the weakest
     of the classification, the fields shown (and required ones missing) and the OCR."""
     classification = classify(text)
-    extraction = extract_fields(classification.doc_type, text)
+    extraction = extract_fields(classification.doc_type, text, read_by_ocr=read_by_ocr)
     return classification, extraction, round(min(
         classification.confidence, extraction.confidence, text_confidence), 3)
 
@@ -295,7 +295,8 @@ def analyse_text(text: str, *, source: str, text_confidence: float,
                  budget_note: str = "", layout: list[dict] | None = None) -> Outcome:
     """Classification, fields, confidence and status of a text read from a document."""
     classification, extraction, confidence = document_assess(
-        text, text_confidence if source != "embedded" else 1.0)
+        text, text_confidence if source != "embedded" else 1.0,
+        read_by_ocr=source != "embedded")
     status = (Document.Status.PROCESSED if confidence >= settings.DOCUMENTS_REVIEW_THRESHOLD
               and not budget_note else Document.Status.NEEDS_REVIEW)
     # Why it waits for review, in the reviewer's words: the OCR budget, or the fields

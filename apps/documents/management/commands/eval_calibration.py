@@ -65,7 +65,8 @@ class Judged:
 
 
 def judge(sample: Sample, render: str, text: str, text_confidence: float) -> Judged:
-    classification, extraction, confidence = document_assess(text, text_confidence)
+    classification, extraction, confidence = document_assess(
+        text, text_confidence, read_by_ocr=render == "scan")
     judged = Judged(sample, render, classification.doc_type, confidence, extraction.fields,
                     confidence < settings.DOCUMENTS_REVIEW_THRESHOLD)
     for name, found in extraction.fields.items():

@@ -83,16 +83,9 @@ def document_upload(request: HttpRequest, client_id: int) -> HttpResponse:
     if request.method == "POST":
         form = StaffUploadForm(request.POST, request.FILES)
         if form.is_valid() and form.cleaned_data["client"] == client.pk:
-            try:
-                result = services.documents_upload(
-                    client=client, files=form.cleaned_data["files"],
-                    category=form.cleaned_data["category"], uploaded_by_id=request.user.pk)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                _upload_messages(request, result)
-                url = reverse("documents:list") + f"?client={client.pk}"
-                return redirect(url)
+            uploaded = _upload_from_form(request, form, client)
+            if uploaded is not None:
+                return uploaded
         status = 400
     return render(request, "documents/upload.html", {"form": form, "client": client},
                   status=status)
@@ -109,18 +102,26 @@ def document_upload_pick_client(request: HttpRequest) -> HttpResponse:
         form = StaffUploadPickClientForm(request.POST, request.FILES, clients=clients)
         if form.is_valid():
             client = client_get(form.cleaned_data["client"])
-            try:
-                result = services.documents_upload(
-                    client=client, files=form.cleaned_data["files"],
-                    category=form.cleaned_data["category"], uploaded_by_id=request.user.pk)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                _upload_messages(request, result)
-                return redirect(reverse("documents:list") + f"?client={client.pk}")
+            uploaded = _upload_from_form(request, form, client)
+            if uploaded is not None:
+                return uploaded
         status = 400
     return render(request, "documents/upload.html", {"form": form, "client": None},
                   status=status)
+
+
+def _upload_from_form(request: HttpRequest, form, client) -> HttpResponse | None:
+    """Upload a valid staff form's files for `client`: the redirect to the client's
+    documents, or None with the service's errors put on the form."""
+    try:
+        result = services.documents_upload(
+            client=client, files=form.cleaned_data["files"],
+            category=form.cleaned_data["category"], uploaded_by_id=request.user.pk)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+    _upload_messages(request, result)
+    return redirect(reverse("documents:list") + f"?client={client.pk}")
 
 
 def _upload_messages(request: HttpRequest, result: services.UploadResult) -> None:

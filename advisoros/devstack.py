@@ -73,6 +73,13 @@ def web_server_command(host: str, port: str | int) -> tuple[list[str], dict[str,
     return ["sh", str(ROOT / "deploy" / "web.sh")], env
 
 
+def use_port_in_links(port: str | int, environ=os.environ) -> None:
+    """Links in emails and invitations name the port the stack serves on: with
+    `PORT=8123 make run` an invitation must point at :8123, not the default :8000.
+    An explicit SITE_PORT (a proxy in front on another port) still wins."""
+    environ.setdefault("SITE_PORT", str(port))
+
+
 def _spawn(name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     print(f"  starting {name}: {' '.join(argv)}", flush=True)
     # Own process group: Ctrl-C reaches us once, and we stop each child's whole tree.
@@ -158,6 +165,7 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
+    use_port_in_links(args.port)  # before any child (seed, web, worker) reads settings
     data_dir = Path(os.environ.get("ADVISOROS_DATA_DIR", ROOT / ".data")).resolve()
     embedded_db = not os.environ.get("DATABASE_URL")
     embedded_redis = not os.environ.get("REDIS_URL")

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from advisoros.devstack import Supervised, supervise_once, web_server_command
+from advisoros.devstack import Supervised, supervise_once, use_port_in_links, web_server_command
 
 # At least 10,000 (where runserver failed after about 8,000); more for a longer day.
 REQUESTS = max(10_000, int(os.environ.get("DEVSTACK_BUDGET_REQUESTS", "10000")))
@@ -129,3 +129,14 @@ def test_a_dying_child_is_started_again_and_the_others_keep_running():
             if child.proc is not None and child.proc.poll() is None:
                 child.proc.kill()
                 child.proc.wait()
+
+
+def test_links_name_the_port_the_stack_serves_on_unless_a_site_port_is_set(monkeypatch):
+    behind_proxy = {"SITE_PORT": "443"}
+    use_port_in_links(8123, behind_proxy)
+    assert behind_proxy["SITE_PORT"] == "443"
+    monkeypatch.delenv("SITE_PORT", raising=False)
+    use_port_in_links(8123)
+    # The children inherit it, so the web server's settings build links on that port.
+    _argv, env = web_server_command("127.0.0.1", 8123)
+    assert env["SITE_PORT"] == "8123"

@@ -17,7 +17,7 @@ import os
 import random
 from pathlib import Path
 
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, constant_throughput, events, task
 
 FIXTURES = json.loads(Path(os.environ["LOADTEST_FIXTURES"]).read_text()) \
     if os.environ.get("LOADTEST_FIXTURES") else {}
@@ -221,6 +221,20 @@ class Seed004MixUser(FastHttpUser):
         self.client.get("/api/v1/audit-events/", headers=self._browser(session),
                         name="staff: audit trail")
         self._done()
+
+
+# Offered load of the paced mix: 200 users (seed004_mix_paced in
+# apps/observability/harness/scenarios.py), each starting at most 1.05 tasks a second.
+PACED_TASKS_PER_USER_SECOND = 1.05
+
+
+class Seed004MixPacedUser(Seed004MixUser):
+    """The same mix offered at a steady rate (200 x 1.05 = 210 requests/s) instead of as
+    fast as 64 users can loop: traffic in life arrives at a rate, so this measures the
+    latency people see at that rate. A user whose request is slower than its pace simply
+    falls behind, so an overloaded stack shows as fewer requests/s, not hidden latency."""
+
+    wait_time = constant_throughput(PACED_TASKS_PER_USER_SECOND)
 
 
 class MixedReadUser(_ClientSide):

@@ -23,7 +23,8 @@ def test_every_scenario_names_a_user_class_of_the_locustfile():
 
     assert {s.user_class for s in SCENARIOS} <= classes
     assert {"marketplace_browse", "client_dashboard", "advisor_matching_burst",
-            "document_upload", "seed004_mix", "mixed_read"} == {s.name for s in SCENARIOS}
+            "document_upload", "seed004_mix", "seed004_mix_paced",
+            "mixed_read"} == {s.name for s in SCENARIOS}
 
 
 def test_a_scenario_whose_route_is_missing_is_skipped_with_the_reason():

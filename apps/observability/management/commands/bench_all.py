@@ -39,7 +39,12 @@ from apps.observability.harness.report import (
     now_iso,
     write_reports,
 )
-from apps.observability.harness.scenarios import SCENARIOS, SCENARIOS_BY_NAME, skip_reason
+from apps.observability.harness.scenarios import (
+    SCENARIOS,
+    SCENARIOS_BY_NAME,
+    SEED004_FIXTURES,
+    skip_reason,
+)
 from apps.observability.harness.stack import (
     ROOT,
     ServingConfig,
@@ -121,7 +126,8 @@ class Command(BaseCommand):
             report["notes"] += ensure_seed(SIZES[opts["size"]], self.say)
         fixtures = load_fixtures(settings.BASE_DOMAIN, self.say)
         fixtures["upload_path"] = _upload_path()
-        if any(s.name == "seed004_mix" for s in scenarios) and fixtures.get("firm_host"):
+        seed004 = any(s.needs_fixtures == SEED004_FIXTURES for s in scenarios)
+        if seed004 and fixtures.get("firm_host"):
             firm_slug = fixtures["firm_host"].split(".", 1)[0]
             fixtures.update(mix_identities(Firm.objects.get(slug=firm_slug), self.say))
 

@@ -46,7 +46,7 @@ from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.splitting import Part, page_texts, pages_text, parts_record, split_parts
 from apps.documents.storage import document_read
 from apps.documents.text import clean_text, clean_value
-from apps.people.events import announce
+from apps.people.events import announce_from_worker
 from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 
@@ -408,7 +408,8 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
         elif outcome.status != Document.Status.FAILED:
             _after_result(document, outcome, now, search_written=True)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
-        announce("document_processed", document.pk)  # the uploader hears, after commit
+        # The uploader hears after commit, from this task (no task of its own).
+        announce_from_worker("document_processed", document.pk)
     return True
 
 

@@ -10,6 +10,7 @@ import os
 from tenant_schemas_celery.app import CeleryApp
 
 from advisoros.broker_keepalive import UnackedKeepAlive
+from advisoros.worker_connections import keep_connections_across_tasks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisoros.settings")
 
@@ -21,6 +22,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(redis_socket_timeout=30, redis_socket_connect_timeout=5,
                 result_backend_always_retry=True, result_backend_max_retries=20)
 app.autodiscover_tasks()
+# One database connection per worker process, not one per task.
+keep_connections_across_tasks(app)
 # A short visibility timeout recovers a dead worker's messages quickly; this keeps a live
 # worker's messages (long tasks, countdowns) from being delivered twice meanwhile.
 app.steps["consumer"].add(UnackedKeepAlive)

@@ -25,12 +25,20 @@ def document_index(*, document_id: int) -> int:
     if document is None or document.deleted_at is not None \
             or document.status not in INDEXABLE_STATUSES:
         return 0
-    passages = passages_of(document.text or "")
+    return passages_write(document_id=document.pk, client_id=document.client_id,
+                          text=document.text or "")
+
+
+def passages_write(*, document_id: int, client_id: int, text: str) -> int:
+    """Write the passages of `text` for a document that has none (callers delete old
+    ones first). The document pipeline calls this directly for a small document, in the
+    transaction that stores its result: no task, and no re-read of the text it holds."""
+    passages = passages_of(text)
     if not passages:
         return 0
     vectors = embedder_get().embed([p.text for p in passages])
     DocumentChunk.objects.bulk_create([
-        DocumentChunk(document_id=document.pk, client_id=document.client_id, page=p.page,
+        DocumentChunk(document_id=document_id, client_id=client_id, page=p.page,
                       char_start=p.start, char_end=p.end, body=p.text, embedding=vector.tolist())
         for p, vector in zip(passages, vectors, strict=True)], batch_size=500)
     return len(passages)

@@ -26,7 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Value
+from django.db.models import Value
 from django.utils import timezone
 
 from apps.documents.classify import Classification, classify
@@ -46,7 +46,7 @@ from apps.documents.sniffing import IMAGE_KINDS
 from apps.documents.splitting import Part, page_texts, pages_text, parts_record, split_parts
 from apps.documents.storage import document_read
 from apps.documents.text import clean_text, clean_value
-from apps.people.events import announce
+from apps.people.events import announce_from_worker
 from apps.portal.content_cache import DOCUMENTS
 from apps.portal.dashboard import dashboard_note_client_change
 
@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 # each OCR page at DOCUMENTS_OCR_PAGE_SECONDS (20 s), with a sign of life between steps.
 STALLED_AFTER = timedelta(seconds=45)
 HANDED_TO_LARGE_LANE = "large_lane"
+# Texts up to this long (a few passages of apps/ask/chunking.py) are indexed for questions
+# inside the processing task; longer ones by a task of their own.
+INLINE_INDEX_CHARS = 3000
 
 
 def _transient_errors() -> tuple[type[BaseException], ...]:
@@ -170,13 +173,13 @@ def document_claim(document_id: int, *, owned_attempt: int | None = None,
                                 "staff can retry."))
             dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
             return None
+        # The row is locked until commit: its attempt number is known without a re-read.
+        document.attempts += 1
+        Document.objects.filter(pk=document.pk).update(
+            status=Document.Status.PROCESSING, attempts=document.attempts,
+            processing_started_at=now, worked_at=now)
         document.status = Document.Status.PROCESSING
-        document.attempts = F("attempts") + 1
-        document.processing_started_at = now
-        document.worked_at = now
-        document.save(update_fields=["status", "attempts", "processing_started_at",
-                                     "worked_at"])
-        document.refresh_from_db(fields=["attempts"])
+        document.processing_started_at = document.worked_at = now
     return document, document.attempts
 
 
@@ -329,19 +332,44 @@ def _result_columns(document: Document, outcome: Outcome) -> dict:
     return columns
 
 
-def _after_result(document: Document, outcome: Outcome, now) -> None:
-    """Search vector, checklist, page layout and passages of a document just given its
-    result."""
-    Document.objects.filter(pk=document.pk).update(search=(
-        SearchVector("file_name", weight="A", config="english")
-        + SearchVector(Value(_search_text(document, outcome)), weight="B",
-                       config="english")
-        + SearchVector("text", weight="C", config="english")))
+def _search_vector(document: Document, outcome: Outcome, text: str) -> SearchVector:
+    # The text as a value, not the column: in the UPDATE that stores it, the column
+    # still holds the old text.
+    return (SearchVector("file_name", weight="A", config="english")
+            + SearchVector(Value(_search_text(document, outcome)), weight="B",
+                           config="english")
+            + SearchVector(Value(text), weight="C", config="english"))
+
+
+def _after_result(document: Document, outcome: Outcome, now, *,
+                  search_written: bool = False) -> None:
+    """Search vector (unless the result's own UPDATE wrote it), checklist, page layout
+    and passages of a document just given its result."""
+    text = clean_text(outcome.text)
+    if not search_written:
+        Document.objects.filter(pk=document.pk).update(
+            search=_search_vector(document, outcome, text))
     _fulfil_requests(document, outcome.doc_type, now)
-    _keep_layout(document, outcome)
-    # Its passages are (re)indexed for questions (apps/ask).
+    # Never given a result before (processed_at is still the claimed row's): no
+    # passages or processing layout of an earlier run to replace.
+    first_run = document.processed_at is None
+    if outcome.layout or not first_run:
+        _keep_layout(document, outcome)
+    _index_passages(document, text, first_run=first_run)
+
+
+def _index_passages(document: Document, text: str, *, first_run: bool) -> None:
+    """Passages for questions (apps/ask). A small text is indexed here, in the result's
+    transaction (a few passages: one INSERT, no task, no re-read); a longer one by a
+    task after commit, so a long embedding never holds the result's transaction."""
     from apps.ask.tasks import index_after_commit
-    index_after_commit(document.pk)
+
+    if len(text) > INLINE_INDEX_CHARS or not first_run:
+        index_after_commit(document.pk)
+        return
+    from apps.ask.services import passages_write
+
+    passages_write(document_id=document.pk, client_id=document.client_id, text=text)
 
 
 def _record_parts(document: Document, outcome: Outcome, now) -> None:
@@ -366,6 +394,9 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
         # The file itself is no form: its parts carry types, fields and passages.
         changes.update(doc_type="", confidence=None, fields={}, tax_year=None)
         changes.pop("category", None)
+    elif outcome.status != Document.Status.FAILED:
+        # The search vector in the same UPDATE as the result: one statement, not two.
+        changes["search"] = _search_vector(document, outcome, changes["text"])
     with transaction.atomic():
         written = Document.objects.filter(pk=document.pk, status=Document.Status.PROCESSING,
                                           attempts=attempt).update(**changes)
@@ -375,9 +406,10 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
             _record_parts(document, outcome, now)
             _keep_layout(document, outcome)
         elif outcome.status != Document.Status.FAILED:
-            _after_result(document, outcome, now)
+            _after_result(document, outcome, now, search_written=True)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
-        announce("document_processed", document.pk)  # the uploader hears, after commit
+        # The uploader hears after commit, from this task (no task of its own).
+        announce_from_worker("document_processed", document.pk)
     return True
 
 

@@ -60,15 +60,16 @@ def _process_chunk(task, document_ids: list[int], owned: dict[str, int] | None,
     results: dict[str, str] = {}
     remaining = [int(document_id) for document_id in document_ids]
     try:
-        document_heartbeat(remaining)
         while remaining:
+            # A sign of life for the documents waiting behind the next one (its claim is
+            # its own): none to write for a chunk of one, the usual small upload.
+            document_heartbeat(remaining[1:])
             document_id = remaining[0]
             report = document_process(document_id=document_id,
                                       owned_attempt=owned.pop(str(document_id), None),
                                       large_lane=large_lane)
             results[str(document_id)] = report.status
             remaining.pop(0)
-            document_heartbeat(remaining)
     except Retryable as exc:
         if exc.attempt is not None:
             owned[str(exc.document_id)] = exc.attempt

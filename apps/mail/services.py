@@ -8,6 +8,7 @@ the sensitive content itself (callers' templates are written that way; docs/peop
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from email.utils import formataddr, parseaddr
 
@@ -17,7 +18,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from advisoros.tasks import delay_on_commit
+from advisoros.tasks import delay_on_commit, delay_or_log
 from apps.firms.selectors import firm_host
 from apps.mail.models import OutgoingMail
 
@@ -25,6 +26,11 @@ from apps.mail.models import OutgoingMail
 # recipient is permanent.
 TEMPORARY_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError,
                     smtplib.SMTPDataError, smtplib.SMTPHeloError, smtplib.SMTPSenderRefused)
+
+
+log = logging.getLogger(__name__)
+# The delivery task's first retry waits this long (apps/mail/tasks.py doubles it after).
+RETRY_FIRST_SECONDS = 30
 
 
 class MailDeferred(Exception):
@@ -45,10 +51,14 @@ def firm_from_address(firm) -> str:
     return formataddr((firm.name, address))
 
 
-@transaction.atomic
-def mail_queue(*, to: str, subject: str, template: str, context: dict, kind: str
-               ) -> OutgoingMail:
-    """Render and store one message to `to`, sent by a task after commit."""
+# No savepoint: the message belongs to the caller's transaction (it is sent only if that
+# commits), and a failure here is the caller's failure.
+@transaction.atomic(savepoint=False)
+def mail_queue(*, to: str, subject: str, template: str, context: dict, kind: str,
+               send_here: bool = False) -> OutgoingMail:
+    """Render and store one message to `to`, sent by a task after commit; with
+    `send_here` (a caller that is itself a background task) sent by this process after
+    commit instead, and left to the task only when it cannot go at once."""
     from apps.mail.tasks import mail_deliver_task
 
     firm = connection.tenant
@@ -58,8 +68,25 @@ def mail_queue(*, to: str, subject: str, template: str, context: dict, kind: str
         text_body=render_to_string(f"{template}.txt", full),
         html_body=render_to_string(f"{template}.html", full))
     mail_id = mail.pk
-    delay_on_commit(mail_deliver_task, mail_id=mail_id)
+    if send_here:
+        transaction.on_commit(lambda: mail_send_now_or_later(mail_id=mail_id))
+    else:
+        delay_on_commit(mail_deliver_task, mail_id=mail_id)
     return mail
+
+
+def mail_send_now_or_later(*, mail_id: int) -> None:
+    """Send a stored message from this background process; one the server does not take
+    now (or any error) goes to the delivery task and its retries, as if queued."""
+    from apps.mail.tasks import mail_deliver_task
+
+    try:
+        mail_deliver(mail_id=mail_id)
+    except MailDeferred:
+        delay_or_log(mail_deliver_task, countdown=RETRY_FIRST_SECONDS, mail_id=mail_id)
+    except Exception:
+        log.exception("mail %s: not sent now, left to the delivery task", mail_id)
+        delay_or_log(mail_deliver_task, mail_id=mail_id)
 
 
 def _send(mail: OutgoingMail) -> None:

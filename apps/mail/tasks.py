@@ -1,5 +1,5 @@
 from advisoros.celery import app
-from apps.mail.services import MailDeferred, mail_deliver
+from apps.mail.services import RETRY_FIRST_SECONDS, MailDeferred, mail_deliver
 
 
 @app.task(name="mail.deliver", bind=True, max_retries=None)
@@ -10,5 +10,5 @@ def mail_deliver_task(self, mail_id: int) -> bool:
         return mail_deliver(mail_id=mail_id)
     except MailDeferred as exc:
         # The row gives up after MAIL_MAX_ATTEMPTS (then mail_deliver returns False).
-        delay = min(30 * 2 ** self.request.retries, 30 * 60)
+        delay = min(RETRY_FIRST_SECONDS * 2 ** self.request.retries, 30 * 60)
         raise self.retry(exc=exc, countdown=delay) from exc

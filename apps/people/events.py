@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,28 +54,49 @@ def announce(event: str, object_id: int, **details: int | None) -> None:
                                                details=details), robust=True)
 
 
+def announce_from_worker(event: str, object_id: int, **details: int | None) -> None:
+    """`announce` for code that already runs in a Celery worker (document processing):
+    delivered by this process once the transaction commits, not by a task of its own (a
+    message, a pick-up and a tenant switch fewer per document), its mails sent from here
+    too. A failure is logged and never undoes the change, as with the task."""
+    key = f"{event}:{object_id}:{uuid.uuid4().hex}"
+    transaction.on_commit(lambda: announcement_deliver(
+        event=event, object_id=object_id, key=key, details=details, mail_here=True),
+        robust=True)
+
+
 def announcement_deliver(*, event: str, object_id: int, key: str,
-                         details: dict | None = None) -> int:
-    """Notify the people concerned by one announced event, once; returns how many."""
+                         details: dict | None = None, mail_here: bool = False) -> int:
+    """Notify the people concerned by one announced event, once; returns how many.
+    `mail_here`: the caller is a background process, which sends the mails itself after
+    commit (apps/mail/services.py mail_queue)."""
     handler = HANDLERS[event]
     with transaction.atomic():
         notices = handler(object_id, **(details or {}))
-        return _deliver_once(key, notices)
+        return _deliver_once(key, notices, mail_here=mail_here)
 
 
-def _deliver_once(key: str, notices: list[Notice]) -> int:
+def _first_announcement(key: str) -> bool:
+    """Record the key; False when it was recorded before. One INSERT .. ON CONFLICT
+    instead of a look-up, or an insert in a savepoint that may fail."""
+    table = NotificationEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'INSERT INTO "{table}" ("key", "created_at") VALUES (%s, %s) '  # noqa: S608 - the model's own table
+                       'ON CONFLICT ("key") DO NOTHING RETURNING "id"',
+                       [key[:120], timezone.now()])
+        return cursor.fetchone() is not None
+
+
+def _deliver_once(key: str, notices: list[Notice], *, mail_here: bool = False) -> int:
     from apps.people.notifications import notify
 
-    try:
-        with transaction.atomic():
-            NotificationEvent.objects.create(key=key[:120])
-    except IntegrityError:
+    if not _first_announcement(key):
         return 0  # announced before: the people concerned have heard already
     told = 0
     for notice in notices:
         if notice.user_ids:
             notify(user_ids=notice.user_ids, kind=notice.kind, title=notice.title,
-                   url=notice.url)
+                   url=notice.url, mail_here=mail_here)
             told += len(notice.user_ids)
     return told
 
@@ -89,16 +110,27 @@ def _client_user_ids(client_id: int) -> set[int]:
                .values_list("user_id", flat=True))
 
 
-def _staff_role_of(user_id: int | None) -> str | None:
+def _staff_memberships(*, user_ids=(), roles=None):
+    """Active staff memberships of the current firm as (user_id, role) rows: those of
+    `user_ids`, and every one of `roles`. Only the rows asked for: a firm's memberships
+    also hold every client user (thousands in a large firm)."""
+    from django.db.models import Q
+
     from apps.accounts.models import Membership
     from apps.accounts.roles import STAFF_ROLES
 
+    wanted = Q(user_id__in=[uid for uid in user_ids if uid is not None])
+    if roles:
+        wanted |= Q(role__in=roles)
+    return (Membership.objects.filter(wanted, firm_id=connection.tenant.pk, is_active=True,
+                                      user__is_active=True, role__in=STAFF_ROLES)
+            .values_list("user_id", "role"))
+
+
+def _staff_role_of(user_id: int | None) -> str | None:
     if user_id is None:
         return None
-    role = (Membership.objects.filter(firm_id=connection.tenant.pk, user_id=user_id,
-                                      is_active=True, user__is_active=True)
-            .values_list("role", flat=True).first())
-    return role if role in STAFF_ROLES else None
+    return next((role for _, role in _staff_memberships(user_ids=[user_id])), None)
 
 
 # Who hears about a client nobody is assigned to: the firm's administrators, not every
@@ -106,22 +138,28 @@ def _staff_role_of(user_id: int | None) -> str | None:
 UNASSIGNED_CLIENT_ROLES = ("owner", "admin")
 
 
-def _staff_looking_after(client, perm) -> set[int]:
+def _staff_looking_after(client, perm, *, also: int | None = None
+                         ) -> tuple[set[int], str | None]:
     """The client's assigned staff member when they hold `perm`; for an unassigned client
     the firm's owners and administrators who hold it, else (none of them does) every
-    holder."""
-    from apps.accounts.models import Membership
+    holder. With it, the staff role of user `also` (None: not staff), from the same
+    query."""
     from apps.accounts.roles import STAFF_ROLES, permissions_for_role
 
-    rows = Membership.objects.filter(firm_id=connection.tenant.pk, is_active=True,
-                                     user__is_active=True).values_list("user_id", "role")
-    holders = {uid: role for uid, role in rows
-               if role in STAFF_ROLES and perm in permissions_for_role(role)}
+    holding = [role for role in STAFF_ROLES if perm in permissions_for_role(role)]
     assigned = client.assigned_staff_id
+    rows = list(_staff_memberships(user_ids=[assigned, also], roles=[
+        role for role in UNASSIGNED_CLIENT_ROLES if role in holding]))
+    also_role = next((role for uid, role in rows if uid == also), None)
+    holders = {uid for uid, role in rows if role in holding}
     if assigned in holders:
-        return {assigned}
-    administrators = {uid for uid, role in holders.items() if role in UNASSIGNED_CLIENT_ROLES}
-    return administrators or set(holders)
+        return {assigned}, also_role
+    administrators = {uid for uid, role in rows
+                      if role in UNASSIGNED_CLIENT_ROLES and role in holding}
+    if administrators:
+        return administrators, also_role
+    # Nobody assigned or in charge holds it: every holder (a rare, small firm's case).
+    return {uid for uid, _ in _staff_memberships(roles=holding)}, also_role
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -130,9 +168,11 @@ def _told_elsewhere(ids: set[int]) -> set[int]:
     """Documents whose own event says it all: message attachments, signed proposals."""
     from apps.people.models import Message, Proposal
 
-    return (set(Message.objects.filter(documents__in=ids).values_list("documents", flat=True))
-            | set(Proposal.objects.filter(signed_document__in=ids)
-                  .values_list("signed_document", flat=True)))
+    attached = (Message.documents.through.objects.filter(document_id__in=ids)
+                .values_list("document_id", flat=True).order_by())
+    signed = (Proposal.objects.filter(signed_document__in=ids)
+              .values_list("signed_document", flat=True).order_by())
+    return set(attached.union(signed))  # one statement
 
 
 def _documents_uploaded(batch_id: int) -> list[Notice]:
@@ -150,8 +190,10 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
     files = "a document" if count == 1 else f"{count} documents"
     if batch.uploaded_by_id is None:
         return []  # an import with nobody behind it: not news for anyone
-    if _staff_role_of(batch.uploaded_by_id) is None:
-        return [Notice(_staff_looking_after(client, Perm.DOCUMENTS_VIEW) - {batch.uploaded_by_id},
+    looking_after, uploader_role = _staff_looking_after(client, Perm.DOCUMENTS_VIEW,
+                                                        also=batch.uploaded_by_id)
+    if uploader_role is None:
+        return [Notice(looking_after - {batch.uploaded_by_id},
                        Notification.Kind.DOCUMENT, f"{client.business_name} uploaded {files}",
                        reverse("documents:list") + f"?client={client.pk}")]
     return [Notice(_client_user_ids(client.pk), Notification.Kind.DOCUMENT,
@@ -209,7 +251,8 @@ def _invoice_paid(invoice_id: int) -> list[Notice]:
     return [
         Notice(_client_user_ids(client.pk), Notification.Kind.INVOICE_PAID,
                f"Invoice {invoice.number} is paid in full, thank you", _invoice_url(invoice)),
-        Notice(_staff_looking_after(client, Perm.INVOICES_EDIT), Notification.Kind.INVOICE_PAID,
+        Notice(_staff_looking_after(client, Perm.INVOICES_EDIT)[0],
+               Notification.Kind.INVOICE_PAID,
                f"{client.business_name} paid invoice {invoice.number}",
                reverse("billing:invoice_detail", args=[invoice.pk])),
     ]

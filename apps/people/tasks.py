@@ -15,7 +15,8 @@ def announce_task(event: str, object_id: int, key: str, details: dict | None = N
     """After another app's change commits: notify the people concerned, once per key."""
     from apps.people.events import announcement_deliver
 
-    return announcement_deliver(event=event, object_id=object_id, key=key, details=details)
+    return announcement_deliver(event=event, object_id=object_id, key=key, details=details,
+                                mail_here=True)
 
 
 @app.task(name="people.requests_due_soon")

@@ -208,3 +208,27 @@ def test_a_rolled_back_change_tells_nobody(in_firm_a, two_clients, celery_eager,
         invoice_send(invoice=invoice)
     assert callbacks  # the announcement waits for the commit
     assert not Notification.objects.exists()
+
+
+def test_announcing_a_client_upload_costs_a_fixed_number_of_statements_and_tells_once(
+        in_firm_a, two_clients, django_assert_num_queries):
+    from apps.people.events import announcement_deliver
+
+    maple, _ = two_clients
+    owner, manager = in_firm_a.users[Role.CLIENT_OWNER], in_firm_a.users[Role.MANAGER]
+    batch = documents_upload(client=maple, files=[upload("march.pdf", pdf_bytes(INVOICE_LINES))],
+                             category="other", uploaded_by_id=owner.pk).batch
+
+    # Savepoint pair of the delivery (2); the batch, its documents, the attachments and
+    # signed proposals among them (one UNION), the uploader's and the client's staff
+    # memberships (one query); the key (INSERT .. ON CONFLICT); the recipients with their
+    # preferences (one query); the notification and the email rows.
+    with django_assert_num_queries(10):
+        told = announcement_deliver(event="documents_uploaded", object_id=batch.pk,
+                                    key=f"documents_uploaded:{batch.pk}:test")
+    again = announcement_deliver(event="documents_uploaded", object_id=batch.pk,
+                                 key=f"documents_uploaded:{batch.pk}:test")
+
+    assert (told, again) == (1, 0)
+    assert _told(Notification.Kind.DOCUMENT) == {
+        manager.pk: ["Maple Bakery LLC uploaded a document"]}

@@ -482,6 +482,9 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's JSON, written by orjson (advisoros/renderers.py); the browsable API as before.
+    "DEFAULT_RENDERER_CLASSES": ["advisoros.renderers.FastJSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",

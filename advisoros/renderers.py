@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 
 import orjson
-from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 # DRF escapes the two line separators JavaScript does not accept raw in a string.

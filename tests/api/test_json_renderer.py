@@ -37,7 +37,7 @@ SAME_BYTES = [
     {"text": "quote \" backslash \\ control \x00\x01\x1f del \x7f tab \t nl \n cr \r \b \f"},
     {"text": "line\u2028separator\u2029paragraph and é ü 漢字 😀 \u202e"},
     {"duration": dt.timedelta(hours=1, seconds=3)},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "none key"},
+    {7: "int key", 2.5: "float key", True: "bool key", None: "none key"},
     {"nested": {"deep": [[1, 2], {"x": [None, False]}]}, "empty": {}, "list": []},
     {"big": 2**63 - 1, "negative": -(2**63), "floats": [0.1, 1.5, -0.0, 1e15, 1e16, 1e22]},
     {"bytes": b"raw"},

@@ -485,7 +485,8 @@ REST_FRAMEWORK = {
     # DRF's JSON, written by orjson (advisoros/renderers.py); the browsable API as before.
     "DEFAULT_RENDERER_CLASSES": ["advisoros.renderers.FastJSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter, skipped when a request names no filter (advisoros/api_filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["advisoros.api_filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],

@@ -166,7 +166,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, answered from the cached user row (no device query).
+    "apps.security.mfa_devices.MfaDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.security.middleware.SessionPolicyMiddleware",
     "apps.security.middleware.MfaRequiredMiddleware",

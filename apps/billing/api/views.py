@@ -13,8 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import (StrictCursorPagination, output_data, service_errors,
-                           validated_body)
+from advisoros.api import StrictCursorPagination, output_data, service_errors, validated_body
 from apps.accounts.permissions import HasFirmPermission, ListAndCreatePermissions
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers

@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advisoros.api import output_data
-
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.portal.api import filters, serializers

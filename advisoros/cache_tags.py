@@ -80,15 +80,24 @@ def tag_versions(tags: Sequence[str], *, alias: str) -> tuple[int, ...] | None:
 
 
 def _versions_started(cache, keys: list[str], versions: tuple) -> tuple[int, ...] | None:
+    """`versions` with the missing ones started: one round trip for all of them (a SET NX
+    per missing tag, then one MGET, pipelined), whatever their number."""
     if None not in versions:
         return versions
-    # add() keeps a version another process started meanwhile.
-    for key, version in zip(keys, versions, strict=True):
-        if version is None:
-            cache.add(key, _new_version(), TAG_SECONDS)
-    found = cache.get_many(keys) or {}
-    versions = tuple(found.get(key) for key in keys)
-    return None if None in versions else versions
+    raw_keys = [cache.make_key(key) for key in keys]
+    try:
+        pipe = cache.client.get_client(write=True).pipeline(transaction=False)
+        # NX keeps a version another process started meanwhile.
+        for raw_key, version in zip(raw_keys, versions, strict=True):
+            if version is None:
+                pipe.set(raw_key, _new_version(), ex=TAG_SECONDS, nx=True)
+        pipe.mget(raw_keys)
+        found = pipe.execute()[-1]
+    except RedisError:
+        return None
+    # Versions are ints, which django-redis stores as plain digits.
+    started = tuple(None if raw is None else int(raw) for raw in found)
+    return None if None in started else started
 
 
 def tags_bump(tags: Iterable[str], *, alias: str, stale_for: int | None = None) -> None:

@@ -166,7 +166,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, answered from the cached user row (no device query).
+    "apps.security.mfa_devices.MfaDeviceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.security.middleware.SessionPolicyMiddleware",
     "apps.security.middleware.MfaRequiredMiddleware",
@@ -482,7 +483,11 @@ REST_FRAMEWORK = {
         "anon": env_str("THROTTLE_ANON", "120/minute"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON, written by orjson (advisoros/renderers.py); the browsable API as before.
+    "DEFAULT_RENDERER_CLASSES": ["advisoros.renderers.FastJSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    # django-filter, skipped when a request names no filter (advisoros/api_filters.py).
+    "DEFAULT_FILTER_BACKENDS": ["advisoros.api_filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],

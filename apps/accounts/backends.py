@@ -6,7 +6,8 @@ one database round trip every page shares. The row is cached per user in a Token
 (advisoros/token_cache.py) whose token is replaced (at once and after commit) whenever
 the user is saved or deleted (apps/accounts/signals.py), so a locked, deactivated or
 re-passworded account takes effect on its very next request, as before. Passwords are
-still checked against the database: only `get_user` reads the cache.
+still checked against the database: only `get_user` reads the cache. The row carries the
+ids of the user's confirmed MFA devices too (apps/security/mfa_devices.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ USERS = TokenCache("auth:user", alias="public", entry_seconds=60)
 
 
 def _user_row(user_id: int) -> User | None:
-    return User._default_manager.filter(pk=user_id).first()
+    user = User._default_manager.filter(pk=user_id).first()
+    if user is not None:
+        # Cached with the row, so checking a session's MFA device costs no query
+        # (apps/security/mfa_devices.py; device changes bump this cache).
+        from apps.security.mfa_devices import (
+            DEVICE_IDS_ATTRIBUTE,
+            confirmed_device_ids_from_database,
+        )
+
+        setattr(user, DEVICE_IDS_ATTRIBUTE, confirmed_device_ids_from_database(user_id))
+    return user
 
 
 class CachedModelBackend(ModelBackend):

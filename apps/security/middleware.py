@@ -15,7 +15,8 @@ from apps.accounts.access import request_role
 from apps.accounts.roles import STAFF_ROLES
 from apps.audit.models import AuditAction
 from apps.audit.services import audit_record
-from apps.security.mfa import mfa_is_verified, mfa_required, user_has_mfa
+from apps.security.mfa import mfa_is_verified, mfa_required
+from apps.security.mfa_devices import confirmed_device_ids
 from apps.security.sessions import TRACKED_KEY, user_session_touch, user_sessions_prune
 
 AUTH_AT = "auth_at"
@@ -93,7 +94,7 @@ class MfaRequiredMiddleware:
             if _wants_json(request):
                 return JsonResponse({"detail": "Multi-factor authentication required."},
                                     status=403)
-            target = "/accounts/mfa/verify/" if user_has_mfa(request.user) else \
+            target = "/accounts/mfa/verify/" if confirmed_device_ids(request.user) else \
                 "/accounts/mfa/setup/"
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -168,3 +168,29 @@ def test_a_failed_bump_is_logged_as_an_error(unreachable, caplog):
 
     assert any(r.levelname == "ERROR" and "tag:t:down" in r.getMessage()
                and "60 s" in r.getMessage() for r in caplog.records)
+
+
+def test_missing_versions_are_started_in_one_round_trip(cache):
+    from apps.observability.harness.roundtrips import redis_round_trips
+
+    tags = [f"t:fresh:{next(_names)}:{n}" for n in range(4)]
+
+    with redis_round_trips() as redis:
+        versions = tag_versions(tags, alias="public")
+
+    # One MGET finds none, one pipeline starts all four and reads them back.
+    assert redis.count == 2, redis
+    assert len(versions) == 4 and all(isinstance(v, int) for v in versions)
+    assert len(set(versions)) == 4
+    assert tag_versions(tags, alias="public") == versions
+
+
+def test_a_version_started_meanwhile_by_another_process_is_kept(cache):
+    tag = f"t:race:{next(_names)}"
+    found_missing = (None,)
+    # Another process started the tag between our MGET and our SET NX.
+    get_redis_connection("public").set(tag_raw_key(tag, alias="public"), 777)
+
+    from advisoros.cache_tags import _versions_started, tag_key
+
+    assert _versions_started(caches["public"], [tag_key(tag)], found_missing) == (777,)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advisoros.api import StrictCursorPagination, service_errors, validated_body
+from advisoros.api import StrictCursorPagination, output_data, service_errors, validated_body
 from apps.accounts.permissions import HasFirmPermission, ListAndCreatePermissions
 from apps.accounts.roles import Perm
 from apps.billing.api import filters, serializers
@@ -37,7 +37,7 @@ def _invoice_out(invoice_id: int) -> dict:
 def _invoice_data(invoice: Invoice, lines: list) -> dict:
     data = {f: getattr(invoice, f) for f in serializers.INVOICE_FIELDS}
     data["lines"] = lines
-    return serializers.InvoiceDetailOutput(data).data
+    return output_data(serializers.InvoiceDetailOutput, data)
 
 
 class InvoiceListAPI(ListAndCreatePermissions, ListAPIView):

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisoros.api import output_data
 from apps.accounts.permissions import HasFirmPermission
 from apps.accounts.roles import Perm
 from apps.portal.api import filters, serializers
@@ -74,7 +75,7 @@ class ClientDashboardAPI(APIView):
         entry = client_dashboard_read(pk, alive_check=lambda: client_get(pk))
         data = {"client_id": pk, "as_of": entry.as_of, "source": entry.source,
                 **entry.figures}
-        return Response(serializers.DashboardOutput(data).data)
+        return Response(output_data(serializers.DashboardOutput, data))
 
 
 class EngagementListAPI(_FirmReadAPI, ListAPIView):

@@ -94,15 +94,18 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _reading(shown: str, body: str, *, dollar: bool, negative: bool) -> AmountReading | None:
-    if " " not in body and not re.search(r"[.,]", body) and not dollar:
+def _reading(shown: str, body: str, *, dollar: bool, negative: bool,
+             signed: bool = False) -> AmountReading | None:
+    """`signed`: a minus sign or an opening parenthesis touches the digits ("-821",
+    "(821)"): a whole-dollar loss as K-1s print it, never a box number or a year."""
+    if " " not in body and not re.search(r"[.,]", body) and not (dollar or signed):
         return None  # a plain integer: a box number, a year, a ZIP code, a quantity
     if " " in body:
         # Joined across the spaces, or the spaces read as separators: cents required.
         readings = list(dict.fromkeys([*_readings(body.replace(" ", ""), repairs=False),
                                        *_readings(body.replace(" ", ","), repairs=False)]))
         clean = False
-    elif dollar and body.isdigit():
+    elif (dollar or signed) and body.isdigit():
         readings, clean = [Decimal(body)], True
     else:
         readings = _readings(body)
@@ -183,7 +186,11 @@ def first_amount(text: str) -> AmountReading | None:
                     return first
                 continue
             return first
-        reading = _reading(shown, match.group("body"), dollar=dollar, negative=negative)
+        # A date part ("-01/31/2025") is not a signed amount.
+        signed = (negative and text[start - 1] in "-(" and not match.group("body")
+                  .startswith("0") and not re.match(r"[/-]\d", text[match.end():]))
+        reading = _reading(shown, match.group("body"), dollar=dollar, negative=negative,
+                           signed=signed)
         if reading is None:
             continue
         if reading.values and "." not in match.group("body"):

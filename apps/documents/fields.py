@@ -88,8 +88,11 @@ def _money(text: str, *labels: str, window: int = 120) -> Field:
 
 def _line_money(text: str, label: str) -> Field:
     """An amount on the line that starts with `label` ("Tax (7%) 9.61"): for short labels
-    that also occur inside other words or titles ("TAX INVOICE")."""
-    for match in re.finditer(rf"^[ \t]*{label}\b\W*(.*)$", text, re.IGNORECASE | re.MULTILINE):
+    that also occur inside other words or titles ("TAX INVOICE"). The label ends where a
+    letter does not follow, so a value OCR glued to it ("Subtotal74.82", "Tax3.74") is
+    still its value, while "Taxes" or "Taxable" is another label."""
+    for match in re.finditer(rf"^[ \t]*{label}(?![a-z])\W*(.*)$", text,
+                             re.IGNORECASE | re.MULTILINE):
         reading = first_amount(match.group(1))
         if reading is not None and reading.values:
             return _amount_field(reading)

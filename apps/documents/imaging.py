@@ -77,6 +77,59 @@ def _as_page(pixels, source: PageImage, **changes) -> PageImage:
                    pixels=pixels.tobytes(), **changes)
 
 
+def paper_region(grey):
+    """The sheet of paper in a photo taken on a desk: its corner points (4 x 2, in the
+    pixels of `grey`) when the page shows a sheet with a darker surround, else None.
+
+    The sheet's outline is the largest convex four-cornered outline of sharp edges that
+    covers 30-97 % of the picture, and it is darker outside than inside. A shadow fades
+    smoothly (no edges), so it is never taken for the surround; a scan with no border
+    has no such outline and is left alone."""
+    cv2, np = _cv2(), _np()
+    height, width = grey.shape
+    factor = min(1.0, 400 / max(height, width))
+    small = cv2.resize(grey, (max(1, int(width * factor)), max(1, int(height * factor))),
+                       interpolation=cv2.INTER_AREA)
+    edges = cv2.Canny(cv2.GaussianBlur(small, (5, 5), 0), 40, 120)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    total = small.shape[0] * small.shape[1]
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        hull = cv2.convexHull(contour)
+        corners = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+        share = cv2.contourArea(corners) / total
+        if len(corners) != 4 or not 0.3 <= share <= 0.97:
+            continue
+        inside = np.zeros_like(small)
+        cv2.fillConvexPoly(inside, corners, 255)
+        paper = float(np.median(small[inside > 0]))
+        surround = float(np.median(small[inside == 0]))
+        if surround < 0.8 * paper:
+            return corners.reshape(4, 2).astype(np.float32) / factor
+    return None
+
+
+def without_surround(grey):
+    """The page cropped to its sheet of paper (paper_region) with what lies outside the
+    sheet painted paper-white: the desk's edge against the paper otherwise reads as long
+    text lines (it outweighed the text in the skew measure) and as bogus segments, and
+    the desk's pixels cost detection time."""
+    cv2, np = _cv2(), _np()
+    corners = paper_region(grey)
+    if corners is None:
+        return grey, False
+    # A little inside the outline: the edge's own shading is painted over too.
+    centre = corners.mean(axis=0)
+    corners = centre + (corners - centre) * 0.985
+    x0, y0 = np.floor(corners.min(axis=0)).astype(int).clip(0)
+    x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+    crop = grey[y0:y1, x0:x1].copy()
+    inside = np.zeros_like(crop)
+    cv2.fillConvexPoly(inside, np.round(corners - (x0, y0)).astype(np.int32), 255)
+    crop[inside == 0] = int(np.percentile(crop[inside > 0][::7], 90))
+    return crop, True
+
+
 def even_light(grey):
     """Divide by the paper's own brightness (shadows, a lamp on one side), then stretch
     contrast; CLAHE when the ink is still faint."""
@@ -114,12 +167,10 @@ def _ink(grey):
     return mask
 
 
-def _blobs(mask):
+def _blobs(mask, kernel: int):
     """Word blobs: (cx, cy, long side, short side, angle of the long side in degrees
-    within [-90, 90), area)."""
+    within [-90, 90), area), ink closed with a `kernel`-pixel square."""
     cv2, np = _cv2(), _np()
-    side = max(mask.shape)
-    kernel = max(3, side // 120)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((kernel, kernel), np.uint8))
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     blobs = []
@@ -140,8 +191,14 @@ def text_angle(mask) -> tuple[float, float]:
     """(angle of the text lines in degrees within [-90, 90), median blob height) from the
     elongated word blobs, weighted by their length; (0, 0) without text."""
     np = _np()
-    blobs = [b for b in _blobs(mask) if b[2] >= 2.5 * max(b[3], 1)]
-    if len(blobs) < 3:
+    side = max(mask.shape)
+    # Lines of small type closer than the kernel merge into one block, too large to be
+    # a word (a dense statement page): a finer kernel separates them again.
+    for kernel in (max(3, side // 120), max(3, side // 300)):
+        blobs = [b for b in _blobs(mask, kernel) if b[2] >= 2.5 * max(b[3], 1)]
+        if len(blobs) >= 3:
+            break
+    else:
         return 0.0, 0.0
     # Angles are doubled to average directions (a line at 89° and one at -89° agree).
     weights = np.array([b[2] for b in blobs])
@@ -204,6 +261,13 @@ def _bands(mask) -> list[tuple[int, int]]:
                 bands.append((start, index))
             start = None
     return bands
+
+
+def _line_height(mask) -> float:
+    """The median height of the text-line bands of a level page (0 with fewer than
+    three lines: too few to trust)."""
+    heights = sorted(bottom - top for top, bottom in _bands(mask))
+    return float(heights[len(heights) // 2]) if len(heights) >= 3 else 0.0
 
 
 def _line_crops(grey, mask, count: int):
@@ -279,6 +343,9 @@ def prepare_page(page: PageImage, judge=None) -> PageImage:
     if grey.size == 0:
         return page
     steps: list[str] = []
+    grey, cropped = without_surround(grey)
+    if cropped:
+        steps.append("crop")
     grey = even_light(grey)
     steps.append("light")
     height, width = grey.shape
@@ -316,9 +383,13 @@ def prepare_page(page: PageImage, judge=None) -> PageImage:
         grey = _rotate(grey, rotation)
     if skew:
         grey = _rotate(grey, skew)
+    # The text height: the median height of the text-line bands once lines are level
+    # (word blobs of small, closely set lines merge two lines and read twice too high,
+    # which made detection run too small to find whole lines), else the blobs'.
+    line_height = _line_height(mask) or blob_height
     factor = 1.0
-    if blob_height > 0:
-        height_now = blob_height / shrink
+    if line_height > 0:
+        height_now = line_height / shrink
         too_small, small_target, large_target, too_large = TEXT_HEIGHT
         wanted = small_target / height_now if height_now < too_small else (
             large_target / height_now if height_now > too_large else 1.0)
@@ -330,4 +401,5 @@ def prepare_page(page: PageImage, judge=None) -> PageImage:
             steps.append("scale")
     log.debug("page prepared: rotation %s, skew %.2f, scale %.2f", rotation, skew, factor)
     return _as_page(grey, page, rotation=rotation, skew=round(skew, 2),
-                    scale=round(factor, 3), steps=tuple(steps))
+                    scale=round(factor, 3), steps=tuple(steps),
+                    text_height=round(line_height / shrink * factor, 1))

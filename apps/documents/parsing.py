@@ -57,6 +57,9 @@ class PageImage:
     skew: float = 0.0
     scale: float = 1.0
     steps: tuple[str, ...] = ()
+    # Median height of the text in the page's own pixels, as preparation measured it
+    # (0: not measured); OCR sizes its text detection from it.
+    text_height: float = 0.0
 
     def to_pil(self):
         from PIL import Image

@@ -51,7 +51,13 @@ def _font(size: int, bold: bool = False):
 
 def render_page(lines: list[str], rng: random.Random, *, points: float | None = None
                 ) -> Image.Image:
-    """A white letter page at RENDER_DPI with the lines typeset from the top left."""
+    """A white letter page at RENDER_DPI with the lines typeset from the top left.
+
+    A tab splits a line into a label and a value printed right-aligned in a column at
+    the right margin, as forms print boxes (a font draws a tab as a missing-glyph box,
+    which no real form shows). Every line is printed: when the lines would run past the
+    bottom margin their spacing is tightened to fit (a dense statement must still show
+    its ending balance, or no reading of it can be right)."""
     width, height = (round(side * RENDER_DPI) for side in PAGE_INCHES)
     page = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(page)
@@ -59,13 +65,21 @@ def render_page(lines: list[str], rng: random.Random, *, points: float | None = 
     size = round(points * RENDER_DPI / 72)
     x = round(rng.uniform(0.7, 1.1) * RENDER_DPI)
     y = round(rng.uniform(0.7, 1.0) * RENDER_DPI)
+    # The tallest the lines can take (bold title, the widest spacing drawn below)
+    # against the room left: squeezed only when they would not fit.
+    tallest = size * 1.3 * 1.9 + size * 1.9 * max(0, len(lines) - 1)
+    squeeze = min(1.0, (height - RENDER_DPI // 2 - y) / max(tallest, 1))
+    right_edge = width - x
     for number, line in enumerate(lines):
         bold = number == 0
-        draw.text((x, y), line, fill=rng.randint(0, 40),
-                  font=_font(round(size * 1.3) if bold else size, bold))
-        y += round((size * 1.3 if bold else size) * rng.uniform(1.5, 1.9))
-        if y > height - RENDER_DPI // 2:
-            break
+        font = _font(round(size * 1.3) if bold else size, bold)
+        ink = rng.randint(0, 40)
+        label, tab, value = line.partition("\t")
+        draw.text((x, y), label, fill=ink, font=font)
+        if tab:
+            draw.text((right_edge - draw.textlength(value, font=font), y), value, fill=ink,
+                      font=font)
+        y += round((size * 1.3 if bold else size) * rng.uniform(1.5, 1.9) * squeeze)
     return page
 
 

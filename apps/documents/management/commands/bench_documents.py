@@ -4,7 +4,7 @@
                               [--concurrency 2]
 
 Uploads a mixed batch (generated W-2s, 1099s, 1098s, invoices, receipts, statements)
-for a throw-away client, starts `celery worker -Q documents` (prefork) and measures from
+for a throw-away client, starts a prefork `celery worker` on every documents lane and measures from
 the documents' own timestamps: documents per hour for text PDFs and for scans, p50/p95
 per document, and the OCR cache (the same scans uploaded again for another client are
 read from the cache instead of OCR). The client, its rows and files are removed after.
@@ -26,6 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from advisoros.bench import Timing
+from advisoros.queues import QUEUES
 from apps.documents.corpus import as_pdf, as_scan, samples
 from apps.documents.models import Document, OcrResult
 from apps.documents.services import documents_upload
@@ -35,6 +36,7 @@ from apps.portal.models import Client
 
 ROOT = Path(__file__).resolve().parents[4]
 BATCH = 50
+DOCUMENT_QUEUES = tuple(q for q in QUEUES if q.startswith("documents"))
 
 
 def _load() -> str:
@@ -82,8 +84,12 @@ class Command(BaseCommand):
         return firm_create(name=f"Bench {slug}", slug=slug, owner=owner).firm
 
     def _start_worker(self, concurrency: int) -> subprocess.Popen:
+        # Every lane a document can travel in: a batch of 2,000 uploads puts the firm over
+        # its backlog threshold, so most of them go to `documents-backlog`, and a scan
+        # over DOCUMENTS_LARGE_SCAN_BYTES to `documents-large`. A worker reading
+        # `documents` alone never saw them (the run waited for its timeout).
         argv = [sys.executable, "-m", "celery", "-A", "advisoros", "worker", "-P", "prefork",
-                "-c", str(concurrency), "-Q", "documents", "--without-mingle",
+                "-c", str(concurrency), "-Q", ",".join(DOCUMENT_QUEUES), "--without-mingle",
                 "--without-gossip", "-l", "WARNING"]
         self.stdout.write("starting worker: " + " ".join(argv[1:]))
         return subprocess.Popen(argv, cwd=ROOT, start_new_session=True,

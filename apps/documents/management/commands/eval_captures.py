@@ -46,6 +46,8 @@ class KindScore:
     auto_accepted_wrong: int = 0
     page_seconds: list[float] = field(default_factory=list)
     page_cpu_seconds: list[float] = field(default_factory=list)
+    # CPU seconds by OCR phase (prepare, detect, recognise), summed over the pages read.
+    phase_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     confusions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     wrong_fields: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -104,6 +106,8 @@ class Command(BaseCommand):
         # CPU seconds (all threads of this process): what a page costs on a machine
         # not shared with others.
         score.page_cpu_seconds.extend([(time.process_time() - cpu) / pages] * pages)
+        for phase, seconds in read.phases.items():
+            score.phase_seconds[phase] += seconds
         text = (parsed.text + "\n" + read.text).strip()
         return analyse_file_text(text, source="ocr", text_confidence=read.confidence,
                                  budget_note=read.budget_note)
@@ -193,6 +197,13 @@ class Command(BaseCommand):
                 f"{_percentile(score.page_seconds, 0.95):.1f} | "
                 f"{_percentile(score.page_cpu_seconds, 0.5):.1f} / "
                 f"{_percentile(score.page_cpu_seconds, 0.95):.1f} |")
+        self.stdout.write("\nCPU seconds per page by OCR phase (mean): prepare / detect / "
+                          "recognise")
+        for kind, score in scores.items():
+            pages = max(1, len(score.page_cpu_seconds))
+            self.stdout.write(f"  {kind}: " + " / ".join(
+                f"{score.phase_seconds.get(phase, 0.0) / pages:.2f}"
+                for phase in ("prepare", "detect", "recognise")))
         for kind, score in scores.items():
             for (truth, got), count in sorted(score.confusions.items()):
                 self.stdout.write(f"  {kind}: {truth} read as {got}: {count}")

@@ -22,9 +22,10 @@ from apps.documents.ocr_lines import Segment
 # Text height (px) at which detection runs, and the bounds of the detection image's
 # longest side: never below MIN_SIDE (a receipt's few lines still need room), never
 # above the engine's own limit.
-DETECTION_TEXT_HEIGHT = 12.0
+DETECTION_TEXT_HEIGHT = 8.0
 MIN_SIDE = 640
 MAX_SIDE = 2000
+MIN_CROP_RATIO: float | None = 4.0
 
 
 def detection_side(height: int, width: int, text_height: float) -> int:
@@ -56,13 +57,30 @@ def detect(engine, rgb, text_height: float):
     return engine.sorted_boxes(boxes)
 
 
+def _read_crop(recogniser, crop, min_ratio: float) -> tuple[str, float]:
+    """One line crop through the recognition model, padded to at least `min_ratio`
+    (width / height) instead of the engine's 320 / 48."""
+    import numpy as np
+
+    height, width = crop.shape[:2]
+    ratio = max(width / max(height, 1), min_ratio)
+    tensor = recogniser.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+    predicted = recogniser.session(tensor)[0]
+    text, score = recogniser.postprocess_op(predicted)[0][:2]
+    return text, float(score)
+
+
 def recognise(engine, rgb, boxes) -> list[Segment]:
-    """Each detected segment read from the full-size page; segments the recogniser is
-    not sure of (below the engine's text score) are dropped, as its own call does."""
+    """Each detected segment read from the full-size page, one crop per model call
+    (see ocr.RECOGNITION_BATCH); segments the recogniser is not sure of (below the
+    engine's text score) are dropped, as its own call does."""
     if not boxes:
         return []
     crops = engine.get_crop_img_list(rgb, boxes)
-    read, _ = engine.text_rec(crops)
+    if MIN_CROP_RATIO is None:
+        read, _ = engine.text_rec(crops)
+    else:
+        read = [_read_crop(engine.text_rec, crop, MIN_CROP_RATIO) for crop in crops]
     return [Segment.from_quad(box, result[0], float(result[1]))
             for box, result in zip(boxes, read, strict=True)
             if float(result[1]) >= engine.text_score]

@@ -7,6 +7,10 @@ text of a size the recogniser reads well, recording what it did on the page
 
 How, and why this way (each step measured on the capture corpus, see docs/documents.md):
 
+0. **The sheet**: a photo of a page lying on a desk is cropped to the sheet, and what
+   lies outside its outline painted paper-white (`without_surround`): the desk's edge
+   read as long text lines, outweighed the text in the skew measure and gave bogus
+   segments.
 1. **Light**: the paper's brightness is estimated by a wide median of a small copy and the
    page divided by it (background division), which flattens shadows and uneven light;
    a page that is still flat in contrast gets CLAHE.
@@ -19,7 +23,9 @@ How, and why this way (each step measured on the capture corpus, see docs/docume
 3. **Upside down or not**: the remaining doubt (0° or 180°) is settled by RapidOCR's
    small text-direction classifier voting on the widest text lines (the recogniser read
    both ways was as right but 20 times slower).
-4. **Size**: the page is scaled so the median text height is about TARGET_TEXT_HEIGHT px
+4. **Size**: the text height is the median height of the level text-line bands (word
+   blobs of small, closely set lines merge two lines), recorded as `text_height` for
+   text detection (rapid_detection.py); the page is scaled so it is within TEXT_HEIGHT
    (small 72 dpi text is enlarged, big text shrunk), the longest side kept within
    MAX_SIDE: detection cost grows with pixels, and a dense page at 1,700 px reads in far
    less time at a text height the models were trained on.

@@ -176,11 +176,12 @@ def test_a_scan_without_a_desk_is_not_cropped_even_in_shadow():
 
 
 def test_detection_runs_at_the_size_the_text_needs():
-    # A 150 dpi letter page with 24 px text: detected at half size. Tiny text is not
-    # shrunk below the page, and small pages keep a minimum side.
-    assert rapid_detection.detection_side(1650, 1275, 24.0) == 825
-    assert rapid_detection.detection_side(1650, 1275, 8.0) == 1650
-    assert rapid_detection.detection_side(400, 1000, 30.0) == rapid_detection.MIN_SIDE
+    # A 150 dpi letter page with 16 px text: detected at half size. Tiny text is not
+    # enlarged beyond the page, and small pages keep a minimum side.
+    assert rapid_detection.DETECTION_TEXT_HEIGHT == 8.0
+    assert rapid_detection.detection_scale(1650, 1275, 16.0) == 0.5
+    assert rapid_detection.detection_scale(1650, 1275, 5.0) == 1.0
+    assert rapid_detection.detection_scale(400, 1000, 30.0) == rapid_detection.MIN_SIDE / 1000
 
 
 def test_photographed_receipt_reads_its_column_values():

@@ -167,15 +167,17 @@ def _staff_looking_after(client, perm, *, also: int | None = None
 
 # --- events ---------------------------------------------------------------------------------
 
-def _told_elsewhere(ids: set[int]) -> set[int]:
-    """Documents whose own event says it all: message attachments, signed proposals."""
+def _told_elsewhere():
+    """Whether the document (an OuterRef "pk") has its own event that says it all: a
+    message attachment, a signed proposal. A condition of the query that reads the
+    documents, not a query of its own."""
+    from django.db.models import Exists, OuterRef
+
     from apps.people.models import Message, Proposal
 
-    attached = (Message.documents.through.objects.filter(document_id__in=ids)
-                .values_list("document_id", flat=True).order_by())
-    signed = (Proposal.objects.filter(signed_document__in=ids)
-              .values_list("signed_document", flat=True).order_by())
-    return set(attached.union(signed))  # one statement
+    this = OuterRef("pk")
+    return (Exists(Message.documents.through.objects.filter(document=this))
+            | Exists(Proposal.objects.filter(signed_document=this)))
 
 
 def _documents_uploaded(batch_id: int) -> list[Notice]:
@@ -185,8 +187,8 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
     batch = DocumentBatch.objects.select_related("client").filter(pk=batch_id).first()
     if batch is None:
         return []
-    ids = set(Document.objects.alive().filter(batch=batch).values_list("pk", flat=True))
-    ids -= _told_elsewhere(ids)
+    ids = set(Document.objects.alive().filter(batch=batch).exclude(_told_elsewhere())
+              .values_list("pk", flat=True))
     if not ids:
         return []
     client, count = batch.client, len(ids)
@@ -210,14 +212,12 @@ def _document_processed(document_id: int) -> list[Notice]:
     from django.db.models import Exists, OuterRef
 
     from apps.documents.models import Document
-    from apps.people.models import Message, Proposal
     from apps.portal.models import ClientAccess
 
-    this, uploader = OuterRef("pk"), OuterRef("uploaded_by_id")
+    uploader = OuterRef("uploaded_by_id")
     row = (Document.objects.alive().filter(pk=document_id, uploaded_by_id__isnull=False)
            .annotate(
-               told_elsewhere=(Exists(Message.documents.through.objects.filter(document=this))
-                               | Exists(Proposal.objects.filter(signed_document=this))),
+               told_elsewhere=_told_elsewhere(),
                by_staff=Exists(_active_staff().filter(user_id=uploader)),
                sees_client=Exists(ClientAccess.objects.filter(
                    client_id=OuterRef("client_id"), user_id=uploader, user__is_active=True)))

@@ -18,8 +18,9 @@ from pgvector.django import VectorField
 
 
 class DocumentChunk(models.Model):
+    # No index of its own: ask_chunk_document_page (document, page) serves it.
     document = models.ForeignKey("documents.Document", on_delete=models.CASCADE,
-                                 related_name="chunks")
+                                 related_name="chunks", db_index=False)
     # Copied from the document so a client-scoped question filters without a join.
     client = models.ForeignKey("portal.Client", on_delete=models.CASCADE, related_name="+")
     page = models.PositiveIntegerField()
@@ -36,7 +37,6 @@ class DocumentChunk(models.Model):
     class Meta:
         ordering = ["document_id", "page", "char_start"]
         indexes = [
-            models.Index(fields=["client"], name="ask_chunk_client"),
             models.Index(fields=["document", "page"], name="ask_chunk_document_page"),
             GinIndex(fields=["search"], name="ask_chunk_search"),
         ]

@@ -116,15 +116,18 @@ def _staff_memberships(*, user_ids=(), roles=None):
     also hold every client user (thousands in a large firm)."""
     from django.db.models import Q
 
-    from apps.accounts.models import Membership
-    from apps.accounts.roles import STAFF_ROLES
-
     wanted = Q(user_id__in=[uid for uid in user_ids if uid is not None])
     if roles:
         wanted |= Q(role__in=roles)
-    return (Membership.objects.filter(wanted, firm_id=connection.tenant.pk, is_active=True,
-                                      user__is_active=True, role__in=STAFF_ROLES)
-            .values_list("user_id", "role"))
+    return _active_staff().filter(wanted).values_list("user_id", "role")
+
+
+def _active_staff():
+    from apps.accounts.models import Membership
+    from apps.accounts.roles import STAFF_ROLES
+
+    return Membership.objects.filter(firm_id=connection.tenant.pk, is_active=True,
+                                     user__is_active=True, role__in=STAFF_ROLES)
 
 
 def _staff_role_of(user_id: int | None) -> str | None:
@@ -164,15 +167,17 @@ def _staff_looking_after(client, perm, *, also: int | None = None
 
 # --- events ---------------------------------------------------------------------------------
 
-def _told_elsewhere(ids: set[int]) -> set[int]:
-    """Documents whose own event says it all: message attachments, signed proposals."""
+def _told_elsewhere():
+    """Whether the document (an OuterRef "pk") has its own event that says it all: a
+    message attachment, a signed proposal. A condition of the query that reads the
+    documents, not a query of its own."""
+    from django.db.models import Exists, OuterRef
+
     from apps.people.models import Message, Proposal
 
-    attached = (Message.documents.through.objects.filter(document_id__in=ids)
-                .values_list("document_id", flat=True).order_by())
-    signed = (Proposal.objects.filter(signed_document__in=ids)
-              .values_list("signed_document", flat=True).order_by())
-    return set(attached.union(signed))  # one statement
+    this = OuterRef("pk")
+    return (Exists(Message.documents.through.objects.filter(document=this))
+            | Exists(Proposal.objects.filter(signed_document=this)))
 
 
 def _documents_uploaded(batch_id: int) -> list[Notice]:
@@ -182,8 +187,8 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
     batch = DocumentBatch.objects.select_related("client").filter(pk=batch_id).first()
     if batch is None:
         return []
-    ids = set(Document.objects.alive().filter(batch=batch).values_list("pk", flat=True))
-    ids -= _told_elsewhere(ids)
+    ids = set(Document.objects.alive().filter(batch=batch).exclude(_told_elsewhere())
+              .values_list("pk", flat=True))
     if not ids:
         return []
     client, count = batch.client, len(ids)
@@ -202,24 +207,36 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
 
 
 def _document_processed(document_id: int) -> list[Notice]:
-    from apps.documents.models import Document
+    """One query (one per small document processed): the document with whether another
+    event tells of it, and whether its uploader is staff or still sees the client."""
+    from django.db.models import Exists, OuterRef
 
-    document = Document.objects.alive().select_related("client").filter(
-        pk=document_id).first()
-    uploader = document.uploaded_by_id if document else None
-    if uploader is None or _told_elsewhere({document.pk}):
+    from apps.documents.models import Document
+    from apps.portal.models import ClientAccess
+
+    uploader = OuterRef("uploaded_by_id")
+    row = (Document.objects.alive().filter(pk=document_id, uploaded_by_id__isnull=False)
+           .annotate(
+               told_elsewhere=_told_elsewhere(),
+               by_staff=Exists(_active_staff().filter(user_id=uploader)),
+               sees_client=Exists(ClientAccess.objects.filter(
+                   client_id=OuterRef("client_id"), user_id=uploader, user__is_active=True)))
+           .values("pk", "client_id", "file_name", "status", "uploaded_by_id",
+                   "told_elsewhere", "by_staff", "sees_client").first())
+    if row is None or row["told_elsewhere"]:
         return []
     outcome = {Document.Status.FAILED: "could not be read",
                Document.Status.NEEDS_REVIEW: "is read and waits for a review"}.get(
-        document.status, "is read and filed")
-    title = f"“{document.file_name}” {outcome}"
-    if _staff_role_of(uploader) is not None:
-        return [Notice({uploader}, Notification.Kind.DOCUMENT_PROCESSED, title,
-                       reverse("documents:detail", args=[document.pk]))]
-    if uploader not in _client_user_ids(document.client_id):
+        row["status"], "is read and filed")
+    title = f"“{row['file_name']}” {outcome}"
+    uploader_id = row["uploaded_by_id"]
+    if row["by_staff"]:
+        return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,
+                       reverse("documents:detail", args=[row["pk"]]))]
+    if not row["sees_client"]:
         return []  # their access was removed since
-    return [Notice({uploader}, Notification.Kind.DOCUMENT_PROCESSED, title,
-                   reverse("portal:documents", args=[document.client_id]))]
+    return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,
+                   reverse("portal:documents", args=[row["client_id"]]))]
 
 
 def _invoice(invoice_id: int):

@@ -154,7 +154,8 @@ class Notification(models.Model):
         INVOICE_PAID = "invoice_paid", "Invoice paid"
         JOB_ASSIGNED = "job_assigned", "Job assigned to you"
 
-    user = user_fk()
+    # No index of its own: notification_user_unread (user, read_at, -created_at) serves it.
+    user = user_fk(db_index=False)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     title = models.CharField(max_length=200)
     url = models.CharField(max_length=300)
@@ -190,8 +191,14 @@ class NotificationEvent(models.Model):
     """An event that has been announced: a task that runs twice (a redelivered message, a
     daily sweep that runs again) finds its key here and notifies nobody a second time."""
 
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # A constraint rather than unique=True: the same unique index (the target of
+        # events.py's INSERT .. ON CONFLICT), without the LIKE-pattern index Django adds
+        # for a unique text column, which nothing reads and every announcement wrote.
+        constraints = [models.UniqueConstraint(fields=["key"], name="notification_event_key")]
 
     def __str__(self) -> str:
         return self.key

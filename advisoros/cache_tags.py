@@ -24,7 +24,8 @@ so it saves unpickling, not correctness: a bump reaches every process on its nex
 
 Tags of an alias live in that alias: in "default" (firm data) the key function adds the
 firm's schema, so firm tags are per firm; "public" tags are global. An entry's tags are
-read in the same round trip as the entry (one MGET).
+read in the same round trip as the entry (one MGET), or, for the entries a request's
+authentication reads, in the one MGET made at its start (advisoros/cache_prefetch.py).
 
 When Redis is unreachable, reads compute every time and nothing is stored; a bump that
 fails is logged as an error with how long stale entries may live (their timeout).
@@ -44,6 +45,8 @@ from django.core.cache import caches
 from django.db import transaction
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+
+from advisoros import cache_prefetch
 
 T = TypeVar("T")
 MISSING = object()  # what `lookup` answers for no current entry (None may be a value)
@@ -112,6 +115,7 @@ def tags_bump(tags: Iterable[str], *, alias: str, stale_for: int | None = None) 
         return
 
     def bump() -> None:
+        cache_prefetch.forget_raw(raw_keys)  # this request reads its own bump
         try:
             pipe = get_redis_connection(alias).pipeline(transaction=False)
             for raw_key in raw_keys:
@@ -189,7 +193,9 @@ class TaggedCache:
         cache = self.cache
         key = self.entry_key(name, vary)
         tag_keys = [tag_key(tag) for tag in tags]
-        found = cache.get_many([*tag_keys, key]) or {}
+        found = cache_prefetch.prefetched_many(self.alias, [*tag_keys, key])
+        if found is None:
+            found = cache.get_many([*tag_keys, key]) or {}
         versions = tuple(found.get(tag_key) for tag_key in tag_keys)
         entry = found.get(key)
         if None not in versions and entry is not None and entry[0] == versions:
@@ -200,8 +206,9 @@ class TaggedCache:
               vary: Iterable[object] = (), timeout: int | None = None) -> None:
         """Keep `value` under the `versions` `lookup` answered before it was computed."""
         if versions is not None:  # None: Redis is unreachable, keep nothing
-            self.cache.set(self.entry_key(name, vary), (versions, value),
-                           timeout or self.entry_seconds)
+            key = self.entry_key(name, vary)
+            self.cache.set(key, (versions, value), timeout or self.entry_seconds)
+            cache_prefetch.forget(self.alias, [key])
 
     def invalidate(self, *tags: str) -> None:
         """Bump `tags` in this cache's alias (see `tags_bump`)."""
@@ -212,7 +219,9 @@ class TaggedCache:
             local = self._local.get(local_key)
         if local is None:
             return None
-        found = cache.get_many(tag_keys) or {}
+        found = cache_prefetch.prefetched_many(self.alias, tag_keys)
+        if found is None:
+            found = cache.get_many(tag_keys) or {}
         if tuple(found.get(tag_key) for tag_key in tag_keys) != local[0]:
             return None
         return (local[1],)

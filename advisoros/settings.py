@@ -146,6 +146,10 @@ MIDDLEWARE = [
     # Before routing: static files and /favicon.ico are the same on every host, and an
     # unknown firm's page needs its stylesheet (WHITENOISE_ROOT serves the favicon).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before routing: what routing and authentication will read from the cache (host tag,
+    # session, user row, role, API key), in one Redis round trip
+    # (apps/security/request_prefetch.py).
+    "apps.security.request_prefetch.AuthPrefetchMiddleware",
     "advisoros.middleware.FirmRoutingMiddleware",
     # After routing: safe requests may read from a healthy replica (advisoros/db_replicas.py);
     # a replica failing mid-request is answered again from the primary.
@@ -312,7 +316,8 @@ CACHES = {
         "OPTIONS": _REDIS_CACHE_OPTIONS,
     },
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, reading the session fetched at the request's start (apps/security/session_store.py).
+SESSION_ENGINE = "apps.security.session_store"
 SESSION_CACHE_ALIAS = "public"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_PROD

@@ -49,6 +49,18 @@ class FirmWorld:
             sign_in(client, self.user(role))
         return client
 
+    def api_client(self, role: str, *, scopes=None, name: str = "Integration",
+                   expires_in_days: int = 1) -> Client:
+        """A test client on this firm's host sending a new API key made by the user with
+        `role` (with all of that role's permissions unless `scopes` names fewer)."""
+        from apps.accounts.roles import ROLE_PERMISSIONS
+        from apps.security.api_keys import api_key_create
+
+        created = api_key_create(firm=self.firm, created_by=self.user(role), name=name,
+                                 scopes=sorted(ROLE_PERMISSIONS[role]) if scopes is None
+                                 else scopes, expires_in_days=expires_in_days)
+        return Client(HTTP_HOST=self.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+
 
 def sign_in(client: Client, user: User, *, mfa: bool = True) -> Client:
     """Sign `client` in as `user`; with `mfa`, as having passed two-step sign-in on the

@@ -8,10 +8,9 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from apps.accounts.roles import ROLE_PERMISSIONS, Role
+from apps.accounts.roles import Role
 from apps.audit.api.views import AuditEventFilter
 from apps.portal.api.filters import ClientFilter
-from apps.security.api_keys import api_key_create
 from tests.portal.factories import make_client
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api(firm_a) -> Client:
-    created = api_key_create(firm=firm_a.firm, created_by=firm_a.user(Role.OWNER),
-                             name="sync", scopes=sorted(ROLE_PERMISSIONS[Role.OWNER]),
-                             expires_in_days=1)
-    return Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    return firm_a.api_client(Role.OWNER, name="sync")
 
 
 @pytest.fixture

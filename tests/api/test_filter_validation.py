@@ -7,18 +7,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apps.accounts.roles import ROLE_PERMISSIONS, Role
-from apps.security.api_keys import api_key_create
+from apps.accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def audit_client(firm_a) -> Client:
-    created = api_key_create(firm=firm_a.firm, created_by=firm_a.user(Role.OWNER),
-                             name="siem", scopes=sorted(ROLE_PERMISSIONS[Role.OWNER]),
-                             expires_in_days=1)
-    return Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    return firm_a.api_client(Role.OWNER, name="siem")
 
 
 @pytest.mark.parametrize("parameter", ["since", "until"])

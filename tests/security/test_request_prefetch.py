@@ -48,9 +48,8 @@ def test_a_warm_browser_request_reads_session_user_and_role_in_one_round_trip(fi
 
 
 def test_a_warm_api_key_request_reads_key_and_role_in_one_round_trip(firm_a):
-    created = api_key_create(firm=firm_a.firm, created_by=firm_a.user(Role.ADMIN),
-                             name="Sync", scopes=[Perm.CLIENTS_VIEW], expires_in_days=30)
-    api = Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    api = firm_a.api_client(Role.ADMIN, name="Sync", scopes=[Perm.CLIENTS_VIEW],
+                            expires_in_days=30)
     api.get("/api/v1/clients/")
     warm = _round_trips(api, "/api/v1/clients/", 200)
 

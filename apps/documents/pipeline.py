@@ -341,11 +341,12 @@ def _search_vector(document: Document, outcome: Outcome, text: str) -> SearchVec
             + SearchVector(Value(text), weight="C", config="english"))
 
 
-def _after_result(document: Document, outcome: Outcome, now, *,
+def _after_result(document: Document, outcome: Outcome, now, *, text: str | None = None,
                   search_written: bool = False) -> None:
     """Search vector (unless the result's own UPDATE wrote it), checklist, page layout
-    and passages of a document just given its result."""
-    text = clean_text(outcome.text)
+    and passages of a document just given its result. `text`: its cleaned text when the
+    caller has it already (cleaning a long text twice is not free)."""
+    text = clean_text(outcome.text) if text is None else text
     if not search_written:
         Document.objects.filter(pk=document.pk).update(
             search=_search_vector(document, outcome, text))
@@ -406,7 +407,7 @@ def document_record(document: Document, attempt: int, outcome: Outcome) -> bool:
             _record_parts(document, outcome, now)
             _keep_layout(document, outcome)
         elif outcome.status != Document.Status.FAILED:
-            _after_result(document, outcome, now, search_written=True)
+            _after_result(document, outcome, now, text=changes["text"], search_written=True)
         dashboard_note_client_change(document.client_id, kinds=(DOCUMENTS,))
         # The uploader hears after commit, from this task (no task of its own).
         announce_from_worker("document_processed", document.pk)

@@ -42,10 +42,10 @@ from apps.marketplace.params import MatchCriteria
 from apps.marketplace.vocabulary import Industry, Service, labels
 
 MATCH_LIMIT = 20
-WEIGHT_SIMILARITY = 0.6
+WEIGHT_SIMILARITY = 0.4
 WEIGHT_FIT = 0.15
 WEIGHT_RATING = 0.05
-WEIGHT_PREFERENCE = 0.2
+WEIGHT_PREFERENCE = 0.4
 FIT_INDUSTRY, FIT_SIZE, FIT_BUDGET, FIT_CAPACITY = 0.45, 0.25, 0.15, 0.15
 PREF_INDUSTRY, PREF_SERVICE, PREF_SIZE, PREF_BUDGET = 0.45, 0.4, 0.1, 0.05
 Weights = tuple[float, float, float, float]  # similarity, business fit, rating, preference

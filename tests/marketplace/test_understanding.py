@@ -22,6 +22,17 @@ PAGE = "/marketplace/match/"
      {"professional_services"}, {"exit_planning"}),
     ("our charity's auditors are coming and we need grant tracking",
      {"nonprofit"}, {"audit_readiness"}),
+    # Everyday descriptions of the business, with no category word in them.
+    ("we run four daycares and the account is nearly empty every summer",
+     {"education"}, {"cash_flow"}),
+    ("a bigger competitor wants to buy our moving company and sent a letter of intent",
+     {"logistics"}, {"mna"}),
+    ("we mill lumber and sell it to builders; how should we quote jobs for small orders",
+     {"manufacturing"}, {"pricing"}),
+    ("two food trucks and a burger place, looking for a numbers partner a few days a month",
+     {"hospitality"}, {"fractional_cfo"}),
+    ("the county contracts for our snow plowing crews pay net 90 and payroll is weekly",
+     {"government"}, {"cash_flow"}),
 ])
 def test_needs_imply_industries_and_services(text, industries, services):
     understood = needs_understand(text)

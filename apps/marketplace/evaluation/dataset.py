@@ -1,9 +1,20 @@
-"""Loads the evaluation set, generates its advisors and scores rankings.
+"""Loads the evaluation sets, generates their advisors and scores rankings.
 
-Relevance is graded from the advisors' true specialties, never from the matcher:
-2 = the advisor's specialty is the one the need was written for; 1 = the advisor's
-specialty shares the need's industry or its service (partly useful); 0 = otherwise.
-P@5 and recall@20 count grade 2 only; nDCG@10 uses the grades (gain 2^grade - 1).
+Two need sets:
+- `needs.json`: needs written for one of 20 specialties of the written advisors
+  (`advisors.json`).
+- `needs_outside.json`: 100 needs written apart from the product's code, topics and
+  vocabulary lists, each for one industry and one or two services, avoiding the labels'
+  words and their jargon; ranked against the written advisors or against the seeded
+  marketplace (15,000 generated advisors).
+
+Relevance is graded from the advisors' true specialties or tags, never from the matcher.
+With both specialties known: 2 = the advisor's specialty is the one the need was written
+for; 1 = it shares the need's industry or its service; 0 = otherwise. Otherwise by tags:
+2 = the advisor serves the need's industry and offers one of its services; 1 = one of the
+two; 0 = neither. P@5 and recall@20 count grade 2 only; nDCG@10 uses the grades (gain
+2^grade - 1); strict nDCG@10 counts grade 2 only (binary relevance: both the industry
+and a service, or the specialty).
 """
 
 from __future__ import annotations
@@ -38,8 +49,18 @@ class EvalAdvisor:
 @dataclass(frozen=True)
 class EvalNeed:
     text: str
-    specialty: str
     split: str
+    industry: str
+    services: tuple[str, ...]
+    specialty: str = ""  # only for needs.json, written for a specialty
+
+
+@dataclass(frozen=True)
+class PoolAdvisor:
+    """An advisor the rankings are graded on: its tags, and its specialty when known."""
+    industries: frozenset[str]
+    services: frozenset[str]
+    specialty: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -56,12 +77,34 @@ def specialties() -> dict[str, tuple[str, str]]:
 
 def needs() -> list[EvalNeed]:
     known = specialties()
-    items = [EvalNeed(text=n["text"], specialty=n["specialty"], split=n["split"])
-             for n in _raw()[1]["needs"]]
-    unknown = {n.specialty for n in items} - set(known)
+    raw = _raw()[1]["needs"]
+    unknown = {n["specialty"] for n in raw} - set(known)
     if unknown:
         raise ValueError(f"needs.json names unknown specialties: {sorted(unknown)}")
-    return items
+    return [EvalNeed(text=n["text"], split=n["split"], industry=known[n["specialty"]][0],
+                     services=(known[n["specialty"]][1],), specialty=n["specialty"])
+            for n in raw]
+
+
+def outside_needs() -> list[EvalNeed]:
+    """needs_outside.json, split in halves within each industry (alternating in the file's
+    order, the first of every other industry going to test), so both halves cover every
+    industry and the split does not depend on the matcher."""
+    raw = json.loads((DATA_DIR / "needs_outside.json").read_text())["needs"]
+    bad = [n["id"] for n in raw if n["industry"] not in Industry.values
+           or not n["services"] or set(n["services"]) - set(Service.values)]
+    if bad:
+        raise ValueError(f"needs_outside.json: unknown industry or service in needs {bad}")
+    seen_in_industry: dict[str, int] = {}
+    industry_order = {code: i for i, code in enumerate(Industry.values)}
+    result = []
+    for need in sorted(raw, key=lambda n: n["id"]):
+        position = seen_in_industry.get(need["industry"], 0)
+        seen_in_industry[need["industry"]] = position + 1
+        split = "dev" if (position + industry_order[need["industry"]]) % 2 == 0 else "test"
+        result.append(EvalNeed(text=need["text"], split=split, industry=need["industry"],
+                               services=tuple(need["services"])))
+    return result
 
 
 def advisors(seed: int = 11) -> list[EvalAdvisor]:
@@ -102,11 +145,20 @@ def advisor_name(index: int) -> str:
     return f"{_NAMES[index % len(_NAMES)]} {index // len(_NAMES) + 1}"
 
 
-def grade(need: EvalNeed, advisor: EvalAdvisor) -> int:
-    if advisor.specialty == need.specialty:
+def pool_advisor(advisor: EvalAdvisor) -> PoolAdvisor:
+    """A written advisor is graded on its true specialty, not its secondary tags."""
+    return PoolAdvisor(industries=frozenset({advisor.industry}),
+                       services=frozenset({advisor.service}), specialty=advisor.specialty)
+
+
+def grade(need: EvalNeed, advisor: PoolAdvisor) -> int:
+    if need.specialty and advisor.specialty == need.specialty:
         return 2
-    industry, service = specialties()[need.specialty]
-    return 1 if advisor.industry == industry or advisor.service == service else 0
+    industry_hit = need.industry in advisor.industries
+    service_hit = not advisor.services.isdisjoint(need.services)
+    if industry_hit and service_hit and not (need.specialty and advisor.specialty):
+        return 2
+    return 1 if industry_hit or service_hit else 0
 
 
 def ndcg_at(ranked_grades: list[int], all_grades: list[int], k: int = 10) -> float:
@@ -117,9 +169,12 @@ def ndcg_at(ranked_grades: list[int], all_grades: list[int], k: int = 10) -> flo
 
 
 def metrics(ranked_grades: list[int], all_grades: list[int]) -> dict[str, float]:
-    """nDCG@10 (graded), P@5 and recall@20 (grade 2 = relevant) of one ranking."""
+    """nDCG@10 (graded), strict nDCG@10, P@5 and recall@20 (grade 2 = relevant) of one
+    ranking."""
     relevant = sum(1 for g in all_grades if g == 2)
+    strict = [[1 if g == 2 else 0 for g in grades] for grades in (ranked_grades, all_grades)]
     return {"ndcg@10": ndcg_at(ranked_grades, all_grades),
+            "strict ndcg@10": ndcg_at(*strict),
             "p@5": sum(1 for g in ranked_grades[:5] if g == 2) / 5,
             "recall@20": sum(1 for g in ranked_grades[:20] if g == 2) / relevant
             if relevant else 0.0}

@@ -52,14 +52,17 @@ class FirmWorld:
     def api_client(self, role: str, *, scopes=None, name: str = "Integration",
                    expires_in_days: int = 1) -> Client:
         """A test client on this firm's host sending a new API key made by the user with
-        `role` (with all of that role's permissions unless `scopes` names fewer)."""
+        `role` (with all of that role's permissions unless `scopes` names fewer). The key's
+        row is `client.api_key`, for tests that revoke or rescope it."""
         from apps.accounts.roles import ROLE_PERMISSIONS
         from apps.security.api_keys import api_key_create
 
         created = api_key_create(firm=self.firm, created_by=self.user(role), name=name,
                                  scopes=sorted(ROLE_PERMISSIONS[role]) if scopes is None
                                  else scopes, expires_in_days=expires_in_days)
-        return Client(HTTP_HOST=self.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+        client = Client(HTTP_HOST=self.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+        client.api_key = created.key
+        return client
 
 
 def sign_in(client: Client, user: User, *, mfa: bool = True) -> Client:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from apps.accounts.roles import ROLE_PERMISSIONS, Role
+from apps.accounts.roles import Role
 from apps.marketplace.api.views import API_KEY_CANNOT_REQUEST
 from apps.marketplace.models import MarketplaceEngagement
-from apps.security.api_keys import api_key_create
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +37,7 @@ def test_a_firm_host_serves_the_firm_api_schema_to_anyone(firm_a, firm_b):
 
 
 def test_an_api_key_requesting_an_advisor_gets_a_clear_403(firm_a):
-    created = api_key_create(firm=firm_a.firm, created_by=firm_a.user(Role.OWNER),
-                             name="integration", scopes=sorted(ROLE_PERMISSIONS[Role.OWNER]),
-                             expires_in_days=1)
-    client = Client(HTTP_HOST=firm_a.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    client = firm_a.api_client(Role.OWNER, name="integration")
     before = MarketplaceEngagement.objects.count()
 
     response = client.post("/api/v1/marketplace/engagements/",

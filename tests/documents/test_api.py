@@ -142,17 +142,9 @@ def test_retry_only_for_failed_documents(in_firm_a, client_a, settings):
     assert _http(in_firm_a, Role.AUDITOR).post(f"{URL}{failed.pk}/retry/").status_code == 403
 
 
-def _key(world, scopes=("documents.view",)):
-    from apps.security.api_keys import api_key_create
-
-    return api_key_create(firm=world.firm, created_by=world.user(Role.OWNER),
-                          name="Document export", scopes=list(scopes), expires_in_days=30)
-
-
-def _key_client(world, created):
-    from django.test import Client
-
-    return Client(HTTP_HOST=world.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+def _key_client(world):
+    return world.api_client(Role.OWNER, scopes=["documents.view"], name="Document export",
+                            expires_in_days=30)
 
 
 def test_download_url_given_to_an_api_key_serves_the_file_and_audits_the_key(
@@ -160,10 +152,10 @@ def test_download_url_given_to_an_api_key_serves_the_file_and_audits_the_key(
     from apps.audit.models import AuditEvent
 
     w2 = _processed(client_a, "w2.pdf", W2_LINES)
-    created = _key(in_firm_a)
+    keyed = _key_client(in_firm_a)
     connection.set_schema_to_public()
 
-    body = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()
+    body = keyed.get(f"{URL}{w2.pk}/").json()
     # The link is the credential: fetched without the header, as an integrator's
     # downloader or a browser would.
     from django.test import Client
@@ -175,7 +167,7 @@ def test_download_url_given_to_an_api_key_serves_the_file_and_audits_the_key(
     connection.set_tenant(in_firm_a.firm)
     event = AuditEvent.objects.filter(action="data.downloaded").latest("id")
     assert (event.actor_email, event.details["api_key"], event.target_id) == (
-        f"api-key:{created.key.prefix}", created.key.prefix, str(w2.pk))
+        f"api-key:{keyed.api_key.prefix}", keyed.api_key.prefix, str(w2.pk))
 
 
 def test_download_url_of_a_revoked_or_rescoped_key_is_refused(in_firm_a, client_a):
@@ -185,15 +177,15 @@ def test_download_url_of_a_revoked_or_rescoped_key_is_refused(in_firm_a, client_
     from apps.security.models import ApiKey
 
     w2 = _processed(client_a, "w2.pdf", W2_LINES)
-    created = _key(in_firm_a)
+    keyed = _key_client(in_firm_a)
     connection.set_schema_to_public()
-    url = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()["download_url"]
+    url = keyed.get(f"{URL}{w2.pk}/").json()["download_url"]
     path = url.replace("http://alpha-cpa.localhost", "")
 
-    ApiKey.objects.filter(pk=created.key.pk).update(scopes=["clients.view"])
+    ApiKey.objects.filter(pk=keyed.api_key.pk).update(scopes=["clients.view"])
     rescoped = Client(HTTP_HOST=in_firm_a.host).get(path)
-    ApiKey.objects.filter(pk=created.key.pk).update(scopes=["documents.view"])
-    api_key_revoke(key=ApiKey.objects.get(pk=created.key.pk), by=in_firm_a.user(Role.OWNER))
+    ApiKey.objects.filter(pk=keyed.api_key.pk).update(scopes=["documents.view"])
+    api_key_revoke(key=ApiKey.objects.get(pk=keyed.api_key.pk), by=in_firm_a.user(Role.OWNER))
     revoked = Client(HTTP_HOST=in_firm_a.host).get(path)
 
     assert rescoped.status_code == 403
@@ -207,9 +199,9 @@ def test_a_key_link_does_not_work_at_another_firm(in_firm_a, firm_b, client_a):
     from django.test import Client
 
     w2 = _processed(client_a, "w2.pdf", W2_LINES)
-    created = _key(in_firm_a)
+    keyed = _key_client(in_firm_a)
     connection.set_schema_to_public()
-    url = _key_client(in_firm_a, created).get(f"{URL}{w2.pk}/").json()["download_url"]
+    url = keyed.get(f"{URL}{w2.pk}/").json()["download_url"]
 
     elsewhere = Client(HTTP_HOST=firm_b.host).get(url.replace("http://alpha-cpa.localhost",
                                                               ""))

@@ -135,14 +135,10 @@ def test_a_client_new_since_the_last_refresh_is_aggregated_live(in_firm_a):
 
 
 def _key_api(world):
-    from django.test import Client as HttpClient
-
     from apps.accounts.roles import Perm, Role
-    from apps.security.api_keys import api_key_create
 
-    created = api_key_create(firm=world.firm, created_by=world.user(Role.ADMIN),
-                             name="Dashboards", scopes=[Perm.CLIENTS_VIEW], expires_in_days=30)
-    return HttpClient(HTTP_HOST=world.host, HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    return world.api_client(Role.ADMIN, scopes=[Perm.CLIENTS_VIEW], name="Dashboards",
+                            expires_in_days=30)
 
 
 def test_a_cached_dashboard_read_with_an_api_key_runs_no_query(in_firm_a,

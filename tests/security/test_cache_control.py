@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.http import HttpResponse
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 
 from advisoros.middleware import PrivateCacheControlMiddleware
 from apps.accounts.roles import Perm, Role
-from apps.security.api_keys import api_key_create
 from tests.billing.factories import sent_invoice
 from tests.portal.factories import give_access, make_client
 
@@ -61,11 +60,8 @@ def test_portal_pages_and_the_clients_invoice_pdf_are_private(firm_a, samples):
 
 
 def test_api_key_responses_are_private(firm_a):
-    created = api_key_create(firm=firm_a.firm, created_by=firm_a.user(Role.OWNER),
-                             name="Cache test", scopes=[Perm.CLIENTS_VIEW], expires_in_days=1)
-
-    response = Client(HTTP_HOST=firm_a.host).get(
-        "/api/v1/clients/", HTTP_AUTHORIZATION=f"Api-Key {created.plaintext}")
+    response = firm_a.api_client(Role.OWNER, scopes=[Perm.CLIENTS_VIEW],
+                                 name="Cache test").get("/api/v1/clients/")
 
     _assert_private(response, "API key read")
 

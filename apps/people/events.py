@@ -207,22 +207,19 @@ def _documents_uploaded(batch_id: int) -> list[Notice]:
 
 
 def _document_processed(document_id: int) -> list[Notice]:
-    """One query (one per small document processed): the document with whether another
-    event tells of it, and whether its uploader is staff or still sees the client."""
-    from django.db.models import Exists, OuterRef
-
+    """One statement (one per small document processed, apps/people/events_sql.py): the
+    document with whether another event tells of it, and whether its uploader is staff or
+    still sees the client."""
+    from apps.accounts.roles import STAFF_ROLES
     from apps.documents.models import Document
-    from apps.portal.models import ClientAccess
+    from apps.people.events_sql import document_processed_sql
 
-    uploader = OuterRef("uploaded_by_id")
-    row = (Document.objects.alive().filter(pk=document_id, uploaded_by_id__isnull=False)
-           .annotate(
-               told_elsewhere=_told_elsewhere(),
-               by_staff=Exists(_active_staff().filter(user_id=uploader)),
-               sees_client=Exists(ClientAccess.objects.filter(
-                   client_id=OuterRef("client_id"), user_id=uploader, user__is_active=True)))
-           .values("pk", "client_id", "file_name", "status", "uploaded_by_id",
-                   "told_elsewhere", "by_staff", "sees_client").first())
+    with connection.cursor() as cursor:
+        cursor.execute(document_processed_sql(),
+                       [connection.tenant.pk, [str(role) for role in STAFF_ROLES], document_id])
+        found = cursor.fetchone()
+        row = dict(zip([column.name for column in cursor.description], found, strict=True)) \
+            if found is not None else None
     if row is None or row["told_elsewhere"]:
         return []
     outcome = {Document.Status.FAILED: "could not be read",
@@ -232,7 +229,7 @@ def _document_processed(document_id: int) -> list[Notice]:
     uploader_id = row["uploaded_by_id"]
     if row["by_staff"]:
         return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,
-                       reverse("documents:detail", args=[row["pk"]]))]
+                       reverse("documents:detail", args=[row["id"]]))]
     if not row["sees_client"]:
         return []  # their access was removed since
     return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,

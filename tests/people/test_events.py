@@ -219,11 +219,11 @@ def test_announcing_a_client_upload_costs_a_fixed_number_of_statements_and_tells
     batch = documents_upload(client=maple, files=[upload("march.pdf", pdf_bytes(INVOICE_LINES))],
                              category="other", uploaded_by_id=owner.pk).batch
 
-    # Savepoint pair of the delivery (2); the batch; its documents that no message or
-    # signed proposal tells of; the uploader's and the client's staff memberships (one
-    # query); the key (INSERT .. ON CONFLICT); the recipients with their preferences (one
-    # query); the notification and the email rows.
-    with django_assert_num_queries(9):
+    # Savepoint pair of the delivery (2); the batch with its client and how many of its
+    # documents no message or signed proposal tells of (one statement); the uploader's and
+    # the client's staff memberships (one query); the key (INSERT .. ON CONFLICT); the
+    # recipients with their preferences (one query); the notification and the email rows.
+    with django_assert_num_queries(8):
         told = announcement_deliver(event="documents_uploaded", object_id=batch.pk,
                                     key=f"documents_uploaded:{batch.pk}:test")
     again = announcement_deliver(event="documents_uploaded", object_id=batch.pk,

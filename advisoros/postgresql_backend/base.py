@@ -8,9 +8,19 @@ Here the path last applied on this session is remembered, and a switch back to i
 nothing. It is forgotten whenever the session's path may differ from it: on connect,
 close, rollback and rollback to a savepoint (a SET made inside an undone transaction is
 undone with it), and when the SET itself failed.
+
+The health check of a kept connection (CONN_HEALTH_CHECKS, at the first query of every
+request and every Celery task) is Django's `SELECT 1`: a Postgres round trip per request
+that no query count shows. A connection the server ended (restart, terminated backend,
+idle timeout) has something to read: the server's last message, or the end of the
+stream. A healthy idle connection has nothing, so a zero-timeout poll of its socket
+answers without a round trip; when the socket does have data (a dead server, or a late
+notice) the `SELECT 1` decides as before.
 """
 
 from __future__ import annotations
+
+import select
 
 from django_tenants.postgresql_backend.base import DatabaseWrapper as TenantDatabaseWrapper
 
@@ -29,6 +39,19 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super()._handle_search_path(cursor)
         if not self._setting_search_path:
             self.search_path_on_session = self.search_path_set_schemas
+
+    def is_usable(self) -> bool:
+        connection = self.connection
+        if connection is None or connection.closed or connection.broken:
+            return False
+        try:
+            poller = select.poll()
+            poller.register(connection.fileno(), select.POLLIN | select.POLLPRI)
+            if not poller.poll(0):
+                return True  # nothing from the server: the session is as it was left
+        except (OSError, ValueError):
+            return False
+        return super().is_usable()
 
     def connect(self):
         self.search_path_on_session = None

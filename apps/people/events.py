@@ -141,16 +141,15 @@ def _staff_role_of(user_id: int | None) -> str | None:
 UNASSIGNED_CLIENT_ROLES = ("owner", "admin")
 
 
-def _staff_looking_after(client, perm, *, also: int | None = None
+def _staff_looking_after(assigned: int | None, perm, *, also: int | None = None
                          ) -> tuple[set[int], str | None]:
-    """The client's assigned staff member when they hold `perm`; for an unassigned client
+    """The assigned staff member (`assigned`) when they hold `perm`; for an unassigned client
     the firm's owners and administrators who hold it, else (none of them does) every
     holder. With it, the staff role of user `also` (None: not staff), from the same
     query."""
     from apps.accounts.roles import STAFF_ROLES, permissions_for_role
 
     holding = [role for role in STAFF_ROLES if perm in permissions_for_role(role)]
-    assigned = client.assigned_staff_id
     rows = list(_staff_memberships(user_ids=[assigned, also], roles=[
         role for role in UNASSIGNED_CLIENT_ROLES if role in holding]))
     also_role = next((role for uid, role in rows if uid == also), None)
@@ -167,62 +166,49 @@ def _staff_looking_after(client, perm, *, also: int | None = None
 
 # --- events ---------------------------------------------------------------------------------
 
-def _told_elsewhere():
-    """Whether the document (an OuterRef "pk") has its own event that says it all: a
-    message attachment, a signed proposal. A condition of the query that reads the
-    documents, not a query of its own."""
-    from django.db.models import Exists, OuterRef
-
-    from apps.people.models import Message, Proposal
-
-    this = OuterRef("pk")
-    return (Exists(Message.documents.through.objects.filter(document=this))
-            | Exists(Proposal.objects.filter(signed_document=this)))
+def _one_row(sql: str, params: list) -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        return dict(zip([column.name for column in cursor.description], found, strict=True))
 
 
 def _documents_uploaded(batch_id: int) -> list[Notice]:
+    """One statement for the batch, its client and how many of its documents to tell of
+    (apps/people/events_sql.py), then who is concerned."""
     from apps.accounts.roles import Perm
-    from apps.documents.models import Document, DocumentBatch
+    from apps.people.events_sql import documents_uploaded_sql
 
-    batch = DocumentBatch.objects.select_related("client").filter(pk=batch_id).first()
-    if batch is None:
+    batch = _one_row(documents_uploaded_sql(), [batch_id])
+    if batch is None or not batch["to_tell"]:
         return []
-    ids = set(Document.objects.alive().filter(batch=batch).exclude(_told_elsewhere())
-              .values_list("pk", flat=True))
-    if not ids:
-        return []
-    client, count = batch.client, len(ids)
+    count, client_id, uploader_id = batch["to_tell"], batch["client_id"], batch["uploaded_by_id"]
     files = "a document" if count == 1 else f"{count} documents"
-    if batch.uploaded_by_id is None:
+    if uploader_id is None:
         return []  # an import with nobody behind it: not news for anyone
-    looking_after, uploader_role = _staff_looking_after(client, Perm.DOCUMENTS_VIEW,
-                                                        also=batch.uploaded_by_id)
+    looking_after, uploader_role = _staff_looking_after(
+        batch["assigned_staff_id"], Perm.DOCUMENTS_VIEW, also=uploader_id)
     if uploader_role is None:
-        return [Notice(looking_after - {batch.uploaded_by_id},
-                       Notification.Kind.DOCUMENT, f"{client.business_name} uploaded {files}",
-                       reverse("documents:list") + f"?client={client.pk}")]
-    return [Notice(_client_user_ids(client.pk), Notification.Kind.DOCUMENT,
+        return [Notice(looking_after - {uploader_id},
+                       Notification.Kind.DOCUMENT, f"{batch['business_name']} uploaded {files}",
+                       reverse("documents:list") + f"?client={client_id}")]
+    return [Notice(_client_user_ids(client_id), Notification.Kind.DOCUMENT,
                    f"{connection.tenant.name} added {files} to your portal",
-                   reverse("portal:documents", args=[client.pk]))]
+                   reverse("portal:documents", args=[client_id]))]
 
 
 def _document_processed(document_id: int) -> list[Notice]:
-    """One query (one per small document processed): the document with whether another
-    event tells of it, and whether its uploader is staff or still sees the client."""
-    from django.db.models import Exists, OuterRef
-
+    """One statement (one per small document processed, apps/people/events_sql.py): the
+    document with whether another event tells of it, and whether its uploader is staff or
+    still sees the client."""
+    from apps.accounts.roles import STAFF_ROLES
     from apps.documents.models import Document
-    from apps.portal.models import ClientAccess
+    from apps.people.events_sql import document_processed_sql
 
-    uploader = OuterRef("uploaded_by_id")
-    row = (Document.objects.alive().filter(pk=document_id, uploaded_by_id__isnull=False)
-           .annotate(
-               told_elsewhere=_told_elsewhere(),
-               by_staff=Exists(_active_staff().filter(user_id=uploader)),
-               sees_client=Exists(ClientAccess.objects.filter(
-                   client_id=OuterRef("client_id"), user_id=uploader, user__is_active=True)))
-           .values("pk", "client_id", "file_name", "status", "uploaded_by_id",
-                   "told_elsewhere", "by_staff", "sees_client").first())
+    row = _one_row(document_processed_sql(),
+                   [connection.tenant.pk, [str(role) for role in STAFF_ROLES], document_id])
     if row is None or row["told_elsewhere"]:
         return []
     outcome = {Document.Status.FAILED: "could not be read",
@@ -232,7 +218,7 @@ def _document_processed(document_id: int) -> list[Notice]:
     uploader_id = row["uploaded_by_id"]
     if row["by_staff"]:
         return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,
-                       reverse("documents:detail", args=[row["pk"]]))]
+                       reverse("documents:detail", args=[row["id"]]))]
     if not row["sees_client"]:
         return []  # their access was removed since
     return [Notice({uploader_id}, Notification.Kind.DOCUMENT_PROCESSED, title,
@@ -268,7 +254,7 @@ def _invoice_paid(invoice_id: int) -> list[Notice]:
     return [
         Notice(_client_user_ids(client.pk), Notification.Kind.INVOICE_PAID,
                f"Invoice {invoice.number} is paid in full, thank you", _invoice_url(invoice)),
-        Notice(_staff_looking_after(client, Perm.INVOICES_EDIT)[0],
+        Notice(_staff_looking_after(client.assigned_staff_id, Perm.INVOICES_EDIT)[0],
                Notification.Kind.INVOICE_PAID,
                f"{client.business_name} paid invoice {invoice.number}",
                reverse("billing:invoice_detail", args=[invoice.pk])),

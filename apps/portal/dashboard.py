@@ -29,11 +29,12 @@ from advisoros.cache_tags import MISSING, TaggedCache
 from apps.portal.content_cache import KINDS, client_content_changed, client_content_tags
 from apps.portal.metrics import (
     client_metrics_from_view,
+    client_metrics_if_alive,
     client_metrics_live,
     client_metrics_live_one,
     stored_documents_window,
 )
-from apps.portal.refresh import dashboard_snapshot_at
+from apps.portal.refresh import SNAPSHOT_KEY, dashboard_snapshot_at
 
 FRESH_SECONDS = 120
 STALE_SECONDS = 300
@@ -84,6 +85,12 @@ def client_dashboard_compute(client_id: int, changed_at: float | None = None
     own_change_is_newer = changed_at is not None and (
         snapshot is None or snapshot.timestamp() < changed_at)
     row = None if own_change_is_newer else client_metrics_from_view(client_id)
+    return _figures(client_id, row, snapshot, started)
+
+
+def _figures(client_id: int, row: dict | None, snapshot: datetime | None, started: float
+             ) -> DashboardFigures:
+    """The view's row when it is to be trusted (given), else the figures computed now."""
     if row is not None:
         return DashboardFigures(row, snapshot, "view", started)
     # The view has no row for a new client, or predates this client's own change: the
@@ -128,17 +135,28 @@ def client_dashboard_get(client_id: int) -> DashboardFigures:
     return entry
 
 
-def client_dashboard_read(client_id: int, *, alive_check: Callable[[], object]
+def client_dashboard_read(client_id: int, *, missing: Callable[[], Exception]
                           ) -> DashboardFigures:
     """`client_dashboard_get` for a caller that must refuse a client that does not exist
     (the API): a current entry vouches that the client is alive (archiving or deleting it
-    stales the entry), so a warm read runs no query; on a miss `alive_check()` runs (and
-    raises) before the figures are computed. One cache lookup either way."""
+    stales the entry), so a warm read runs no query. A miss raises `missing()` for a
+    client that does not exist or is deleted, else computes and stores the figures with
+    one more Redis round trip (the view's snapshot time and the client's change marker)
+    and one statement (the client's existence and its view row together)."""
     entry, versions = _current(client_id)
     if entry is not None:
         return entry
-    alive_check()
-    entry = client_dashboard_compute(client_id, cache.get(client_change_key(client_id)))
+    started = time.time()
+    change_key = client_change_key(client_id)
+    markers = cache.get_many([SNAPSHOT_KEY, change_key])
+    snapshot = markers[SNAPSHOT_KEY] if SNAPSHOT_KEY in markers else dashboard_snapshot_at()
+    changed_at = markers.get(change_key)
+    alive, row = client_metrics_if_alive(client_id)
+    if not alive:
+        raise missing()
+    if changed_at is not None and (snapshot is None or snapshot.timestamp() < changed_at):
+        row = None  # the view predates this client's own change: aggregated live instead
+    entry = _figures(client_id, row, snapshot, started)
     DASHBOARDS.store(str(client_id), entry, versions=versions)
     return entry
 

@@ -219,11 +219,11 @@ def test_announcing_a_client_upload_costs_a_fixed_number_of_statements_and_tells
     batch = documents_upload(client=maple, files=[upload("march.pdf", pdf_bytes(INVOICE_LINES))],
                              category="other", uploaded_by_id=owner.pk).batch
 
-    # Savepoint pair of the delivery (2); the batch; its documents that no message or
-    # signed proposal tells of; the uploader's and the client's staff memberships (one
-    # query); the key (INSERT .. ON CONFLICT); the recipients with their preferences (one
-    # query); the notification and the email rows.
-    with django_assert_num_queries(9):
+    # Savepoint pair of the delivery (2); the batch with its client and how many of its
+    # documents no message or signed proposal tells of (one statement); the uploader's and
+    # the client's staff memberships (one query); the key (INSERT .. ON CONFLICT); the
+    # recipients with their preferences (one query); the notification and the email rows.
+    with django_assert_num_queries(8):
         told = announcement_deliver(event="documents_uploaded", object_id=batch.pk,
                                     key=f"documents_uploaded:{batch.pk}:test")
     again = announcement_deliver(event="documents_uploaded", object_id=batch.pk,
@@ -232,3 +232,32 @@ def test_announcing_a_client_upload_costs_a_fixed_number_of_statements_and_tells
     assert (told, again) == (1, 0)
     assert _told(Notification.Kind.DOCUMENT) == {
         manager.pk: ["Maple Bakery LLC uploaded a document"]}
+
+
+def test_processing_tells_a_staff_uploader_by_the_staff_link_and_nobody_who_lost_access(
+        in_firm_a, two_clients, django_capture_on_commit_callbacks, django_assert_num_queries):
+    from django.urls import reverse
+
+    from apps.people.events import announcement_deliver
+    from apps.portal.models import ClientAccess
+
+    maple, _ = two_clients
+    partner, owner = in_firm_a.users[Role.PARTNER], in_firm_a.users[Role.CLIENT_OWNER]
+    by_staff = documents_upload(client=maple, files=[upload("staff.pdf", pdf_bytes(["x"]))],
+                                category="other", uploaded_by_id=partner.pk).created[0]
+    by_client = documents_upload(client=maple, files=[upload("mine.pdf", pdf_bytes(["y"]))],
+                                 category="other", uploaded_by_id=owner.pk).created[0]
+    ClientAccess.objects.filter(user=owner, client=maple).delete()
+
+    # The savepoint pair, the document with its three conditions, the key, then the
+    # recipient with preferences, the notification and the email rows.
+    with django_assert_num_queries(7):
+        told_staff = announcement_deliver(event="document_processed", object_id=by_staff.pk,
+                                          key=f"document_processed:{by_staff.pk}:test")
+    told_client = announcement_deliver(event="document_processed", object_id=by_client.pk,
+                                       key=f"document_processed:{by_client.pk}:test")
+
+    assert (told_staff, told_client) == (1, 0)
+    processed = Notification.objects.get(kind=Notification.Kind.DOCUMENT_PROCESSED)
+    assert (processed.user_id, processed.title) == (partner.pk, "“staff.pdf” is read and filed")
+    assert processed.url == reverse("documents:detail", args=[by_staff.pk])

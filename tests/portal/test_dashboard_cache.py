@@ -194,3 +194,67 @@ def test_a_background_refill_for_an_archived_client_stores_nothing(in_firm_a):
     assert client_dashboard_fill(client.pk) is None
     assert client_dashboard_cached(client.pk) is None
 
+
+
+def test_a_dashboard_miss_with_an_api_key_is_one_statement(in_firm_a, django_assert_num_queries):
+    """Issue 13: on a miss the client's existence and its view row are read together."""
+    from django.db import connection
+
+    from apps.portal.metrics import client_metrics_from_view
+
+    warm_up, client = make_client(), make_client()
+    make_document(client)
+    make_invoice(client, total="250.00")
+    dashboard_refresh()
+    in_view = client_metrics_from_view(client.pk)
+    connection.set_schema_to_public()
+    api = _key_api(in_firm_a)
+    assert api.get(f"/api/v1/clients/{warm_up.pk}/dashboard/").status_code == 200
+
+    with django_assert_num_queries(1):
+        answer = api.get(f"/api/v1/clients/{client.pk}/dashboard/")
+
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["source"] == "view"
+    assert body["documents_total"] == in_view["documents_total"] == 1
+    assert body["invoices_total"] == in_view["invoices_total"] == 1
+    assert Decimal(body["outstanding_balance"]) == in_view["outstanding_balance"]
+
+
+def test_a_dashboard_miss_for_a_deleted_or_unknown_client_is_404_and_stores_nothing(
+        in_firm_a, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    from apps.portal.dashboard import client_dashboard_cached
+    from apps.portal.services import client_archive
+
+    archived = make_client()
+    dashboard_refresh()  # the view still has a row for it
+    with django_capture_on_commit_callbacks(execute=True):
+        client_archive(client=archived)
+    connection.set_schema_to_public()
+    api = _key_api(in_firm_a)
+
+    assert api.get(f"/api/v1/clients/{archived.pk}/dashboard/").status_code == 404
+    assert api.get(f"/api/v1/clients/{archived.pk + 10_000}/dashboard/").status_code == 404
+
+    connection.set_tenant(in_firm_a.firm)
+    assert client_dashboard_cached(archived.pk) is None
+
+
+def test_a_dashboard_miss_after_the_clients_own_change_is_aggregated_live(
+        in_firm_a, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    client = make_client()
+    dashboard_refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        document_upload(client=client, file=SimpleUploadedFile("w2.pdf", b"%PDF-1.4 data"),
+                        category="tax_return", uploaded_by_id=None)
+    connection.set_schema_to_public()
+
+    body = _key_api(in_firm_a).get(f"/api/v1/clients/{client.pk}/dashboard/").json()
+
+    assert body["source"] == "live"
+    assert body["documents_total"] == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -22,7 +23,6 @@ from apps.accounts.roles import Perm
 from apps.portal.api import filters, serializers
 from apps.portal.dashboard import client_dashboard_read
 from apps.portal.models import Client, Engagement, Task
-from apps.portal.selectors import client_get
 
 _CURSOR_CHARS = re.compile(r"[A-Za-z0-9_\-=]{1,200}")
 
@@ -71,8 +71,9 @@ class ClientDashboardAPI(APIView):
 
     @extend_schema(responses=serializers.DashboardOutput)
     def get(self, request: Request, pk: int, **kwargs) -> Response:
-        # A warm read runs no query; a miss checks the client exists (404) first.
-        entry = client_dashboard_read(pk, alive_check=lambda: client_get(pk))
+        # A warm read runs no query; a miss checks the client exists (404) in the
+        # statement that reads its figures.
+        entry = client_dashboard_read(pk, missing=lambda: Http404("No such client."))
         data = {"client_id": pk, "as_of": entry.as_of, "source": entry.source,
                 **entry.figures}
         return Response(output_data(serializers.DashboardOutput, data))

@@ -82,10 +82,14 @@ def client_dashboard_compute(client_id: int, changed_at: float | None = None
                              ) -> DashboardFigures:
     started = time.time()
     snapshot = dashboard_snapshot_at()
-    own_change_is_newer = changed_at is not None and (
-        snapshot is None or snapshot.timestamp() < changed_at)
-    row = None if own_change_is_newer else client_metrics_from_view(client_id)
+    row = None if _view_predates(snapshot, changed_at) else client_metrics_from_view(client_id)
     return _figures(client_id, row, snapshot, started)
+
+
+def _view_predates(snapshot: datetime | None, changed_at: float | None) -> bool:
+    """Whether the client's own change (its marker, epoch seconds) is newer than the
+    view's snapshot, so the view's row must not be trusted over it."""
+    return changed_at is not None and (snapshot is None or snapshot.timestamp() < changed_at)
 
 
 def _figures(client_id: int, row: dict | None, snapshot: datetime | None, started: float
@@ -154,8 +158,8 @@ def client_dashboard_read(client_id: int, *, missing: Callable[[], Exception]
     alive, row = client_metrics_if_alive(client_id)
     if not alive:
         raise missing()
-    if changed_at is not None and (snapshot is None or snapshot.timestamp() < changed_at):
-        row = None  # the view predates this client's own change: aggregated live instead
+    if _view_predates(snapshot, changed_at):
+        row = None  # aggregated live instead
     entry = _figures(client_id, row, snapshot, started)
     DASHBOARDS.store(str(client_id), entry, versions=versions)
     return entry
